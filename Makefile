@@ -1,0 +1,88 @@
+# streamkit: see README.md. Targets: all demo check sanitize bench install
+# uninstall clean lint.
+
+PREFIX	?= /usr/local
+MANDIR	?= $(PREFIX)/share/man
+CC	?= cc
+CFLAGS	?= -O2 -g
+# Recursive (=) so that pkg-config runs after install-deps has run.
+BSD_CFLAGS = $(shell pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
+BSD_LIBS = $(shell pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd)
+SK_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+	-Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -Ilib $(BSD_CFLAGS)
+LDLIBS	= $(BSD_LIBS)
+
+TOOLS	= split parse reduce sink
+BINS	= $(TOOLS:%=bin/stream-%)
+LIBSRC	= $(wildcard lib/*.c)
+LIBOBJ	= $(LIBSRC:.c=.o)
+LIB	= lib/libstream.a
+SCRIPTS_C = scripts/gen-orders
+MAN1	= $(TOOLS:%=man/man1/stream-%.1)
+MAN5	= man/man5/stream-records.5
+
+all: $(BINS) $(SCRIPTS_C) tests/unit
+
+# Rebuild everything when the flags change (make sanitize, then make).
+.flags: FORCE
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+FORCE:
+
+lib/%.o: lib/%.c lib/*.h .flags
+	$(CC) $(SK_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+bin/stream-%: bin/stream-%.c $(LIB) lib/*.h .flags
+	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+scripts/gen-orders: scripts/gen-orders.c $(LIB) lib/*.h .flags
+	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests/unit: tests/unit.c $(LIB) lib/*.h .flags
+	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+deps:
+	@sh scripts/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lint
+	@sh tests/run
+
+lint: $(MAN1) $(MAN5)
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c
+
+SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+sanitize: deps
+	@$(MAKE) --no-print-directory CFLAGS='$(SAN)' LDFLAGS='$(SAN)' all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    sh tests/run
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/stream-%) \
+	    $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/stream-%.1) \
+	    $(DESTDIR)$(MANDIR)/man5/stream-records.5
+
+clean:
+	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit .flags
+	rm -rf out
+
+.PHONY: all deps check lint sanitize demo install uninstall clean FORCE

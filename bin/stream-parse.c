@@ -1,0 +1,568 @@
+/*
+ * stream-parse: text lines to typed records. Each line is cut into fields
+ * (CSV with quotes, or TSV), each field checked against its type; a line
+ * that does not fit is reported with its line number and the reason,
+ * counted, and left out. See stream-parse(1).
+ */
+#include <err.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "dec.h"
+#include "expr.h"
+#include "rec.h"
+#include "ts.h"
+#include "util.h"
+
+static const char usage_text[] =
+"usage: stream-parse --csv spec | --tsv spec [--header] [--max-errors n]\n"
+"                    [--reject file] [--sep c] [--set name=expr]\n"
+"                    [--time-format format] [--tz zone] [--where expr]\n"
+"                    [file ...]\n";
+
+enum ftype { T_STR, T_INT, T_NUM, T_TIME, T_ENUM };
+
+struct field {
+	char		*name;
+	enum ftype	 type;
+	char		**alts;		/* T_ENUM: the allowed values */
+	char		*altlist;	/* and as given: "B|S" */
+	size_t		 nalts;
+};
+
+struct setter {
+	char		*name;
+	struct expr	*e;
+	long		 col;		/* output column it writes */
+	char		*buf;		/* its value, formatted */
+	size_t		 cap;
+};
+
+static struct field *fields;
+static size_t nfields;
+static struct setter *setters;
+static size_t nsetters;
+static struct expr *where_expr;
+static char sep = ',';
+static int csv = 1, header;
+static long long max_errors;
+static struct tz zone;
+static int have_zone;
+static const char *time_format;
+static FILE *reject;
+static const char *reject_path;
+static uint64_t accepted, rejected;
+static struct obuf out;
+static struct schema outschema;
+
+/* Per-line scratch, reused: no allocation per record. */
+static struct slice *cut;
+static size_t ncut, capcut;
+static char *unq;		/* unquoted CSV fields */
+static size_t unqcap;
+static char (*times)[TS_ISOMAX];
+static struct rec orec;
+
+static void
+parse_spec(const char *spec)
+{
+	char *copy = estrdup(spec), *p = copy, *tok;
+
+	while ((tok = strsep(&p, ",")) != NULL) {
+		struct field f = { 0 };
+		char *type = strchr(tok, ':'), *alt;
+
+		if (type != NULL)
+			*type++ = '\0';
+		if (*tok == '\0')
+			usage_fail(usage_text, "spec %s: empty field name", spec);
+		f.name = estrdup(tok);
+		if (type == NULL || strcmp(type, "str") == 0)
+			f.type = T_STR;
+		else if (strcmp(type, "int") == 0)
+			f.type = T_INT;
+		else if (strcmp(type, "num") == 0)
+			f.type = T_NUM;
+		else if (strcmp(type, "time") == 0)
+			f.type = T_TIME;
+		else if (strchr(type, '|') != NULL) {
+			f.type = T_ENUM;
+			f.altlist = emalloc(strlen(type) + 16);
+			sprintf(f.altlist, "is not %s", type);
+			while ((alt = strsep(&type, "|")) != NULL) {
+				f.alts = ereallocarray(f.alts, f.nalts + 1,
+				    sizeof(*f.alts));
+				f.alts[f.nalts++] = estrdup(alt);
+			}
+		} else
+			usage_fail(usage_text, "spec %s: %s: unknown type "
+			    "(str, int, num, time or A|B)", spec, type);
+		fields = ereallocarray(fields, nfields + 1, sizeof(*fields));
+		fields[nfields++] = f;
+	}
+	free(copy);
+}
+
+static void
+add_setter(const char *arg)
+{
+	const char *eq = strchr(arg, '='), *why;
+	struct setter s = { 0 };
+	size_t at;
+
+	if (eq == NULL || eq == arg || eq[1] == '=')
+		usage_fail(usage_text, "--set %s: expected name=expr", arg);
+	s.name = estrndup(arg, (size_t)(eq - arg));
+	if ((s.e = expr_compile(eq + 1, &why, &at)) == NULL)
+		usage_fail(usage_text, "--set %s: %s at offset %zu", arg, why, at);
+	setters = ereallocarray(setters, nsetters + 1, sizeof(*setters));
+	setters[nsetters++] = s;
+}
+
+static void
+slice_push(const char *p, size_t n)
+{
+	if (ncut == capcut) {
+		capcut = capcut ? capcut * 2 : 16;
+		cut = ereallocarray(cut, capcut, sizeof(*cut));
+	}
+	cut[ncut].p = (char *)p;
+	cut[ncut].n = n;
+	ncut++;
+}
+
+/* Cuts a line into fields; returns NULL or why it cannot be cut. */
+static const char *
+cut_line(const char *s, size_t n)
+{
+	const char *e = s + n, *q;
+	char *w;
+
+	ncut = 0;
+	if (!csv || memchr(s, '"', n) == NULL) {
+		for (;;) {
+			q = memchr(s, sep, (size_t)(e - s));
+			slice_push(s, (size_t)((q ? q : e) - s));
+			if (q == NULL)
+				return NULL;
+			s = q + 1;
+		}
+	}
+	if (unqcap < n) {
+		unqcap = n * 2;
+		unq = erealloc(unq, unqcap);
+	}
+	w = unq;
+	for (;;) {
+		char *start = w;
+
+		if (s < e && *s == '"') {	/* RFC 4180: "" is a quote */
+			for (s++;; s++) {
+				if (s == e)
+					return "unterminated quote";
+				if (*s == '"') {
+					if (s + 1 < e && s[1] == '"')
+						s++;
+					else
+						break;
+				}
+				*w++ = *s;
+			}
+			s++;
+			if (s < e && *s != sep)
+				return "text after a closing quote";
+		} else
+			while (s < e && *s != sep)
+				*w++ = *s++;
+		slice_push(start, (size_t)(w - start));
+		if (s == e)
+			return NULL;
+		s++;
+	}
+}
+
+static void
+bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
+    const char *fmt, ...)
+{
+	char where[300], why[512], shown[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	warnx("%s: %s: %s", loc_format(where, sizeof(where), src, line), why,
+	    safe_text(shown, sizeof(shown), raw, rawlen));
+	rejected++;
+	if (reject != NULL && (fwrite(raw, 1, rawlen, reject) != rawlen ||
+	    putc('\n', reject) == EOF))
+		err(SK_EXIT_DATA, "%s", reject_path);
+	if (max_errors > 0 && rejected >= (uint64_t)max_errors) {
+		ob_flush(&out);
+		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
+		    (unsigned long long)rejected, max_errors);
+	}
+}
+
+/* Checks field i; returns NULL or why it does not fit. */
+static const char *
+check_field(size_t i, struct slice *f, char *why, size_t cap)
+{
+	char shown[256];
+	int64_t iv, ms;
+	struct dec d;
+	const char *tw = "does not fit";
+	size_t k;
+
+	switch (fields[i].type) {
+	case T_STR:
+		return NULL;
+	case T_INT:
+		switch (dec_parse_int(f->p, f->n, &iv)) {
+		case DEC_OK:
+			return NULL;
+		case DEC_ERANGE:
+			tw = "is out of range for an int";
+			break;
+		default:
+			tw = "is not an integer";
+			break;
+		}
+		break;
+	case T_NUM:
+		switch (dec_parse(f->p, f->n, &d)) {
+		case DEC_OK:
+			return NULL;
+		case DEC_ERANGE:
+			tw = "is out of range";
+			break;
+		default:
+			tw = "is not a number";
+			break;
+		}
+		break;
+	case T_TIME:
+		if ((tw = ts_parse(f->p, f->n, have_zone ? &zone : NULL,
+		    time_format, &ms)) == NULL) {
+			f->n = ts_format(ms, times[i]);
+			f->p = times[i];
+			return NULL;
+		}
+		snprintf(why, cap, "%s \"%s\" is not a timestamp (%s)",
+		    fields[i].name, safe_text(shown, sizeof(shown), f->p, f->n),
+		    tw);
+		return why;
+	case T_ENUM:
+		for (k = 0; k < fields[i].nalts; k++)
+			if (strlen(fields[i].alts[k]) == f->n &&
+			    memcmp(fields[i].alts[k], f->p, f->n) == 0)
+				return NULL;
+		tw = fields[i].altlist;
+		break;
+	}
+	snprintf(why, cap, "%s \"%s\" %s", fields[i].name,
+	    safe_text(shown, sizeof(shown), f->p, f->n), tw);
+	return why;
+}
+
+static void
+put_record(void)
+{
+	size_t i;
+
+	for (i = 0; i < orec.n; i++) {
+		if (i > 0)
+			ob_putc(&out, '\t');
+		rec_put_field(&out, orec.f[i].p, orec.f[i].n, i == 0);
+	}
+	ob_putc(&out, '\n');
+}
+
+/* Applies --set and --where; returns 0 to keep the record. */
+static int
+derive(const char *src, uint64_t line, const char *raw, size_t rawlen)
+{
+	struct expr_err e;
+	struct val v;
+	size_t i;
+	char why[512];
+
+	for (i = 0; i < nsetters; i++) {
+		struct setter *s = &setters[i];
+		char num[DEC_STRMAX];
+		const char *p;
+		size_t n;
+
+		if (expr_eval(s->e, &orec, &v, &e) < 0)
+			goto fail;
+		if (v.t == V_NUM) {
+			n = dec_format(v.d, num);
+			p = num;
+		} else {
+			p = v.s;
+			n = v.t == V_NULL ? 0 : v.n;
+		}
+		if (n > s->cap) {
+			s->cap = n * 2;
+			s->buf = erealloc(s->buf, s->cap);
+		}
+		if (n > 0)
+			memmove(s->buf, p, n);
+		orec.f[s->col].p = s->buf;
+		orec.f[s->col].n = n;
+	}
+	if (where_expr != NULL) {
+		if (expr_eval(where_expr, &orec, &v, &e) < 0)
+			goto fail;
+		if (!val_truth(&v))
+			return -1;
+	}
+	return 0;
+fail:
+	if (e.s != NULL) {
+		char shown[256];
+
+		snprintf(why, sizeof(why), "%s%s\"%s\" %s", e.field ? e.field : "",
+		    e.field ? " " : "", safe_text(shown, sizeof(shown), e.s, e.n),
+		    e.why);
+	} else
+		snprintf(why, sizeof(why), "%s", e.why);
+	bad_line(src, line, raw, rawlen, "%s", why);
+	return -1;
+}
+
+static void
+parse_line(const char *src, uint64_t line, char *s, size_t n)
+{
+	char why[512];
+	const char *w;
+	size_t i;
+
+	if ((w = cut_line(s, n)) != NULL) {
+		bad_line(src, line, s, n, "%s", w);
+		return;
+	}
+	if (ncut != nfields) {
+		bad_line(src, line, s, n, "expected %zu fields, found %zu",
+		    nfields, ncut);
+		return;
+	}
+	for (i = 0; i < nfields; i++)
+		if ((w = check_field(i, &cut[i], why, sizeof(why))) != NULL) {
+			bad_line(src, line, s, n, "%s", w);
+			return;
+		}
+	orec.n = outschema.n;
+	memcpy(orec.f, cut, nfields * sizeof(*cut));
+	if ((nsetters > 0 || where_expr != NULL) && derive(src, line, s, n) < 0)
+		return;
+	accepted++;
+	put_record();
+}
+
+/* Returns 0, or -1 if the input ended inside a batch. */
+static int
+parse_input(int fd, const char *src)
+{
+	struct ibuf ib;
+	struct schema insc = { 0 };
+	char *s;
+	size_t n;
+	long col = 0;
+	int records = 0, seen_end = 0, eos = 0, first = 1, skip = header;
+	uint64_t datalines = 0;	/* what line numbers count */
+	struct rec r = { 0 };
+
+	ib_init(&ib, fd, src ? src : "stdin");
+	ib.flush = &out;
+	while (!eos && ib_getline(&ib, &s, &n)) {
+		if (first && rec_stream_start(s, n))
+			records = 1;	/* a record stream: parse one field */
+		first = 0;
+		if (records) {
+			switch (rec_ctl(s, n)) {
+			case CTL_DATA:
+				rec_split(&r, s, n);
+				if ((size_t)col >= r.n)
+					continue;
+				s = r.f[col].p;
+				n = r.f[col].n;
+				break;
+			case CTL_FIELDS:	/* the field with the text */
+				schema_parse(&insc, s, n);
+				if ((col = schema_find(&insc, "line")) < 0)
+					col = 0;
+				continue;
+			case CTL_END:
+				seen_end = 1;
+				ob_write(&out, s, n);
+				ob_putc(&out, '\n');
+				ob_flush(&out);
+				continue;
+			case CTL_EOS:
+				eos = 1;
+				/* FALLTHROUGH */
+			default:
+				ob_write(&out, s, n);
+				ob_putc(&out, '\n');
+				continue;
+			}
+		}
+		datalines++;
+		if (skip) {
+			skip = 0;
+			continue;
+		}
+		parse_line(src, datalines, s, n);
+	}
+	ib_free(&ib);
+	rec_free(&r);
+	schema_free(&insc);
+	if (seen_end && !eos) {
+		warnx("%s: input ended inside a batch (no #eos): upstream failed",
+		    src ? src : "stdin");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "csv", required_argument, NULL, 'c' },
+		{ "tsv", required_argument, NULL, 't' },
+		{ "sep", required_argument, NULL, 's' },
+		{ "header", no_argument, NULL, 'H' },
+		{ "where", required_argument, NULL, 'w' },
+		{ "set", required_argument, NULL, 'S' },
+		{ "reject", required_argument, NULL, 'r' },
+		{ "max-errors", required_argument, NULL, 'm' },
+		{ "tz", required_argument, NULL, 'z' },
+		{ "time-format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *spec = NULL, *why;
+	size_t i, at;
+	int ch, fd, status = SK_EXIT_OK, sepset = 0;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+		case 't':
+			if (spec != NULL)
+				usage_fail(usage_text, "give one of --csv and --tsv");
+			spec = optarg;
+			csv = ch == 'c';
+			break;
+		case 's':
+			if (strlen(optarg) != 1 && strcmp(optarg, "\\t") != 0)
+				usage_fail(usage_text, "--sep %s: must be one character",
+				    optarg);
+			sep = optarg[0] == '\\' ? '\t' : optarg[0];
+			sepset = 1;
+			break;
+		case 'H':
+			header = 1;
+			break;
+		case 'w':
+			if ((where_expr = expr_compile(optarg, &why, &at)) == NULL)
+				usage_fail(usage_text, "--where %s: %s at offset %zu",
+				    optarg, why, at);
+			break;
+		case 'S':
+			add_setter(optarg);
+			break;
+		case 'r':
+			reject_path = optarg;
+			break;
+		case 'm':
+			max_errors = opt_number(usage_text, "--max-errors", optarg,
+			    1, LLONG_MAX);
+			break;
+		case 'z':
+			if ((why = tz_parse(&zone, optarg)) != NULL)
+				usage_fail(usage_text, "--tz %s: %s", optarg, why);
+			have_zone = 1;
+			break;
+		case 'f':
+			time_format = optarg;
+			break;
+		case 'h':
+			usage_help(usage_text);
+		case 'V':
+			print_version();
+		default:
+			fputs(usage_text, stderr);
+			exit(SK_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (spec == NULL)
+		usage_fail(usage_text, "give --csv spec or --tsv spec");
+	if (!csv && !sepset)
+		sep = '\t';
+	parse_spec(spec);
+	if (reject_path != NULL && (reject = fopen(reject_path, "w")) == NULL)
+		err(SK_EXIT_DATA, "%s", reject_path);
+
+	/* output schema: the spec's fields, then new --set fields */
+	outschema.names = ereallocarray(NULL, nfields + nsetters, sizeof(char *));
+	for (i = 0; i < nfields; i++)
+		outschema.names[outschema.n++] = estrdup(fields[i].name);
+	for (i = 0; i < nsetters; i++) {
+		long c = schema_find(&outschema, setters[i].name);
+
+		if (c < 0 || strcmp(outschema.names[c], setters[i].name) != 0) {
+			c = (long)outschema.n;
+			outschema.names[outschema.n++] = estrdup(setters[i].name);
+		}
+		setters[i].col = c;
+		if ((why = expr_bind(setters[i].e, &outschema)) != NULL)
+			usage_fail(usage_text, "--set %s: no field %s",
+			    setters[i].name, why);
+	}
+	if (where_expr != NULL &&
+	    (why = expr_bind(where_expr, &outschema)) != NULL)
+		usage_fail(usage_text, "--where: no field %s", why);
+	times = ecalloc(nfields, sizeof(*times));
+	orec.cap = outschema.n;
+	orec.f = ecalloc(outschema.n, sizeof(*orec.f));
+
+	ob_init(&out, STDOUT_FILENO, "stdout");
+	schema_put(&out, &outschema);
+	if (argc == 0 && parse_input(STDIN_FILENO, NULL) < 0)
+		status = SK_EXIT_DATA;
+	for (; *argv != NULL; argv++) {
+		if ((fd = open(*argv, O_RDONLY)) < 0) {
+			warn("%s", *argv);
+			status = SK_EXIT_DATA;
+			continue;
+		}
+		if (parse_input(fd, *argv) < 0)
+			status = SK_EXIT_DATA;
+		close(fd);
+	}
+	ob_flush(&out);
+	if (rejected > 0)
+		warnx("%llu lines accepted, %llu rejected",
+		    (unsigned long long)accepted, (unsigned long long)rejected);
+	if (reject != NULL && fclose(reject) != 0)
+		err(SK_EXIT_DATA, "%s", reject_path);
+	return status;
+}

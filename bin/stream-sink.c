@@ -1,0 +1,608 @@
+/*
+ * stream-sink: publishes each batch of one or more record streams, once
+ * every input has reached #end T (their union): as directories like
+ * saveAsTextFiles, on standard output, appended to a file, or printed like
+ * DStream.print. See stream-sink(1).
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "dec.h"
+#include "fsx.h"
+#include "rec.h"
+#include "util.h"
+
+static const char usage_text[] =
+"usage: stream-sink [--append file] [--dir prefix [--suffix suffix]]\n"
+"                   [--format csv | json | spark | tsv] [--print[=n]]\n"
+"                   [input ...]\n";
+
+enum format { F_TSV, F_CSV, F_JSON, F_SPARK };
+
+#define NO_TIME INT64_MIN	/* the one batch of a stream with no #end */
+
+struct batch {
+	int64_t		 t;
+	struct obuf	 body;		/* rendered lines */
+	uint64_t	 nrec;
+	struct batch	*next;
+};
+
+struct input {
+	const char	*name;
+	struct ibuf	 ib;
+	struct schema	 sc;
+	struct rec	 r;
+	char		*sname;		/* #stream name= */
+	long		 top, keys;	/* #stream top= keys= */
+	struct batch	*open;		/* being filled */
+	struct batch	*head, *tail;	/* complete, waiting for the others */
+	int		 seen_end, eos, done;
+};
+
+static struct input *inputs;
+static size_t ninputs;
+static enum format format = F_TSV;
+static const char *dir_prefix, *suffix, *append_path;
+static long long print_n = -1;
+static struct obuf out, appendbuf, part;
+static char tmpdir[PATH_MAX];		/* removed if we die while it exists */
+
+static void
+remove_tmpdir(void)
+{
+	if (tmpdir[0] != '\0')
+		(void)fsx_rmtree(tmpdir);
+}
+
+static struct batch *
+batch_new(void)
+{
+	struct batch *b = ecalloc(1, sizeof(*b));
+
+	b->t = NO_TIME;
+	ob_init(&b->body, -1, "batch");
+	return b;
+}
+
+static void
+put_csv_field(struct obuf *o, const char *s, size_t n)
+{
+	size_t i;
+
+	if (memchr(s, ',', n) == NULL && memchr(s, '"', n) == NULL &&
+	    memchr(s, '\n', n) == NULL && memchr(s, '\r', n) == NULL) {
+		ob_write(o, s, n);
+		return;
+	}
+	ob_putc(o, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"')
+			ob_putc(o, '"');
+		ob_putc(o, s[i]);
+	}
+	ob_putc(o, '"');
+}
+
+static int
+json_number(const char *s, size_t n)
+{
+	struct dec d;
+	size_t i = s[0] == '-';
+
+	if (n == 0 || dec_parse(s, n, &d) != DEC_OK || s[0] == '+' ||
+	    i >= n || s[i] == '.' || s[n - 1] == '.')
+		return 0;
+	return !(s[i] == '0' && i + 1 < n && s[i + 1] != '.');
+}
+
+static void
+put_json_string(struct obuf *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	ob_putc(o, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			ob_putc(o, '\\');
+			ob_putc(o, (char)c);
+		} else if (c < 0x20) {
+			ob_write(o, "\\u00", 4);
+			ob_putc(o, hex[c >> 4]);
+			ob_putc(o, hex[c & 15]);
+		} else
+			ob_putc(o, (char)c);
+	}
+	ob_putc(o, '"');
+}
+
+/* Appends one record to the open batch of in, in the output format. */
+static void
+render(struct input *in, char *line, size_t len)
+{
+	struct obuf *o = &in->open->body;
+	struct rec *r = &in->r;
+	size_t i;
+
+	if (format == F_TSV) {
+		ob_write(o, line, len);
+		ob_putc(o, '\n');
+		return;
+	}
+	rec_split(r, line, len);
+	switch (format) {
+	case F_CSV:
+		for (i = 0; i < r->n; i++) {
+			if (i > 0)
+				ob_putc(o, ',');
+			put_csv_field(o, r->f[i].p, r->f[i].n);
+		}
+		break;
+	case F_JSON:
+		ob_putc(o, '{');
+		for (i = 0; i < r->n; i++) {
+			char num[24];
+			const char *name = num;
+
+			if (i < in->sc.n)
+				name = in->sc.names[i];
+			else
+				snprintf(num, sizeof(num), "%zu", i + 1);
+			if (i > 0)
+				ob_putc(o, ',');
+			put_json_string(o, name, strlen(name));
+			ob_putc(o, ':');
+			if (json_number(r->f[i].p, r->f[i].n))
+				ob_write(o, r->f[i].p, r->f[i].n);
+			else
+				put_json_string(o, r->f[i].p, r->f[i].n);
+		}
+		ob_putc(o, '}');
+		break;
+	default:	/* F_SPARK */
+		if (in->top > 0 && in->sname != NULL) {
+			/* one line per batch: (NAME,List(k1, k2, ...)) */
+			size_t nk = in->keys > 0 ? (size_t)in->keys : 1;
+
+			if (in->open->nrec > 0)
+				ob_write(o, ", ", 2);
+			if (nk > 1)
+				ob_putc(o, '(');
+			for (i = 0; i < nk && i < r->n; i++) {
+				if (i > 0)
+					ob_putc(o, ',');
+				ob_write(o, r->f[i].p, r->f[i].n);
+			}
+			if (nk > 1)
+				ob_putc(o, ')');
+			return;
+		}
+		if (in->sname != NULL) {
+			ob_putc(o, '(');
+			ob_puts(o, in->sname);
+			ob_write(o, ",List(", 6);
+		} else if (r->n != 1)
+			ob_putc(o, '(');
+		for (i = 0; i < r->n; i++) {
+			if (i > 0)
+				ob_write(o, in->sname ? ", " : ",", in->sname ? 2 : 1);
+			ob_write(o, r->f[i].p, r->f[i].n);
+		}
+		if (in->sname != NULL)
+			ob_write(o, "))", 2);
+		else if (r->n != 1)
+			ob_putc(o, ')');
+		break;
+	}
+	ob_putc(o, '\n');
+}
+
+static void
+close_batch(struct input *in, int64_t t)
+{
+	struct batch *b = in->open;
+
+	if (format == F_SPARK && in->top > 0 && in->sname != NULL) {
+		if (b->nrec == 0) {
+			ob_putc(&b->body, '(');
+			ob_puts(&b->body, in->sname);
+			ob_write(&b->body, ",List(", 6);
+		}
+		ob_write(&b->body, "))\n", 3);
+	}
+	b->t = t;
+	if (in->tail != NULL)
+		in->tail->next = b;
+	else
+		in->head = b;
+	in->tail = b;
+	in->open = batch_new();
+}
+
+static void
+read_stream_attrs(struct input *in, const char *s, size_t n)
+{
+	const char *v;
+	size_t vn;
+
+	free(in->sname);
+	in->sname = rec_attr(s, n, "name", &v, &vn) ? estrndup(v, vn) : NULL;
+	in->top = rec_attr(s, n, "top", &v, &vn) ? strtol(v, NULL, 10) : 0;
+	in->keys = rec_attr(s, n, "keys", &v, &vn) ? strtol(v, NULL, 10) : 0;
+}
+
+/* Takes the complete lines now in the buffer of in. */
+static void
+take_lines(struct input *in)
+{
+	char *s;
+	size_t n;
+	int64_t t;
+
+	while (!in->eos && ib_next(&in->ib, &s, &n)) {
+		switch (rec_ctl(s, n)) {
+		case CTL_DATA:
+			if (format == F_SPARK && in->top > 0 && in->sname != NULL &&
+			    in->open->nrec == 0) {
+				ob_putc(&in->open->body, '(');
+				ob_puts(&in->open->body, in->sname);
+				ob_write(&in->open->body, ",List(", 6);
+			}
+			render(in, s, n);
+			in->open->nrec++;
+			break;
+		case CTL_FIELDS:
+			schema_parse(&in->sc, s, n);
+			break;
+		case CTL_STREAM:
+			read_stream_attrs(in, s, n);
+			break;
+		case CTL_END:
+			if (rec_end_time(s, n, &t) < 0) {
+				char shown[128];
+
+				warnx("%s:%llu: bad #end line: %s", in->name,
+				    (unsigned long long)in->ib.lineno,
+				    safe_text(shown, sizeof(shown), s, n));
+				break;
+			}
+			in->seen_end = 1;
+			close_batch(in, t);
+			break;
+		case CTL_EOS:
+			in->eos = 1;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+publish_dir(int64_t t, struct batch **parts)
+{
+	char final[PATH_MAX], parent[PATH_MAX], path[PATH_MAX];
+	const char *base;
+	size_t i;
+
+	if (t == NO_TIME)
+		epathf(final, sizeof(final), "%s%s%s", dir_prefix,
+		    suffix ? "." : "", suffix ? suffix : "");
+	else
+		epathf(final, sizeof(final), "%s-%lld%s%s", dir_prefix,
+		    (long long)t, suffix ? "." : "", suffix ? suffix : "");
+	fsx_dirname(final, parent, sizeof(parent));
+	base = strrchr(final, '/') ? strrchr(final, '/') + 1 : final;
+	epathf(tmpdir, sizeof(tmpdir), "%s/.%s.tmp-%ld", parent, base,
+	    (long)getpid());
+	(void)fsx_rmtree(tmpdir);
+	if (mkdir(tmpdir, 0755) < 0)
+		err(SK_EXIT_DATA, "%s", tmpdir);
+	ob_reset(&part);
+	for (i = 0; i < ninputs; i++)
+		if (parts[i] != NULL)
+			ob_write(&part, parts[i]->body.p, parts[i]->body.len);
+	epathf(path, sizeof(path), "%s/part-00000", tmpdir);
+	if (fsx_write_file(path, part.p, part.len) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	epathf(path, sizeof(path), "%s/_SUCCESS", tmpdir);
+	if (fsx_write_file(path, "", 0) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	if (fsx_fsync_dir(tmpdir) < 0)
+		err(SK_EXIT_DATA, "%s", tmpdir);
+	if (fsx_replace_dir(tmpdir, final) < 0)
+		err(SK_EXIT_DATA, "%s", final);
+	tmpdir[0] = '\0';
+	if (fsx_fsync_dir(parent) < 0)
+		err(SK_EXIT_DATA, "%s", parent);
+}
+
+/* Each line of body, prefixed with the batch time (JSON: a member). */
+static void
+put_timed(struct obuf *o, int64_t t, const struct obuf *body)
+{
+	const char *s = body->p, *e = body->p + body->len, *nl;
+
+	for (; s < e; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (t != NO_TIME) {
+			if (format == F_JSON) {
+				ob_write(o, "{\"time\":", 8);
+				ob_putint(o, t);
+				if (nl - s > 2)
+					ob_putc(o, ',');
+				s++;
+			} else {
+				ob_putint(o, t);
+				ob_putc(o, format == F_CSV ? ',' : '\t');
+			}
+		}
+		ob_write(o, s, (size_t)(nl - s) + 1);
+	}
+}
+
+static void
+publish_print(int64_t t, struct batch **parts)
+{
+	long long shown = 0;
+	size_t i;
+
+	if (t != NO_TIME) {
+		ob_puts(&out, "-------------------------------------------\nTime: ");
+		ob_putint(&out, t);
+		ob_puts(&out, " ms\n-------------------------------------------\n");
+	}
+	for (i = 0; i < ninputs; i++) {
+		const char *s, *e, *nl;
+
+		if (parts[i] == NULL)
+			continue;
+		s = parts[i]->body.p;
+		e = s + parts[i]->body.len;
+		for (; s < e; s = nl + 1) {
+			nl = memchr(s, '\n', (size_t)(e - s));
+			if (shown++ == print_n) {
+				ob_puts(&out, "...\n");
+				goto done;
+			}
+			ob_write(&out, s, (size_t)(nl - s) + 1);
+		}
+	}
+done:
+	ob_putc(&out, '\n');
+}
+
+static void
+publish(int64_t t, struct batch **parts)
+{
+	size_t i;
+
+	if (dir_prefix != NULL)
+		publish_dir(t, parts);
+	if (print_n >= 0)
+		publish_print(t, parts);
+	for (i = 0; i < ninputs; i++) {
+		if (parts[i] == NULL)
+			continue;
+		if (append_path != NULL)
+			put_timed(&appendbuf, t, &parts[i]->body);
+		if (dir_prefix == NULL && print_n < 0 && append_path == NULL)
+			put_timed(&out, t, &parts[i]->body);
+	}
+	if (append_path != NULL) {
+		ob_flush(&appendbuf);
+		if (fsync(appendbuf.fd) < 0)
+			err(SK_EXIT_DATA, "%s", append_path);
+	}
+	ob_flush(&out);
+}
+
+/* Publishes every batch that all inputs have completed. */
+static void
+publish_ready(void)
+{
+	struct batch **parts = ecalloc(ninputs, sizeof(*parts));
+	size_t i;
+
+	for (;;) {
+		int64_t t = INT64_MAX;
+		int any = 0;
+
+		for (i = 0; i < ninputs; i++) {
+			struct input *in = &inputs[i];
+
+			if (in->head == NULL) {
+				if (!in->done)
+					goto out;	/* still to come */
+				continue;
+			}
+			if (in->head->t < t)
+				t = in->head->t;
+			any = 1;
+		}
+		if (!any)
+			break;
+		for (i = 0; i < ninputs; i++) {
+			struct input *in = &inputs[i];
+
+			parts[i] = NULL;
+			if (in->head != NULL && in->head->t == t) {
+				parts[i] = in->head;
+				if ((in->head = in->head->next) == NULL)
+					in->tail = NULL;
+			}
+		}
+		publish(t, parts);
+		for (i = 0; i < ninputs; i++)
+			if (parts[i] != NULL) {
+				ob_free(&parts[i]->body);
+				free(parts[i]);
+			}
+	}
+out:
+	free(parts);
+}
+
+/* The input has ended: 0 if cleanly, -1 if it broke inside a batch. */
+static int
+finish_input(struct input *in)
+{
+	in->done = 1;
+	if (in->seen_end && !in->eos)
+		return -1;
+	if (!in->seen_end && (in->open->nrec > 0 || in->open->body.len > 0 ||
+	    in->eos || !in->seen_end))
+		close_batch(in, NO_TIME);	/* a plain file: one batch */
+	return 0;
+}
+
+static void
+open_inputs(int argc, char *argv[])
+{
+	int i, fd;
+
+	ninputs = argc > 0 ? (size_t)argc : 1;
+	inputs = ecalloc(ninputs, sizeof(*inputs));
+	for (i = 0; i < (int)ninputs; i++) {
+		struct input *in = &inputs[i];
+
+		in->name = argc > 0 ? argv[i] : "stdin";
+		if (argc == 0 || strcmp(argv[i], "-") == 0)
+			fd = STDIN_FILENO;
+		else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
+			err(SK_EXIT_DATA, "%s", argv[i]);
+		ib_init(&in->ib, fd, in->name);
+		in->open = batch_new();
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "suffix", required_argument, NULL, 's' },
+		{ "print", optional_argument, NULL, 'p' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const formats[] = { "tsv", "csv", "json", "spark" };
+	struct pollfd *pfd;
+	size_t i, live;
+	int ch, fd, status = SK_EXIT_OK;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			dir_prefix = optarg;
+			break;
+		case 's':
+			suffix = optarg;
+			break;
+		case 'p':
+			print_n = 10;
+			if (optarg != NULL)
+				print_n = opt_number(usage_text, "--print", optarg,
+				    0, LLONG_MAX);
+			break;
+		case 'a':
+			append_path = optarg;
+			break;
+		case 'f':
+			for (i = 0; i < SK_NELEM(formats); i++)
+				if (strcmp(optarg, formats[i]) == 0)
+					break;
+			if (i == SK_NELEM(formats))
+				usage_fail(usage_text, "--format %s: not csv, json, "
+				    "spark or tsv", optarg);
+			format = (enum format)i;
+			break;
+		case 'h':
+			usage_help(usage_text);
+		case 'V':
+			print_version();
+		default:
+			fputs(usage_text, stderr);
+			exit(SK_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (suffix != NULL && dir_prefix == NULL)
+		usage_fail(usage_text, "--suffix goes with --dir");
+	if (dir_prefix != NULL && *dir_prefix == '\0')
+		usage_fail(usage_text, "--dir: empty prefix");
+	if (dir_prefix != NULL) {
+		char parent[PATH_MAX];
+
+		fsx_dirname(dir_prefix, parent, sizeof(parent));
+		if (fsx_mkdirs(parent) < 0)
+			err(SK_EXIT_DATA, "%s", parent);
+	}
+
+	if (append_path != NULL) {
+		if ((fd = open(append_path, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC, 0644)) < 0)
+			err(SK_EXIT_DATA, "%s", append_path);
+		ob_init(&appendbuf, fd, append_path);
+	}
+	atexit(remove_tmpdir);
+	ob_init(&out, STDOUT_FILENO, "stdout");
+	ob_init(&part, -1, "part");
+	open_inputs(argc, argv);
+
+	pfd = ecalloc(ninputs, sizeof(*pfd));
+	for (;;) {
+		for (i = 0, live = 0; i < ninputs; i++) {
+			pfd[i].fd = inputs[i].done ? -1 : inputs[i].ib.fd;
+			pfd[i].events = POLLIN;
+			live += !inputs[i].done;
+		}
+		if (live == 0)
+			break;
+		if (poll(pfd, ninputs, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err(SK_EXIT_DATA, "poll");
+		}
+		for (i = 0; i < ninputs; i++) {
+			struct input *in = &inputs[i];
+
+			if (in->done || pfd[i].revents == 0)
+				continue;
+			if (ib_fill(&in->ib) == 0 || in->eos) {
+				take_lines(in);
+				if (finish_input(in) < 0) {
+					publish_ready();
+					errx(SK_EXIT_DATA, "%s: input ended inside a "
+					    "batch (no #eos): upstream failed; "
+					    "nothing more is published", in->name);
+				}
+			} else
+				take_lines(in);
+		}
+		publish_ready();
+	}
+	publish_ready();
+	ob_flush(&out);
+	if (append_path != NULL && close(appendbuf.fd) < 0)
+		err(SK_EXIT_DATA, "%s", append_path);
+	return status;
+}

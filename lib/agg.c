@@ -1,0 +1,630 @@
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "util.h"
+
+struct cell {
+	struct dec	 d;	/* sum; min or max when a number */
+	int64_t		 n;	/* count of values (records for --count) */
+	char		*s;	/* min, max, first, last when text */
+	uint32_t	 slen, scap;
+	int		 t;	/* enum vtype of d or s; V_NULL: none yet */
+};
+
+struct group {
+	uint64_t	id;	/* for --distinct */
+	struct cell	c[];
+};
+
+struct agg_table {
+	struct agg_spec	*spec;
+	struct ht	 groups;
+	struct ht	 distinct;	/* (group id, aggregation, value) */
+	uint64_t	 nextid;
+	struct val	*vals;		/* one per aggregation, per record */
+	struct dec	*sums;
+	char		*kbuf, *dbuf;
+	size_t		 kcap, dcap;
+};
+
+static char *room(char **, size_t *, size_t);
+
+static const char *const kind_names[] = {
+	"count", "sum", "min", "max", "avg", "first", "last", "distinct"
+};
+
+static void
+add_def(struct agg_spec *s, enum agg_kind kind, const char *arg,
+    const char *usage)
+{
+	struct agg_def *d;
+	const char *src = arg, *why, *eq;
+	size_t at, i;
+
+	s->defs = ereallocarray(s->defs, s->ndefs + 1, sizeof(*s->defs));
+	d = &s->defs[s->ndefs++];
+	d->kind = kind;
+	d->name = NULL;
+	d->e = NULL;
+	if (kind == AGG_COUNT) {
+		d->name = estrdup("count");
+		return;
+	}
+	/* NAME=EXPR names the output field */
+	eq = strchr(arg, '=');
+	if (eq != NULL && eq > arg && eq[1] != '=') {
+		for (i = 0; arg + i < eq; i++)
+			if (!(arg[i] == '_' || (arg[i] >= 'a' && arg[i] <= 'z') ||
+			    (arg[i] >= 'A' && arg[i] <= 'Z') ||
+			    (i > 0 && arg[i] >= '0' && arg[i] <= '9')))
+				break;
+		if (arg + i == eq) {
+			d->name = estrndup(arg, (size_t)(eq - arg));
+			src = eq + 1;
+		}
+	}
+	if ((d->e = expr_compile(src, &why, &at)) == NULL)
+		usage_fail(usage, "--%s %s: %s at offset %zu", kind_names[kind],
+		    arg, why, at);
+}
+
+int
+agg_option(struct agg_spec *s, int opt, const char *arg, const char *usage)
+{
+	char *list, *p, *tok;
+
+	switch (opt) {
+	case AGG_OPT_BY:
+		list = p = estrdup(arg);
+		while ((tok = strsep(&p, ",")) != NULL) {
+			if (*tok == '\0')
+				usage_fail(usage, "--by %s: empty field name", arg);
+			s->by = ereallocarray(s->by, s->nby + 1, sizeof(*s->by));
+			s->by[s->nby++] = estrdup(tok);
+		}
+		free(list);
+		s->bycol = ereallocarray(s->bycol, s->nby, sizeof(*s->bycol));
+		return 1;
+	case AGG_OPT_COUNT: case AGG_OPT_SUM: case AGG_OPT_MIN: case AGG_OPT_MAX:
+	case AGG_OPT_AVG: case AGG_OPT_FIRST: case AGG_OPT_LAST:
+	case AGG_OPT_DISTINCT:
+		add_def(s, (enum agg_kind)(opt - AGG_OPT_COUNT), arg, usage);
+		return 1;
+	case AGG_OPT_TOP:
+		s->top = opt_number(usage, "--top", arg, 1, 1000000000);
+		return 1;
+	case AGG_OPT_ORDER:
+		free(s->order);
+		s->order = estrdup(arg);
+		return 1;
+	case AGG_OPT_NAME:
+		free(s->name);
+		s->name = estrdup(arg);
+		if (*arg == '\0' || strpbrk(arg, "\t\n\r") != NULL)
+			usage_fail(usage, "--name: must be a non-empty word");
+		return 1;
+	}
+	return 0;
+}
+
+void
+agg_validate(struct agg_spec *s, const char *usage)
+{
+	size_t i, j;
+
+	if (s->ndefs == 0)	/* --by alone counts, as countByValue */
+		add_def(s, AGG_COUNT, "", usage);
+	for (i = 0; i < s->ndefs; i++) {
+		struct agg_def *d = &s->defs[i];
+		const char *f;
+
+		if (d->name != NULL)
+			continue;
+		if ((f = expr_field_name(d->e)) != NULL) {
+			d->name = emalloc(strlen(f) + 10);
+			sprintf(d->name, "%s_%s", f, kind_names[d->kind]);
+		} else
+			d->name = estrdup(kind_names[d->kind]);
+	}
+	/* make names unique: sum, sum_2, sum_3 */
+	for (i = 1; i < s->ndefs; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(s->defs[i].name, s->defs[j].name) == 0) {
+				char *n = emalloc(strlen(s->defs[i].name) + 24);
+
+				sprintf(n, "%s_%zu", s->defs[i].name, i + 1);
+				free(s->defs[i].name);
+				s->defs[i].name = n;
+				j = (size_t)-1;
+			}
+	s->orderidx = 0;
+	if (s->order != NULL) {
+		for (i = 0; i < s->ndefs; i++)
+			if (strcmp(s->defs[i].name, s->order) == 0)
+				break;
+		if (i == s->ndefs)
+			usage_fail(usage, "--order %s: no such aggregation",
+			    s->order);
+		s->orderidx = i;
+	}
+	if (s->order != NULL && s->top == 0)
+		usage_fail(usage, "--order goes with --top");
+}
+
+const char *
+agg_bind(struct agg_spec *s, const struct schema *sc)
+{
+	const char *missing;
+	size_t i;
+
+	for (i = 0; i < s->nby; i++)
+		if ((s->bycol[i] = schema_find(sc, s->by[i])) < 0)
+			return s->by[i];
+	for (i = 0; i < s->ndefs; i++)
+		if (s->defs[i].e != NULL &&
+		    (missing = expr_bind(s->defs[i].e, sc)) != NULL)
+			return missing;
+	return NULL;
+}
+
+void
+agg_put_header(struct obuf *o, const struct agg_spec *s)
+{
+	size_t i;
+
+	ob_puts(o, "#stream\tkeys=");
+	ob_putint(o, (int64_t)s->nby);
+	if (s->top > 0) {
+		ob_puts(o, "\ttop=");
+		ob_putint(o, s->top);
+	}
+	if (s->name != NULL) {
+		ob_puts(o, "\tname=");
+		ob_puts(o, s->name);
+	}
+	ob_write(o, "\n#fields", 8);
+	for (i = 0; i < s->nby; i++) {
+		ob_putc(o, '\t');
+		rec_put_field(o, s->by[i], strlen(s->by[i]), 0);
+	}
+	for (i = 0; i < s->ndefs; i++) {
+		ob_putc(o, '\t');
+		rec_put_field(o, s->defs[i].name, strlen(s->defs[i].name), 0);
+	}
+	ob_putc(o, '\n');
+}
+
+struct agg_table *
+agg_table_new(struct agg_spec *s)
+{
+	struct agg_table *t = ecalloc(1, sizeof(*t));
+
+	t->spec = s;
+	ht_init(&t->groups, sizeof(struct group) + s->ndefs * sizeof(struct cell));
+	ht_init(&t->distinct, 0);
+	t->vals = ecalloc(s->ndefs, sizeof(*t->vals));
+	t->sums = ecalloc(s->ndefs, sizeof(*t->sums));
+	(void)room(&t->kbuf, &t->kcap, 1);
+	return t;
+}
+
+static void
+free_strings(struct agg_table *t)
+{
+	size_t i, k;
+
+	for (i = 0; i < t->groups.cap; i++) {
+		struct group *g = t->groups.slots[i].val;
+
+		if (t->groups.slots[i].hash == 0)
+			continue;
+		for (k = 0; k < t->spec->ndefs; k++)
+			free(g->c[k].s);
+	}
+}
+
+void
+agg_clear(struct agg_table *t)
+{
+	free_strings(t);
+	ht_clear(&t->groups);
+	ht_clear(&t->distinct);
+}
+
+void
+agg_table_free(struct agg_table *t)
+{
+	free_strings(t);
+	ht_free(&t->groups);
+	ht_free(&t->distinct);
+	free(t->vals);
+	free(t->sums);
+	free(t->kbuf);
+	free(t->dbuf);
+	free(t);
+}
+
+size_t
+agg_groups(const struct agg_table *t)
+{
+	return t->groups.n;
+}
+
+static char *
+room(char **buf, size_t *cap, size_t need)
+{
+	if (need > *cap) {
+		*cap = need < 256 ? 256 : need * 2;
+		*buf = erealloc(*buf, *cap);
+	}
+	return *buf;
+}
+
+/* One key field: the bytes; several: each as a 4-byte length and bytes. */
+static size_t
+make_key(struct agg_table *t, const struct rec *r)
+{
+	const struct agg_spec *s = t->spec;
+	size_t i, len = 0;
+
+	if (s->nby == 1) {
+		long c = s->bycol[0];
+
+		if (c >= (long)r->n)
+			return 0;
+		room(&t->kbuf, &t->kcap, r->f[c].n + 1);
+		memcpy(t->kbuf, r->f[c].p, r->f[c].n);
+		return r->f[c].n;
+	}
+	for (i = 0; i < s->nby; i++) {
+		long c = s->bycol[i];
+		uint32_t n = c < (long)r->n ? (uint32_t)r->f[c].n : 0;
+
+		room(&t->kbuf, &t->kcap, len + 4 + n);
+		memcpy(t->kbuf + len, &n, 4);
+		if (n > 0)
+			memcpy(t->kbuf + len + 4, r->f[c].p, n);
+		len += 4 + n;
+	}
+	return len;
+}
+
+static void
+cell_store(struct cell *c, const struct val *v)
+{
+	c->t = v->t;
+	if (v->t == V_NUM) {
+		c->d = v->d;
+		return;
+	}
+	if (v->n > c->scap) {
+		c->scap = (uint32_t)(v->n < 16 ? 16 : v->n);
+		c->s = erealloc(c->s, c->scap);
+	}
+	if (v->n > 0)
+		memcpy(c->s, v->s, v->n);
+	c->slen = (uint32_t)v->n;
+	c->t = V_TEXT;
+}
+
+/* For min (sign -1) and max (sign 1): numbers order below text. */
+static void
+cell_extreme(struct cell *c, struct val *v, int sign)
+{
+	int cmp;
+
+	if (v->t == V_NULL)
+		return;
+	if (c->t == V_NULL)
+		cmp = sign;
+	else if (v->t == V_NUM && c->t == V_NUM)
+		cmp = dec_cmp(v->d, c->d);
+	else if (v->t == V_NUM)
+		cmp = -1;
+	else if (c->t == V_NUM)
+		cmp = 1;
+	else {
+		size_t n = v->n < c->slen ? v->n : c->slen;
+
+		cmp = memcmp(v->s, c->s, n);
+		if (cmp == 0)
+			cmp = (v->n > c->slen) - (v->n < c->slen);
+	}
+	if ((sign > 0 && cmp > 0) || (sign < 0 && cmp < 0))
+		cell_store(c, v);
+}
+
+static int
+distinct_new(struct agg_table *t, const struct group *g, size_t k,
+    const struct val *v)
+{
+	char nb[DEC_STRMAX];
+	const char *s = v->s;
+	size_t n = v->n, len = sizeof(g->id) + 4;
+	uint32_t kk = (uint32_t)k;
+	int created;
+
+	if (v->t == V_NUM) {
+		n = dec_format(v->d, nb);
+		s = nb;
+	}
+	room(&t->dbuf, &t->dcap, len + n);
+	memcpy(t->dbuf, &g->id, sizeof(g->id));
+	memcpy(t->dbuf + sizeof(g->id), &kk, 4);
+	memcpy(t->dbuf + len, s, n);
+	(void)ht_get(&t->distinct, t->dbuf, len + n, &created);
+	return created;
+}
+
+int
+agg_add(struct agg_table *t, const struct rec *r, const char *src,
+    uint64_t line)
+{
+	char where[300];
+	const struct agg_spec *s = t->spec;
+	struct expr_err e;
+	struct group *g;
+	size_t k, klen;
+	int created;
+
+	/* evaluate everything first: a bad record changes nothing */
+	for (k = 0; k < s->ndefs; k++) {
+		const struct agg_def *d = &s->defs[k];
+		struct val *v = &t->vals[k];
+
+		if (d->e == NULL)
+			continue;
+		if (expr_eval(d->e, r, v, &e) < 0) {
+			expr_warn(loc_format(where, sizeof(where), src, line), &e);
+			return -1;
+		}
+		if (val_num(v) < 0 && (d->kind == AGG_SUM || d->kind == AGG_AVG)) {
+			e.why = "is not a number";
+			e.field = v->name;
+			e.s = v->s;
+			e.n = v->n;
+			expr_warn(loc_format(where, sizeof(where), src, line), &e);
+			return -1;
+		}
+	}
+	klen = make_key(t, r);
+	g = ht_get(&t->groups, t->kbuf, klen, &created);
+	if (created)
+		g->id = t->nextid++;
+	for (k = 0; k < s->ndefs; k++) {
+		const struct agg_def *d = &s->defs[k];
+		struct val *v = &t->vals[k];
+
+		t->sums[k] = g->c[k].d;
+		if ((d->kind == AGG_SUM || d->kind == AGG_AVG) && v->t == V_NUM &&
+		    dec_add(&t->sums[k], g->c[k].n ? g->c[k].d : dec_from_int(0),
+		    v->d) != DEC_OK) {
+			warnx("%s: the %s of %s overflows",
+			    loc_format(where, sizeof(where), src, line),
+			    kind_names[d->kind], expr_source(d->e));
+			return -1;
+		}
+	}
+	for (k = 0; k < s->ndefs; k++) {
+		struct cell *c = &g->c[k];
+		struct val *v = &t->vals[k];
+
+		switch (s->defs[k].kind) {
+		case AGG_COUNT:
+			c->n++;
+			break;
+		case AGG_SUM:
+		case AGG_AVG:
+			if (v->t == V_NUM) {
+				c->d = t->sums[k];
+				c->n++;
+			}
+			break;
+		case AGG_MIN:
+			cell_extreme(c, v, -1);
+			break;
+		case AGG_MAX:
+			cell_extreme(c, v, 1);
+			break;
+		case AGG_FIRST:
+			if (c->n++ == 0 && v->t != V_NULL)
+				cell_store(c, v);
+			break;
+		case AGG_LAST:
+			if (v->t != V_NULL)
+				cell_store(c, v);
+			break;
+		case AGG_DISTINCT:
+			if (v->t != V_NULL && distinct_new(t, g, k, v))
+				c->n++;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The output value of aggregation k of a group. */
+static void
+cell_value(const struct agg_def *d, const struct cell *c, struct val *v)
+{
+	v->t = V_NULL;
+	v->s = "";
+	v->n = 0;
+	switch (d->kind) {
+	case AGG_COUNT:
+	case AGG_DISTINCT:
+		v->t = V_NUM;
+		v->d = dec_from_int(c->n);
+		return;
+	case AGG_SUM:
+		if (c->n > 0) {
+			v->t = V_NUM;
+			v->d = c->d;
+		}
+		return;
+	case AGG_AVG:
+		if (c->n > 0 && dec_div(&v->d, c->d, dec_from_int(c->n)) == DEC_OK)
+			v->t = V_NUM;
+		return;
+	default:
+		v->t = c->t;
+		if (c->t == V_NUM)
+			v->d = c->d;
+		else if (c->t == V_TEXT) {
+			v->s = c->s;
+			v->n = c->slen;
+		}
+		return;
+	}
+}
+
+struct rank {
+	const struct ht_ent	*e;
+	struct val		 v;
+};
+
+static size_t sort_nby;	/* qsort has no context argument */
+
+static int
+field_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	struct dec x, y;
+	int c;
+
+	if (dec_parse(a, an, &x) == DEC_OK && dec_parse(b, bn, &y) == DEC_OK &&
+	    (c = dec_cmp(x, y)) != 0)
+		return c;
+	c = memcmp(a, b, an < bn ? an : bn);
+	return c != 0 ? c : (an > bn) - (an < bn);
+}
+
+static int
+key_cmp(const struct ht_ent *a, const struct ht_ent *b)
+{
+	const char *p = a->key, *q = b->key;
+	size_t i;
+	uint32_t pn, qn;
+	int c;
+
+	if (sort_nby <= 1)
+		return field_cmp(p, a->klen, q, b->klen);
+	for (i = 0; i < sort_nby; i++) {
+		memcpy(&pn, p, 4);
+		memcpy(&qn, q, 4);
+		if ((c = field_cmp(p + 4, pn, q + 4, qn)) != 0)
+			return c;
+		p += 4 + pn;
+		q += 4 + qn;
+	}
+	return 0;
+}
+
+static int
+by_key(const void *x, const void *y)
+{
+	return key_cmp(((const struct rank *)x)->e, ((const struct rank *)y)->e);
+}
+
+/* Larger value first, then smaller key (DESIGN §4). */
+static int
+by_rank(const void *x, const void *y)
+{
+	struct rank *a = (struct rank *)x, *b = (struct rank *)y;
+	int c = val_cmp(&b->v, &a->v);
+
+	return c != 0 ? c : key_cmp(a->e, b->e);
+}
+
+static void
+sift_down(struct rank *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, w = i;
+		struct rank tmp;
+
+		/* the root is the worst: the one by_rank puts last */
+		if (l < n && by_rank(&h[l], &h[w]) > 0)
+			w = l;
+		if (l + 1 < n && by_rank(&h[l + 1], &h[w]) > 0)
+			w = l + 1;
+		if (w == i)
+			return;
+		tmp = h[i];
+		h[i] = h[w];
+		h[w] = tmp;
+		i = w;
+	}
+}
+
+static void
+put_key(struct obuf *o, const struct ht_ent *e, size_t nby)
+{
+	const char *p = e->key;
+	uint32_t n;
+	size_t i;
+
+	if (nby == 1) {
+		rec_put_field(o, e->key, e->klen, 1);
+		return;
+	}
+	for (i = 0; i < nby; i++) {
+		memcpy(&n, p, 4);
+		if (i > 0)
+			ob_putc(o, '\t');
+		rec_put_field(o, p + 4, n, i == 0);
+		p += 4 + n;
+	}
+}
+
+void
+agg_emit(struct agg_table *t, struct obuf *o)
+{
+	const struct agg_spec *s = t->spec;
+	struct rank *rk;
+	size_t i, k, n = 0, keep;
+	int created;
+
+	if (s->nby == 0 && t->groups.n == 0)	/* one group, even if empty */
+		(void)ht_get(&t->groups, "", 0, &created);
+	rk = ereallocarray(NULL, t->groups.n, sizeof(*rk));
+	sort_nby = s->nby;
+	keep = s->top > 0 ? (size_t)s->top : t->groups.n;
+	for (i = 0; i < t->groups.cap; i++) {
+		const struct ht_ent *e = &t->groups.slots[i];
+		struct rank r;
+
+		if (e->hash == 0)
+			continue;
+		r.e = e;
+		cell_value(&s->defs[s->orderidx],
+		    &((const struct group *)e->val)->c[s->orderidx], &r.v);
+		if (s->top == 0 || n < keep) {
+			rk[n++] = r;
+			if (s->top > 0 && n == keep)	/* heapify */
+				for (k = n / 2; k-- > 0;)
+					sift_down(rk, n, k);
+		} else if (by_rank(&r, &rk[0]) < 0) {
+			rk[0] = r;
+			sift_down(rk, n, 0);
+		}
+	}
+	qsort(rk, n, sizeof(*rk), s->top > 0 ? by_rank : by_key);
+	for (i = 0; i < n; i++) {
+		const struct group *g = rk[i].e->val;
+
+		if (s->nby > 0)
+			put_key(o, rk[i].e, s->nby);
+		for (k = 0; k < s->ndefs; k++) {
+			struct val v;
+
+			cell_value(&s->defs[k], &g->c[k], &v);
+			if (s->nby > 0 || k > 0)
+				ob_putc(o, '\t');
+			val_put(o, &v, s->nby == 0 && k == 0);
+		}
+		ob_putc(o, '\n');
+	}
+	free(rk);
+}

@@ -1,0 +1,83 @@
+/*
+ * agg: the grouping and aggregation vocabulary shared by stream-reduce,
+ * stream-state and stream-window: --by, --count, --sum, --min, --max, --avg,
+ * --first, --last, --distinct, --top, --order, --name. An agg_spec holds the
+ * parsed options; an agg_table holds one group per key (in an ht) with one
+ * cell per aggregation. The table owns its groups and their string copies.
+ */
+#ifndef SK_AGG_H
+#define SK_AGG_H
+
+#include <getopt.h>
+
+#include "expr.h"
+#include "ht.h"
+#include "rec.h"
+
+enum agg_kind {
+	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
+	AGG_DISTINCT
+};
+
+struct agg_def {
+	enum agg_kind	 kind;
+	char		*name;		/* the output field */
+	struct expr	*e;		/* NULL for --count */
+};
+
+struct agg_spec {
+	char		**by;
+	long		 *bycol;
+	size_t		  nby;
+	struct agg_def	 *defs;
+	size_t		  ndefs;
+	long long	  top;		/* 0: every group */
+	char		 *order;	/* --order NAME, or NULL: the first */
+	size_t		  orderidx;
+	char		 *name;		/* --name */
+};
+
+/* Long option codes of the vocabulary, above any tool's own. */
+enum {
+	AGG_OPT_BY = 1000, AGG_OPT_COUNT, AGG_OPT_SUM, AGG_OPT_MIN, AGG_OPT_MAX,
+	AGG_OPT_AVG, AGG_OPT_FIRST, AGG_OPT_LAST, AGG_OPT_DISTINCT, AGG_OPT_TOP,
+	AGG_OPT_ORDER, AGG_OPT_NAME
+};
+
+#define AGG_LONGOPTS \
+	{ "by", required_argument, NULL, AGG_OPT_BY }, \
+	{ "count", no_argument, NULL, AGG_OPT_COUNT }, \
+	{ "sum", required_argument, NULL, AGG_OPT_SUM }, \
+	{ "min", required_argument, NULL, AGG_OPT_MIN }, \
+	{ "max", required_argument, NULL, AGG_OPT_MAX }, \
+	{ "avg", required_argument, NULL, AGG_OPT_AVG }, \
+	{ "first", required_argument, NULL, AGG_OPT_FIRST }, \
+	{ "last", required_argument, NULL, AGG_OPT_LAST }, \
+	{ "distinct", required_argument, NULL, AGG_OPT_DISTINCT }, \
+	{ "top", required_argument, NULL, AGG_OPT_TOP }, \
+	{ "order", required_argument, NULL, AGG_OPT_ORDER }, \
+	{ "name", required_argument, NULL, AGG_OPT_NAME }
+
+/* Takes one option of the vocabulary; returns 1 if it was one. */
+int	agg_option(struct agg_spec *, int opt, const char *arg, const char *usage);
+/* Checks the options as a whole (names, --order); fails with usage. */
+void	agg_validate(struct agg_spec *, const char *usage);
+/* Binds fields and expressions to a schema; returns NULL or a missing name. */
+const char *agg_bind(struct agg_spec *, const struct schema *);
+/* Writes the #stream and #fields lines of the result. */
+void	agg_put_header(struct obuf *, const struct agg_spec *);
+
+struct agg_table;
+
+struct agg_table *agg_table_new(struct agg_spec *);
+void	agg_table_free(struct agg_table *);
+/* Adds a record; returns 0, or -1 (reported as from line of src, which may
+ * be NULL, and nothing changed). */
+int	agg_add(struct agg_table *, const struct rec *, const char *src,
+	    uint64_t line);
+/* Writes the groups: the top N by --order, or all in key order. */
+void	agg_emit(struct agg_table *, struct obuf *);
+void	agg_clear(struct agg_table *);
+size_t	agg_groups(const struct agg_table *);
+
+#endif

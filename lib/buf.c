@@ -1,0 +1,164 @@
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "util.h"
+
+void
+ob_init(struct obuf *o, int fd, const char *name)
+{
+	o->fd = fd;
+	o->name = name;
+	o->cap = fd >= 0 ? OBUF_SIZE : 4096;
+	o->len = 0;
+	o->p = emalloc(o->cap);
+}
+
+void
+ob_flush(struct obuf *o)
+{
+	size_t off = 0;
+
+	if (o->fd < 0)
+		return;
+	while (off < o->len) {
+		ssize_t n = write(o->fd, o->p + off, o->len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err(SK_EXIT_DATA, "%s", o->name);
+		}
+		off += (size_t)n;
+	}
+	o->len = 0;
+}
+
+void
+ob_grow(struct obuf *o, size_t need)
+{
+	if (o->fd >= 0)
+		ob_flush(o);
+	if (o->cap - o->len < need) {
+		while (o->cap - o->len < need)
+			o->cap *= 2;
+		o->p = erealloc(o->p, o->cap);
+	}
+}
+
+void
+ob_reset(struct obuf *o)
+{
+	o->len = 0;
+}
+
+void
+ob_free(struct obuf *o)
+{
+	free(o->p);
+	o->p = NULL;
+	o->cap = o->len = 0;
+}
+
+void
+ob_putint(struct obuf *o, int64_t v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *s = e;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		*--s = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--s = '-';
+	ob_write(o, s, (size_t)(e - s));
+}
+
+void
+ib_init(struct ibuf *b, int fd, const char *name)
+{
+	b->fd = fd;
+	b->name = name;
+	b->cap = IBUF_SIZE;
+	b->p = emalloc(b->cap);
+	b->start = b->end = 0;
+	b->eof = 0;
+	b->lineno = 0;
+	b->flush = NULL;
+}
+
+void
+ib_free(struct ibuf *b)
+{
+	free(b->p);
+	b->p = NULL;
+}
+
+int
+ib_next(struct ibuf *b, char **line, size_t *len)
+{
+	char *s = b->p + b->start, *nl;
+	size_t avail = b->end - b->start, n;
+
+	if (avail == 0)
+		return 0;
+	nl = memchr(s, '\n', avail);
+	if (nl == NULL) {
+		if (!b->eof)
+			return 0;
+		n = avail;
+		b->start = b->end;
+	} else {
+		n = (size_t)(nl - s);
+		b->start += n + 1;
+	}
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	*line = s;
+	*len = n;
+	b->lineno++;
+	return 1;
+}
+
+ssize_t
+ib_fill(struct ibuf *b)
+{
+	ssize_t n;
+
+	if (b->eof)
+		return 0;
+	if (b->start > 0) {
+		memmove(b->p, b->p + b->start, b->end - b->start);
+		b->end -= b->start;
+		b->start = 0;
+	}
+	if (b->end == b->cap) {	/* one line fills the buffer: make room */
+		b->cap *= 2;
+		b->p = erealloc(b->p, b->cap);
+	}
+	if (b->flush != NULL && b->flush->len > 0)
+		ob_flush(b->flush);
+	n = read(b->fd, b->p + b->end, b->cap - b->end);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return -1;
+		err(SK_EXIT_DATA, "%s", b->name);
+	}
+	if (n == 0)
+		b->eof = 1;
+	b->end += (size_t)n;
+	return n;
+}
+
+int
+ib_getline(struct ibuf *b, char **line, size_t *len)
+{
+	for (;;) {
+		if (ib_next(b, line, len))
+			return 1;
+		if (b->eof || ib_fill(b) < 0)
+			return 0;	/* EOF, or a signal interrupted the read */
+	}
+}

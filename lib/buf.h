@@ -1,0 +1,82 @@
+/*
+ * buf: block I/O. An obuf collects output in one large buffer and writes it
+ * with write(2); an ibuf reads large blocks and hands out lines as slices of
+ * its buffer, valid until the next call on it. Both own their memory.
+ * Write errors are fatal (the message names the file): no tool can go on
+ * once its output is lost. An obuf with fd -1 only collects: it grows
+ * instead of writing (ob_reset empties it).
+ */
+#ifndef SK_BUF_H
+#define SK_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define OBUF_SIZE (256 * 1024)
+#define IBUF_SIZE (1024 * 1024)
+
+struct obuf {
+	int		 fd;
+	const char	*name;		/* for messages: "stdout", a path */
+	char		*p;
+	size_t		 len, cap;
+};
+
+void	ob_init(struct obuf *, int fd, const char *name);
+void	ob_flush(struct obuf *);	/* writes what is buffered; dies on error */
+void	ob_free(struct obuf *);
+void	ob_reset(struct obuf *);	/* forgets what is buffered */
+void	ob_grow(struct obuf *, size_t need);
+
+static inline void
+ob_write(struct obuf *o, const void *s, size_t n)
+{
+	if (o->cap - o->len < n)
+		ob_grow(o, n);
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static inline void
+ob_putc(struct obuf *o, char c)
+{
+	if (o->len == o->cap)
+		ob_grow(o, 1);
+	o->p[o->len++] = c;
+}
+
+static inline void
+ob_puts(struct obuf *o, const char *s)
+{
+	ob_write(o, s, strlen(s));
+}
+
+void	ob_putint(struct obuf *, int64_t);
+
+struct ibuf {
+	int		 fd;
+	const char	*name;		/* for messages */
+	char		*p;
+	size_t		 cap, start, end;
+	int		 eof;
+	uint64_t	 lineno;	/* lines handed out so far */
+	struct obuf	*flush;		/* flushed before a read that may block */
+};
+
+void	ib_init(struct ibuf *, int fd, const char *name);
+void	ib_free(struct ibuf *);
+/*
+ * ib_next hands out the next complete line in the buffer (without its LF,
+ * and without a CR before the LF) or, at EOF, the unterminated rest:
+ * 1 if a line was set, 0 if more input is needed (or at EOF: done).
+ */
+int	ib_next(struct ibuf *, char **line, size_t *len);
+/* Reads once: >0 bytes read, 0 at EOF, -1 if it would block or a signal
+ * interrupted it. Dies on error. */
+ssize_t	ib_fill(struct ibuf *);
+/* ib_next and ib_fill until a line or EOF: 1 line, 0 EOF (or interrupted:
+ * eof is then still 0). */
+int	ib_getline(struct ibuf *, char **line, size_t *len);
+
+#endif

@@ -1,0 +1,254 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "rec.h"
+#include "util.h"
+
+static int
+has_word(const char *line, size_t len, const char *w, size_t wlen)
+{
+	return len >= wlen && memcmp(line, w, wlen) == 0 &&
+	    (len == wlen || line[wlen] == '\t');
+}
+
+enum ctl
+rec_ctl(const char *line, size_t len)
+{
+	if (len == 0 || line[0] != '#')
+		return CTL_DATA;
+	if (has_word(line, len, "#end", 4))
+		return CTL_END;
+	if (has_word(line, len, "#fields", 7))
+		return CTL_FIELDS;
+	if (has_word(line, len, "#eos", 4))
+		return CTL_EOS;
+	if (has_word(line, len, "#interval", 9))
+		return CTL_INTERVAL;
+	if (has_word(line, len, "#stream", 7))
+		return CTL_STREAM;
+	return CTL_OTHER;
+}
+
+int
+rec_stream_start(const char *line, size_t len)
+{
+	enum ctl c = rec_ctl(line, len);
+
+	return c != CTL_DATA && c != CTL_OTHER;
+}
+
+int
+rec_end_time(const char *line, size_t len, int64_t *t)
+{
+	size_t i = 5;	/* after "#end\t" */
+	int64_t v = 0;
+	int neg = 0;
+
+	if (i < len && line[i] == '-') {
+		neg = 1;
+		i++;
+	}
+	if (i >= len || line[i] < '0' || line[i] > '9')
+		return -1;
+	for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (line[i] - '0');
+	}
+	if (i < len && line[i] != '\t')
+		return -1;
+	*t = neg ? -v : v;
+	return 0;
+}
+
+int
+rec_attr(const char *line, size_t len, const char *key, const char **v,
+    size_t *vn)
+{
+	const char *p = line, *e = line + len, *tab;
+	size_t klen = strlen(key);
+
+	while ((tab = memchr(p, '\t', (size_t)(e - p))) != NULL) {
+		const char *a = tab + 1, *end = memchr(a, '\t', (size_t)(e - a));
+
+		if (end == NULL)
+			end = e;
+		if ((size_t)(end - a) > klen && memcmp(a, key, klen) == 0 &&
+		    a[klen] == '=') {
+			*v = a + klen + 1;
+			*vn = (size_t)(end - *v);
+			return 1;
+		}
+		p = a;
+	}
+	return 0;
+}
+
+static size_t
+unescape(char *s, size_t n)
+{
+	char *r = memchr(s, '\\', n), *w, *e = s + n;
+
+	if (r == NULL)
+		return n;
+	for (w = r; r < e; r++) {
+		if (*r != '\\' || r + 1 == e) {
+			*w++ = *r;
+			continue;
+		}
+		switch (r[1]) {
+		case '\\': *w++ = '\\'; break;
+		case 't': *w++ = '\t'; break;
+		case 'n': *w++ = '\n'; break;
+		case 'r': *w++ = '\r'; break;
+		case '#': *w++ = '#'; break;
+		default: *w++ = '\\'; *w++ = r[1]; break;	/* kept as it is */
+		}
+		r++;
+	}
+	return (size_t)(w - s);
+}
+
+void
+rec_split(struct rec *r, char *line, size_t len)
+{
+	char *s = line, *e = line + len, *tab;
+
+	r->n = 0;
+	for (;;) {
+		if (r->n == r->cap) {
+			r->cap = r->cap ? r->cap * 2 : 16;
+			r->f = ereallocarray(r->f, r->cap, sizeof(*r->f));
+		}
+		tab = memchr(s, '\t', (size_t)(e - s));
+		r->f[r->n].p = s;
+		r->f[r->n].n = unescape(s, (size_t)((tab ? tab : e) - s));
+		r->n++;
+		if (tab == NULL)
+			break;
+		s = tab + 1;
+	}
+}
+
+void
+rec_free(struct rec *r)
+{
+	free(r->f);
+	r->f = NULL;
+	r->n = r->cap = 0;
+}
+
+int
+rec_field_plain(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+
+	for (; p < e; p++)
+		if (*p <= '\\' && (*p == '\\' || *p == '\t' || *p == '\n' ||
+		    *p == '\r'))
+			return 0;
+	return 1;
+}
+
+void
+rec_put_field(struct obuf *o, const char *s, size_t n, int first)
+{
+	const char *e = s + n;
+
+	if (first && n > 0 && s[0] == '#')
+		ob_putc(o, '\\');
+	if (rec_field_plain(s, n)) {
+		ob_write(o, s, n);
+		return;
+	}
+	for (; s < e; s++)
+		switch (*s) {
+		case '\\': ob_write(o, "\\\\", 2); break;
+		case '\t': ob_write(o, "\\t", 2); break;
+		case '\n': ob_write(o, "\\n", 2); break;
+		case '\r': ob_write(o, "\\r", 2); break;
+		default: ob_putc(o, *s); break;
+		}
+}
+
+void
+schema_free(struct schema *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n; i++)
+		free(sc->names[i]);
+	free(sc->names);
+	sc->names = NULL;
+	sc->n = 0;
+}
+
+void
+schema_set(struct schema *sc, char *const *names, size_t n)
+{
+	size_t i;
+
+	schema_free(sc);
+	sc->names = ereallocarray(NULL, n, sizeof(*sc->names));
+	for (i = 0; i < n; i++)
+		sc->names[i] = estrdup(names[i]);
+	sc->n = n;
+}
+
+void
+schema_parse(struct schema *sc, char *line, size_t len)
+{
+	struct rec r = { 0 };
+	size_t i;
+
+	schema_free(sc);
+	if (len <= 8) {		/* "#fields" with no names */
+		sc->names = NULL;
+		return;
+	}
+	rec_split(&r, line + 8, len - 8);
+	sc->names = ereallocarray(NULL, r.n, sizeof(*sc->names));
+	for (i = 0; i < r.n; i++)
+		sc->names[i] = estrndup(r.f[i].p, r.f[i].n);
+	sc->n = r.n;
+	rec_free(&r);
+}
+
+long
+schema_find(const struct schema *sc, const char *name)
+{
+	size_t i;
+	const char *why;
+	long long col;
+
+	for (i = 0; i < sc->n; i++)
+		if (strcmp(sc->names[i], name) == 0)
+			return (long)i;
+	col = strtonum(name, 1, (long long)sc->n, &why);
+	return why == NULL ? (long)(col - 1) : -1;
+}
+
+void
+schema_put(struct obuf *o, const struct schema *sc)
+{
+	size_t i;
+
+	ob_write(o, "#fields", 7);
+	for (i = 0; i < sc->n; i++) {
+		ob_putc(o, '\t');
+		rec_put_field(o, sc->names[i], strlen(sc->names[i]), 0);
+	}
+	ob_putc(o, '\n');
+}
+
+void
+put_end(struct obuf *o, int64_t t, const char *attrs, size_t alen)
+{
+	ob_write(o, "#end\t", 5);
+	ob_putint(o, t);
+	if (alen > 0) {
+		ob_putc(o, '\t');
+		ob_write(o, attrs, alen);
+	}
+	ob_putc(o, '\n');
+}

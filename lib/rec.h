@@ -1,0 +1,74 @@
+/*
+ * rec: the stream-records(5) line format. A struct rec holds the fields of
+ * one data line as slices of the line itself (unescaped in place, so the
+ * line's bytes are changed); it owns only its slice array. A struct schema
+ * owns copies of the field names of a #fields line.
+ */
+#ifndef SK_REC_H
+#define SK_REC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct slice {
+	char	*p;
+	size_t	 n;
+};
+
+struct rec {
+	struct slice	*f;
+	size_t		 n, cap;
+};
+
+enum ctl {
+	CTL_DATA,	/* not a control line */
+	CTL_FIELDS,	/* #fields<TAB>name... */
+	CTL_END,	/* #end<TAB>T[<TAB>key=value...] */
+	CTL_EOS,	/* #eos */
+	CTL_INTERVAL,	/* #interval<TAB>ms: the source's batch interval */
+	CTL_STREAM,	/* #stream<TAB>key=value...: name and shape of a result */
+	CTL_OTHER	/* any other control line: passed through */
+};
+
+struct schema {
+	char	**names;
+	size_t	  n;
+};
+
+/* What kind of line this is. */
+enum ctl rec_ctl(const char *line, size_t len);
+/* True if a first line shows a record stream (one that starts with a
+ * control line the format defines), not raw text. */
+int	rec_stream_start(const char *line, size_t len);
+/* The batch time of an #end line; returns 0, or -1 if it is malformed. */
+int	rec_end_time(const char *line, size_t len, int64_t *t);
+
+/* The value of attribute key=value of a control line (#end, #stream):
+ * 1 if found (*v, *vn set), else 0. */
+int	rec_attr(const char *line, size_t len, const char *key, const char **v,
+	    size_t *vn);
+
+/* Splits a data line on TAB and unescapes each field in place. */
+void	rec_split(struct rec *, char *line, size_t len);
+void	rec_free(struct rec *);
+
+/* Writes one field, escaped; first says it starts a line (a leading # is
+ * written as \#). */
+void	rec_put_field(struct obuf *, const char *, size_t, int first);
+/* True if the bytes need no escaping as a field. */
+int	rec_field_plain(const char *, size_t);
+
+/* Reads the names of a #fields line (the whole line). */
+void	schema_parse(struct schema *, char *line, size_t len);
+void	schema_set(struct schema *, char *const *names, size_t n);
+void	schema_free(struct schema *);
+/* Index of name, or -1; also accepts a 1-based column number "3". */
+long	schema_find(const struct schema *, const char *name);
+void	schema_put(struct obuf *, const struct schema *);
+
+/* Writes "#end<TAB>T" plus attrs (may be NULL or empty) and a LF. */
+void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);
+
+#endif

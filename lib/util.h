@@ -1,0 +1,52 @@
+/*
+ * util: exit codes, allocation that dies on failure (e-prefix), usage errors.
+ * Everything returned by e*alloc is owned by the caller and freed with free(3).
+ */
+#ifndef SK_UTIL_H
+#define SK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum sk_exit {
+	SK_EXIT_OK = 0,		/* success */
+	SK_EXIT_DATA = 1,	/* bad data, I/O error or broken input stopped the tool */
+	SK_EXIT_USAGE = 2	/* bad usage */
+};
+
+#define SK_VERSION "0.1.0"
+#define SK_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+void	*emalloc(size_t);
+void	*ecalloc(size_t, size_t);
+void	*erealloc(void *, size_t);
+void	*ereallocarray(void *, size_t, size_t);
+char	*estrdup(const char *);
+char	*estrndup(const char *, size_t);
+
+/* Prints "prog: message", then the usage text, and exits 2. */
+void	 usage_fail(const char *usage, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+/* Prints the usage text to stdout and exits 0 (for --help). */
+void	 usage_help(const char *usage) __attribute__((noreturn));
+/* Prints "prog version" and exits 0. */
+void	 print_version(void) __attribute__((noreturn));
+
+/* Writes s (n bytes) to buf as printable text (vis(3) style), at most cap-1
+ * bytes, truncating with "..." when longer; returns buf. */
+char	*safe_text(char *buf, size_t cap, const char *s, size_t n);
+
+/* Formats a path into buf; dies if it does not fit. */
+char	*epathf(char *buf, size_t cap, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* "src:line", or "line N" when src is NULL: where bad data was. */
+char	*loc_format(char *buf, size_t cap, const char *src, uint64_t line);
+
+/* Parses a whole number in [min, max] for option opt, or fails with usage. */
+long long opt_number(const char *usage, const char *opt, const char *arg,
+	    long long min, long long max);
+/* Parses a duration for option opt (see dur.h), or fails with usage. */
+int64_t	 opt_duration(const char *usage, const char *opt, const char *arg);
+
+#endif

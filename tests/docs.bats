@@ -1,0 +1,37 @@
+#!/usr/bin/env bats
+# The manuals: mandoc-clean, and every --help prints its SYNOPSIS.
+
+load helper
+
+@test "mandoc -Tlint is quiet on every page" {
+	run mandoc -Tlint -Wwarning "$ROOT"/man/man1/*.1 "$ROOT"/man/man5/*.5
+	assert_success
+	assert_output ''
+}
+
+@test "--help prints the man page's SYNOPSIS, word for word" {
+	for page in "$ROOT"/man/man1/stream-*.1; do
+		tool=$(basename "$page" .1)
+		help=$("$tool" --help | sed '1s/^usage: //' | tr -d ' \t\n')
+		synopsis=$(mandoc -Tascii "$page" | col -b |
+		    awk '/^SYNOPSIS/ { f = 1; next } /^[A-Z]/ { f = 0 } f' | tr -d ' \t\n')
+		[ "$help" = "$synopsis" ] || { echo "$tool: $help != $synopsis"; return 1; }
+	done
+}
+
+@test "--version and -h" {
+	for tool in stream-split stream-parse stream-reduce stream-sink; do
+		run "$tool" --version
+		assert_success
+		assert_output "$tool 0.1.0"
+		run "$tool" -h
+		assert_success
+		assert_line --index 0 --partial "usage: $tool"
+	done
+}
+
+@test "the README's pipeline is the one the end-to-end test runs" {
+	grep -q 'stream-split --watch in --interval 1s' "$ROOT/README.md"
+	grep -q 'make demo' "$ROOT/README.md"
+	grep -q 'make check' "$ROOT/README.md"
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# End to end: the book's first job, as pipelines of the real tools.
+
+load helper
+
+@test "watch job: every file's orders counted once, each batch saved with _SUCCESS" {
+	mkdir in
+	gen-orders -n 50 --seed 9 > in/present-at-start.txt
+	(stream-split --watch in --interval 300ms |
+	    stream-parse --csv "$SPEC" |
+	    stream-reduce --by side --count |
+	    stream-sink --dir out/output --suffix txt --format spark) 2> err.txt &
+	sleep 0.4
+	: > expected.txt
+	for i in 1 2 3 4 5; do
+		gen-orders -n $((100 * i)) --seed $i > stage.txt
+		cat stage.txt >> expected.txt
+		mv stage.txt in/orders-$i.txt
+		sleep 0.35
+	done
+	gen-orders -n 7 --seed 99 > in/.tmp
+	gen-orders -n 7 --seed 98 > in/_x
+	want_b=$(grep -c ',B$' expected.txt)
+	want_s=$(grep -c ',S$' expected.txt)
+	total() {
+		cat out/*/part-00000 2>/dev/null | sed -n "s/^($1,\([0-9]*\))$/\1/p" |
+		    awk '{ n += $1 } END { print n + 0 }'
+	}
+	waitfor 10 sh -c "[ \$(cat out/*/part-00000 2>/dev/null | tr -dc '0-9\n' | awk '{n+=\$1} END {print n+0}') -ge 1500 ]"
+	sleep 0.4
+	pkill -TERM -f 'stream-split --watch in --interval 300ms'
+	wait
+	[ "$(total B)" -eq "$want_b" ]
+	[ "$(total S)" -eq "$want_s" ]
+	[ $((want_b + want_s)) -eq 1500 ]
+	for d in out/output-*.txt; do
+		[ -f "$d/part-00000" ]
+		[ -f "$d/_SUCCESS" ]
+	done
+	# batch directories are named by multiples of the interval
+	ls out | sed 's/^output-\([0-9]*\)\.txt$/\1/' | awk '$1 % 300 { exit 1 }'
+	[ ! -s err.txt ]
+}
+
+@test "event time: per-batch buy/sell counts equal an independent awk computation" {
+	gen-orders -n 100000 --rate 1000 > a.txt
+	gen-orders -n 3000 --rate 1000 --seed 5 --start '2016-03-22 20:27:30' > b.txt
+	cat a.txt b.txt > orders.txt	# a gap: empty batches between
+	stream-parse --csv "$SPEC" orders.txt |
+	    stream-split --event-time time --interval 5s |
+	    stream-reduce --by side --count |
+	    stream-sink > got.tsv
+	awk_side_counts 5 < orders.txt > want.tsv
+	[ "$(wc -l < want.tsv)" -ge 40 ]
+	diff want.tsv got.tsv
+	# and as directories: every interval from the first to the last batch
+	stream-parse --csv "$SPEC" orders.txt |
+	    stream-split --event-time time --interval 5s |
+	    stream-reduce --by side --count |
+	    stream-sink --dir run1/o --format spark
+	first=$(head -n 1 want.tsv | cut -f 1)
+	last=$(tail -n 1 want.tsv | cut -f 1)
+	[ "$(ls run1 | wc -l)" -eq $(( (last - first) / 5000 + 1 )) ]
+	[ ! -s "run1/o-$((last - 5000))/part-00000" ]
+	# a second run gives the same bytes
+	stream-parse --csv "$SPEC" orders.txt |
+	    stream-split --event-time time --interval 5s |
+	    stream-reduce --by side --count |
+	    stream-sink --dir run2/o --format spark
+	diff -r run1 run2
+}
+
+@test "raw lines batched by event time in stream-split, parsed after" {
+	gen-orders -n 20000 --rate 1000 > orders.txt
+	stream-split --event-time 1 --interval 5s orders.txt |
+	    stream-parse --csv "$SPEC" |
+	    stream-reduce --by side --count | stream-sink > got.tsv
+	awk_side_counts 5 < orders.txt > want.tsv
+	diff want.tsv got.tsv
+}
+
+@test "bad lines in the stream: reported, counted, the rest processed" {
+	gen-orders -n 10000 --rate 1000 --bad 0.01 > orders.txt
+	stream-split --event-time 1 --interval 5s orders.txt 2> split.err |
+	    stream-parse --csv "$SPEC" 2> parse.err |
+	    stream-reduce --by side --count | stream-sink > got.tsv
+	grep -E ',[BS]$' orders.txt | grep -v '^2016-13' | grep -v 'x,' |
+	    grep -Ev ',c[0-9]+,' | grep -Ev 'x,[BS]$' | awk_side_counts 5 > want.tsv
+	diff want.tsv got.tsv
+	# 100 bad lines of 7 kinds: the 14 with no such time and the 14 empty
+	# ones have no event time and never reach stream-parse
+	[ "$(tail -n 1 split.err)" = 'stream-split: 28 bad lines dropped' ]
+	[ "$(tail -n 1 parse.err)" = 'stream-parse: 9900 lines accepted, 72 rejected' ]
+}
+
+@test "a killed upstream: no directory for the unfinished batch, the sink fails" {
+	mkfifo src s2p p2r r2k
+	stream-split --event-time 1 --interval 5s < src > s2p &
+	split=$!
+	stream-parse --csv "$SPEC" < s2p > p2r 2>/dev/null &
+	stream-reduce --by side --count < p2r > r2k 2>/dev/null &
+	stream-sink --dir out/o --format spark < r2k 2> sink.err &
+	sink=$!
+	BG_PIDS="$split $sink"
+	exec 8>src
+	gen-orders -n 20 --rate 2 >&8	# 20:25:28 to :37: batch 40000 stays open
+	waitfor 5 test -d out/o-1458678335000
+	kill -9 $split
+	exec 8>&-
+	run wait $sink
+	assert_failure 1
+	[ "$(ls out)" = $'o-1458678330000\no-1458678335000' ]
+	grep -q 'input ended inside a batch' sink.err
+}

@@ -1,0 +1,56 @@
+bats_require_minimum_version 1.5.0
+# Shared by the bats suites: assertions, a scratch directory, the order spec.
+bats_load_library bats-support
+bats_load_library bats-assert
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+export PATH="$ROOT/bin:$ROOT/scripts:$PATH"
+SPEC='time:time,order:int,client:int,symbol,amount:int,price:num,side:B|S'
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || exit 1
+}
+
+# Kills what a test started in the background, if it is still running.
+teardown() {
+	local p
+	for p in ${BG_PIDS:-}; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+}
+
+# waitfor SECONDS COMMAND...: polls until COMMAND succeeds; fails after SECONDS.
+waitfor() {
+	local limit=$(( $1 * 10 )) i=0
+	shift
+	until "$@"; do
+		i=$((i + 1))
+		[ "$i" -lt "$limit" ] || return 1
+		sleep 0.1
+	done
+}
+
+# Independent reference: per 5 s event-time batch, the buy and sell counts of
+# raw order lines, as "T<TAB>B<TAB>n" lines (no line for a zero count), in
+# batch order, with days from the civil date computed here, not by the tools.
+awk_side_counts() {
+	awk -F, -v I="${1:-5}" '
+	function days(y, m, d) { # days since 1970-01-01
+		if (m <= 2) { y--; m += 12 }
+		return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + \
+		    int((153 * (m - 3) + 2) / 5) + d - 719469
+	}
+	{
+		split($1, dt, /[- :]/)
+		s = days(dt[1] + 0, dt[2] + 0, dt[3] + 0) * 86400 + dt[4] * 3600 + dt[5] * 60 + dt[6]
+		T = sprintf("%.0f", (int(s / I) + 1) * I * 1000)
+		n[T, $7]++
+		if (!(T in seen)) { seen[T] = 1; order[++k] = T }
+	}
+	END {
+		for (i = 1; i <= k; i++) {
+			if (n[order[i], "B"]) printf "%s\tB\t%d\n", order[i], n[order[i], "B"]
+			if (n[order[i], "S"]) printf "%s\tS\t%d\n", order[i], n[order[i], "S"]
+		}
+	}'
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bats
+# stream-parse: typed fields, bad lines reported and counted, --where, --set.
+
+load helper
+
+@test "orders become typed records, time in ISO 8601 UTC" {
+	run stream-parse --csv "$SPEC" <<<'2016-03-22 20:25:28,1,80,EPE,710,51.00,B'
+	assert_success
+	assert_output "$(printf '#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB')"
+}
+
+@test "each kind of malformed line: its line number, the reason, the line" {
+	printf '%s\n' \
+	    '2016-03-22 20:25:28,1,80,EPE,710,51.00,B' \
+	    '2016-03-22 20:25:28,2,80,EPE,710,51.00' \
+	    '2016-03-22 20:25:28,3,80,EPE,71x,51.00,B' \
+	    '2016-03-22 20:25:28,4,80,EPE,710,51.00,X' \
+	    '2016-13-45 99:99:99,5,80,EPE,710,51.00,B' \
+	    '2016-03-22 20:25:28,6,80,EPE,710,5.1.0,B' \
+	    '2016-03-22 20:25:28,7,8a,EPE,710,51.00,B' \
+	    '' \
+	    '2016-03-22 20:25:28,9,80,"EPE,710,51.00,B' \
+	    '2016-03-22 20:25:28,10,99999999999999999999,EPE,710,51.00,B' \
+	    '2016-03-22 20:25:28,11,80,"E,P",710,51.00,S' > orders.txt
+	run --separate-stderr stream-parse --csv "$SPEC" orders.txt
+	assert_success
+	assert_output "$(printf '#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB\n2016-03-22T20:25:28Z\t11\t80\tE,P\t710\t51.00\tS')"
+	[ "$stderr" = 'stream-parse: orders.txt:2: expected 7 fields, found 6: 2016-03-22 20:25:28,2,80,EPE,710,51.00
+stream-parse: orders.txt:3: amount "71x" is not an integer: 2016-03-22 20:25:28,3,80,EPE,71x,51.00,B
+stream-parse: orders.txt:4: side "X" is not B|S: 2016-03-22 20:25:28,4,80,EPE,710,51.00,X
+stream-parse: orders.txt:5: time "2016-13-45 99:99:99" is not a timestamp (no such date): 2016-13-45 99:99:99,5,80,EPE,710,51.00,B
+stream-parse: orders.txt:6: price "5.1.0" is not a number: 2016-03-22 20:25:28,6,80,EPE,710,5.1.0,B
+stream-parse: orders.txt:7: client "8a" is not an integer: 2016-03-22 20:25:28,7,8a,EPE,710,51.00,B
+stream-parse: orders.txt:8: expected 7 fields, found 1: 
+stream-parse: orders.txt:9: unterminated quote: 2016-03-22 20:25:28,9,80,"EPE,710,51.00,B
+stream-parse: orders.txt:10: client "99999999999999999999" is out of range for an int: 2016-03-22 20:25:28,10,99999999999999999999,EPE,710,51.00,B
+stream-parse: 2 lines accepted, 9 rejected' ]
+}
+
+@test "gen-orders --bad: one report per bad line, at its line number, and the right summary" {
+	gen-orders -n 1000 --bad 0.05 > orders.txt
+	run --separate-stderr stream-parse --csv "$SPEC" orders.txt
+	assert_success
+	# line i is bad when floor(i*0.05) > floor((i-1)*0.05): every 20th
+	want=$(seq 20 20 1000 | sed 's/^/orders.txt:/')
+	got=$(printf '%s\n' "$stderr" | sed -n 's/^stream-parse: \(orders.txt:[0-9]*\): .*/\1/p')
+	[ "$got" = "$want" ]
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = 'stream-parse: 950 lines accepted, 50 rejected' ]
+	[ "$(printf '%s\n' "$output" | grep -vc '^#')" -eq 950 ]
+}
+
+@test "bad lines on standard input are placed by line number" {
+	run --separate-stderr stream-parse --csv 'a:int' <<<$'1\nx\n3'
+	assert_success
+	[ "$stderr" = $'stream-parse: line 2: a "x" is not an integer: x\nstream-parse: 2 lines accepted, 1 rejected' ]
+}
+
+@test "--max-errors 3 stops with exit 1 at the third bad line" {
+	gen-orders -n 1000 --bad 0.05 > orders.txt
+	run --separate-stderr stream-parse --csv "$SPEC" --max-errors 3 orders.txt
+	assert_failure 1
+	[ "$(printf '%s\n' "$stderr" | grep -c 'orders.txt:')" -eq 3 ]
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = 'stream-parse: 3 bad lines: stopping (--max-errors 3)' ]
+	# the good lines before the third bad one (line 60) were written
+	[ "$(printf '%s\n' "$output" | grep -vc '^#')" -eq 57 ]
+}
+
+@test "--reject keeps the raw bad lines" {
+	printf '1\nx\n3\ny z\n' > in.txt
+	run stream-parse --csv 'a:int' --reject bad.txt in.txt
+	assert_success
+	[ "$(cat bad.txt)" = $'x\ny z' ]
+}
+
+@test "--header skips the first line of each input" {
+	printf 'a,b\n1,2\n' > one.csv
+	printf 'a,b\n3,4\n' > two.csv
+	run stream-parse --csv a:int,b:int --header one.csv two.csv
+	assert_success
+	assert_output $'#fields\ta\tb\n1\t2\n3\t4'
+}
+
+@test "--tsv, --sep and quoting" {
+	run stream-parse --tsv a,b <<<$'x\ty'
+	assert_output $'#fields\ta\tb\nx\ty'
+	run stream-parse --csv a,b --sep ';' <<<'x;"y;""z"""'
+	assert_output $'#fields\ta\tb\nx\ty;"z"'
+}
+
+@test "--where filters and --set derives, in order" {
+	printf '%s\n' '2016-03-22 20:25:28,1,80,EPE,710,51.00,B' \
+	    '2016-03-22 20:25:29,2,7,NEM,10,1.25,S' > orders.txt
+	run stream-parse --csv "$SPEC" --set 'value=amount*price' \
+	    --set 'big=value > 1000' --where 'side == "B" || value < 20' orders.txt
+	assert_success
+	assert_output "$(printf '#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\tvalue\tbig\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB\t36210\t1\n2016-03-22T20:25:29Z\t2\t7\tNEM\t10\t1.25\tS\t12.5\t0')"
+}
+
+@test "an expression that fails on a record rejects it" {
+	run --separate-stderr stream-parse --csv a:int,b:int --set 'c=a/b' <<<$'4,2\n1,0'
+	assert_success
+	assert_output $'#fields\ta\tb\tc\n4\t2\t2'
+	[ "$stderr" = $'stream-parse: line 2: division by zero: 1,0\nstream-parse: 1 lines accepted, 1 rejected' ]
+}
+
+@test "--tz and --time-format" {
+	run stream-parse --csv t:time --tz +02:00 <<<'2016-03-22 20:25:28'
+	assert_output $'#fields\tt\n2016-03-22T18:25:28Z'
+	run stream-parse --csv t:time --time-format '%d/%m/%Y %H:%M' <<<'22/03/2016 20:25'
+	assert_output $'#fields\tt\n2016-03-22T20:25:00Z'
+}
+
+@test "a record stream from stream-split: control lines pass through in order" {
+	printf '#interval\t5000\n#fields\tline\n1,2\n#end\t5000\tn=1\n#other\tx\n3,4\n#end\t10000\tn=1\n#eos\n' > in.rec
+	run stream-parse --csv a:int,b:int in.rec
+	assert_success
+	assert_output "$(printf '#fields\ta\tb\n#interval\t5000\n1\t2\n#end\t5000\tn=1\n#other\tx\n3\t4\n#end\t10000\tn=1\n#eos')"
+}
+
+@test "a record stream that ends inside a batch is an upstream failure" {
+	printf '#fields\tline\n1\n#end\t5000\n2\n' > in.rec
+	run --separate-stderr stream-parse --csv a:int in.rec
+	assert_failure 1
+	assert_output "$(printf '#fields\ta\n1\n#end\t5000\n2')"
+	[ "$stderr" = 'stream-parse: in.rec: input ended inside a batch (no #eos): upstream failed' ]
+}
+
+@test "bad usage exits 2 with a usage line" {
+	run stream-parse --csv 'a:float'
+	assert_failure 2
+	assert_line --index 0 'stream-parse: spec a:float: float: unknown type (str, int, num, time or A|B)'
+	assert_line --index 1 --partial 'usage: stream-parse'
+	run stream-parse
+	assert_failure 2
+	assert_line --index 0 'stream-parse: give --csv spec or --tsv spec'
+	run stream-parse --csv a --bogus
+	assert_failure 2
+	assert_line --partial 'usage: stream-parse'
+	run stream-parse --csv a --where 'a =='
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --where a ==: unexpected end at offset 4'
+	run stream-parse --csv a --where 'b == 1'
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --where: no field b'
+	run stream-parse --csv a --max-errors 0
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --max-errors 0: too small (1 to 9223372036854775807)'
+}
+
+@test "a missing input file is named; the others are still read" {
+	echo 1 > there.csv
+	run --separate-stderr stream-parse --csv a:int missing.csv there.csv
+	assert_failure 1
+	assert_output $'#fields\ta\n1'
+	[ "$stderr" = 'stream-parse: missing.csv: No such file or directory' ]
+}
+
+@test "a full disk is an error" {
+	run stream-parse --csv a:int <<<'1' >/dev/full
+	run sh -c "echo 1 | stream-parse --csv a:int > /dev/full"
+	assert_failure 1
+	assert_output 'stream-parse: stdout: No space left on device'
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# stream-reduce: per-batch groups, aggregations, top-N, batch jobs, failures.
+
+load helper
+
+batches() {	# two batches of parsed orders, the second empty, a third
+	printf '#interval\t5000\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n'
+	printf '2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB\n'
+	printf '2016-03-22T20:25:28Z\t2\t12\tAMD\t12\t5\tS\n'
+	printf '2016-03-22T20:25:29Z\t3\t7\tNEM\t10\t1.5\tS\n'
+	printf '2016-03-22T20:25:29Z\t4\t7\tNEM\t10\t1.5\tS\n'
+	printf '#end\t1458678330000\tn=4\n#end\t1458678335000\tn=0\n'
+	printf '2016-03-22T20:25:36Z\t5\t12\tAMD\t100\t0.1\tB\n'
+	printf '#end\t1458678340000\tn=1\n#eos\n'
+}
+
+@test "--by side --count, per batch, control lines in order" {
+	batches > in.rec
+	run stream-reduce --by side --count in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\n#interval\t5000\nB\t1\nS\t3\n#end\t1458678330000\tn=4\n#end\t1458678335000\tn=0\nB\t1\n#end\t1458678340000\tn=1\n#eos')"
+}
+
+@test "--top ranks by value, then by key; numbers numerically" {
+	printf '#fields\tk\tv\n9\t5\n10\t5\n2\t7\nb\t1\na\t1\n' > in.rec
+	run stream-reduce --by k --sum v --top 4 --name T in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\ttop=4\tname=T\n#fields\tk\tv_sum\n2\t7\n9\t5\n10\t5\na\t1')"
+}
+
+@test "every aggregation at once, names derived or given" {
+	batches | stream-reduce --by side --count --sum 'value=amount*price' \
+	    --avg price --min symbol --max amount --first order --last order \
+	    --distinct client > out.rec
+	run head -n 5 out.rec
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\tvalue\tprice_avg\tsymbol_min\tamount_max\torder_first\torder_last\tclient_distinct\n#interval\t5000\nB\t1\t36210\t51\tEPE\t710\t1\t1\t1\nS\t3\t90\t2.666667\tAMD\t12\t2\t4\t2')"
+}
+
+@test "sums are exact decimals" {
+	printf '#fields\tp\n0.1\n0.2\n0.30\n' > in.rec
+	run stream-reduce --sum p --avg p in.rec
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tp_sum\tp_avg\n0.6\t0.2')"
+}
+
+@test "two key fields, key order" {
+	batches | stream-reduce --by side,symbol --sum amount > out.rec
+	run sed -n '3,6p' out.rec
+	assert_output "$(printf '#interval\t5000\nB\tEPE\t710\nS\tAMD\t12\nS\tNEM\t20')"
+}
+
+@test "without --by, one group even for an empty batch" {
+	batches | stream-reduce --count --sum amount > out.rec
+	run sed -n '3,9p' out.rec
+	assert_output "$(printf '#interval\t5000\n4\t742\n#end\t1458678330000\tn=4\n0\t\n#end\t1458678335000\tn=0\n1\t100\n#end\t1458678340000\tn=1')"
+}
+
+@test "a plain file of records is one batch: a batch job" {
+	printf '#fields\tside\nB\nS\nB\n' > in.rec
+	run stream-reduce --by side in.rec
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\nB\t2\nS\t1')"
+}
+
+@test "a headerless file names its fields 1, 2, ..." {
+	run stream-reduce --by 2 --sum '$1' <<<$'5\tx\n6\tx\n1\ty'
+	assert_output "$(printf '#stream\tkeys=1\n#fields\t2\t1_sum\nx\t11\ny\t1')"
+}
+
+@test "a record that is not a number is reported and left out" {
+	printf '#fields\tk\tv\na\t1\na\tzz\na\t2\n' > in.rec
+	run --separate-stderr stream-reduce --by k --sum v in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3')"
+	[ "$stderr" = $'stream-reduce: in.rec:3: v "zz" is not a number\nstream-reduce: 1 records rejected' ]
+}
+
+@test "a sum beyond 128 bits is reported, not wrapped" {
+	printf '#fields\tv\n99999999999999999999999999999999999999\n99999999999999999999999999999999999999\n' > in.rec
+	run --separate-stderr stream-reduce --sum v in.rec
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_sum\n99999999999999999999999999999999999999')"
+	[ "$stderr" = $'stream-reduce: in.rec:3: the sum of v overflows\nstream-reduce: 1 records rejected' ]
+}
+
+@test "input that ends inside a batch: the batch is dropped, exit 1" {
+	batches | head -n 9 > in.rec	# through the first record of batch 3
+	run --separate-stderr stream-reduce --by side --count in.rec
+	assert_failure 1
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\n#interval\t5000\nB\t1\nS\t3\n#end\t1458678330000\tn=4\n#end\t1458678335000\tn=0')"
+	[ "$stderr" = 'stream-reduce: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+}
+
+@test "a missing field, a missing file, bad usage" {
+	batches > in.rec
+	run --separate-stderr stream-reduce --by nosuch in.rec
+	assert_failure 1
+	[ "$stderr" = 'stream-reduce: in.rec: no field nosuch in the input' ]
+	run stream-reduce --count missing.rec
+	assert_failure 1
+	assert_output 'stream-reduce: missing.rec: No such file or directory'
+	run stream-reduce --top 0
+	assert_failure 2
+	assert_line --index 0 'stream-reduce: --top 0: too small (1 to 1000000000)'
+	assert_line --index 1 --partial 'usage: stream-reduce'
+	run stream-reduce --count --order count
+	assert_failure 2
+	assert_line --index 0 'stream-reduce: --order goes with --top'
+	run stream-reduce --sum 'a +'
+	assert_failure 2
+	assert_line --index 0 'stream-reduce: --sum a +: unexpected end at offset 3'
+	run stream-reduce --top 1 --count --order nosuch
+	assert_failure 2
+	assert_line --index 0 'stream-reduce: --order nosuch: no such aggregation'
+}

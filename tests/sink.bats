@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# stream-sink: saveAsTextFiles directories, print, formats, union, failures.
+
+load helper
+
+counts() {
+	printf '#stream\tkeys=1\n#fields\tside\tcount\n#interval\t5000\n'
+	printf 'B\t5074\nS\t4926\n#end\t5000\tn=3\n#end\t10000\tn=0\nS\t2\n#end\t15000\tn=2\n#eos\n'
+}
+
+top() {
+	printf '#stream\tkeys=1\ttop=5\tname=TOP5CLIENTS\n#fields\tclient\tvalue\n'
+	printf '34\t9\n69\t8\n92\t7\n36\t6\n64\t5\n#end\t5000\n#end\t10000\n7\t1\n#end\t15000\n#eos\n'
+}
+
+@test "--dir writes PREFIX-T.SUFFIX/part-00000 and _SUCCESS, empty batches too" {
+	counts > a.rec
+	run stream-sink --dir out/output --suffix txt --format spark a.rec
+	assert_success
+	run find out -print
+	assert_output "$(printf 'out\nout/output-10000.txt\nout/output-10000.txt/_SUCCESS\nout/output-10000.txt/part-00000\nout/output-15000.txt\nout/output-15000.txt/_SUCCESS\nout/output-15000.txt/part-00000\nout/output-5000.txt\nout/output-5000.txt/_SUCCESS\nout/output-5000.txt/part-00000' | sort)" || true
+	[ "$(find out | sort)" = "$(printf 'out\nout/output-10000.txt\nout/output-10000.txt/_SUCCESS\nout/output-10000.txt/part-00000\nout/output-15000.txt\nout/output-15000.txt/_SUCCESS\nout/output-15000.txt/part-00000\nout/output-5000.txt\nout/output-5000.txt/_SUCCESS\nout/output-5000.txt/part-00000')" ]
+	[ "$(cat out/output-5000.txt/part-00000)" = $'(B,5074)\n(S,4926)' ]
+	[ ! -s out/output-10000.txt/part-00000 ]
+	[ "$(cat out/output-15000.txt/part-00000)" = '(S,2)' ]
+	[ ! -s out/output-5000.txt/_SUCCESS ]
+}
+
+@test "a batch directory already there is replaced whole" {
+	mkdir -p out/o-5000
+	echo stale > out/o-5000/part-00001
+	counts | stream-sink --dir out/o
+	[ "$(ls out/o-5000)" = $'_SUCCESS\npart-00000' ]
+	[ "$(cat out/o-5000/part-00000)" = $'B\t5074\nS\t4926' ]
+}
+
+@test "union: each batch once every input has reached it, inputs in order" {
+	counts > a.rec
+	top > b.rec
+	run stream-sink --format spark --print a.rec b.rec
+	assert_success
+	assert_output "$(printf -- '-------------------------------------------\nTime: 5000 ms\n-------------------------------------------\n(B,5074)\n(S,4926)\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))\n\n-------------------------------------------\nTime: 10000 ms\n-------------------------------------------\n(TOP5CLIENTS,List())\n\n-------------------------------------------\nTime: 15000 ms\n-------------------------------------------\n(S,2)\n(TOP5CLIENTS,List(7))\n')"
+}
+
+@test "union through FIFOs written at different speeds" {
+	mkfifo a b
+	stream-sink --format spark --dir out/o a b &
+	sink=$!
+	BG_PIDS=$sink
+	{ counts | head -n 6; sleep 0.5; counts | tail -n +7; } > a &
+	{ sleep 0.2; top; } > b &
+	wait $sink
+	[ "$(cat out/o-5000/part-00000)" = $'(B,5074)\n(S,4926)\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))' ]
+	[ "$(cat out/o-15000/part-00000)" = $'(S,2)\n(TOP5CLIENTS,List(7))' ]
+}
+
+@test "--print=N shows N lines and ..." {
+	counts | stream-sink --print=1 > out.txt
+	[ "$(sed -n '4,5p' out.txt)" = $'B\t5074\n...' ]
+}
+
+@test "standard output: each line starts with its batch time; csv, json" {
+	run stream-sink < <(counts)
+	assert_output "$(printf '5000\tB\t5074\n5000\tS\t4926\n15000\tS\t2')"
+	run stream-sink --format csv < <(counts)
+	assert_output $'5000,B,5074\n5000,S,4926\n15000,S,2'
+	run stream-sink --format json < <(counts)
+	assert_output $'{"time":5000,"side":"B","count":5074}\n{"time":5000,"side":"S","count":4926}\n{"time":15000,"side":"S","count":2}'
+}
+
+@test "--append adds batches to a file" {
+	echo old > log.txt
+	counts | stream-sink --append log.txt --format csv
+	[ "$(cat log.txt)" = $'old\n5000,B,5074\n5000,S,4926\n15000,S,2' ]
+}
+
+@test "a named stream renders as (NAME,List(values))" {
+	printf '#stream\tkeys=0\tname=BUYS\n#fields\tcount\n5074\n#end\t5000\n#eos\n' > in.rec
+	run stream-sink --format spark in.rec
+	assert_output $'5000\t(BUYS,List(5074))'
+}
+
+@test "a killed upstream: the unfinished batch is not published, exit 1" {
+	counts | head -n 8 > a.rec	# ends inside batch 15000
+	run --separate-stderr stream-sink --dir out/o a.rec
+	assert_failure 1
+	[ "$(ls out)" = $'o-10000\no-5000' ]
+	[ "$stderr" = 'stream-sink: a.rec: input ended inside a batch (no #eos): upstream failed; nothing more is published' ]
+}
+
+@test "a full disk, a missing input, bad usage" {
+	run sh -c 'printf "#fields\ta\n1\n#end\t5\n#eos\n" | stream-sink --print > /dev/full'
+	assert_failure 1
+	assert_output 'stream-sink: stdout: No space left on device'
+	run sh -c 'printf "#fields\ta\n1\n#end\t5\n#eos\n" | stream-sink --append /dev/full'
+	assert_failure 1
+	assert_output 'stream-sink: /dev/full: No space left on device'
+	run stream-sink nosuch.rec
+	assert_failure 1
+	assert_output 'stream-sink: nosuch.rec: No such file or directory'
+	run stream-sink --format xml
+	assert_failure 2
+	assert_line --index 0 'stream-sink: --format xml: not csv, json, spark or tsv'
+	run stream-sink --suffix txt
+	assert_failure 2
+	assert_line --index 0 'stream-sink: --suffix goes with --dir'
+}
+
+@test "a --dir that cannot be written is named, nothing half-written is left" {
+	touch notadir
+	run sh -c 'printf "#fields\ta\n1\n#end\t5\n#eos\n" | stream-sink --dir notadir/o'
+	assert_failure 1
+	assert_output 'stream-sink: notadir: Not a directory'
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# stream-split: processing time, event time, watched directories, failures.
+
+load helper
+
+@test "processing time: #end times are multiples of the interval, empty batches between" {
+	run sh -c '(echo a; sleep 1.2; echo b) | stream-split --interval 500ms'
+	assert_success
+	[ "${lines[0]}" = $'#interval\t500' ]
+	[ "${lines[1]}" = $'#fields\tline' ]
+	[ "${lines[2]}" = a ]
+	[ "${lines[${#lines[@]} - 1]}" = '#eos' ]
+	# every #end time is a multiple of 500, rising by 500
+	printf '%s\n' "${lines[@]}" | awk -F'\t' '
+	    /^#end/ { if ($2 % 500) exit 1; if (prev && $2 != prev + 500) exit 2; prev = $2 }' 
+	# between a and b at least one batch is empty
+	between=$(printf '%s\n' "${lines[@]}" | sed -n '/^a$/,/^b$/p' | grep -c '^#end.*n=0')
+	[ "$between" -ge 1 ]
+	printf '%s\n' "${lines[@]}" | grep -q $'^#end\t[0-9]*\tn=1\tmade=[0-9]*$'
+}
+
+@test "event time from raw lines: batches [T-I, T), empty ones too, same bytes every run" {
+	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:29,2' \
+	    '2016-03-22 20:25:30,3' '2016-03-22 20:25:41,4' > in.csv
+	run stream-split --event-time 1 --interval 5s in.csv
+	assert_success
+	assert_output "$(printf '#interval\t5000\n#fields\tline\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,2\n#end\t1458678330000\tn=2\n2016-03-22 20:25:30,3\n#end\t1458678335000\tn=1\n#end\t1458678340000\tn=0\n2016-03-22 20:25:41,4\n#end\t1458678345000\tn=1\n#eos')"
+	first=$output
+	run stream-split --event-time 1 --interval 5s in.csv
+	[ "$output" = "$first" ]
+}
+
+@test "event time from a record stream by field name" {
+	printf '#fields\tt\tv\n2016-03-22T20:25:28Z\ta\n2016-03-22T20:25:31Z\tb\n' |
+	    stream-split --event-time t --interval 5s > out.rec
+	run cat out.rec
+	assert_output "$(printf '#interval\t5000\n#fields\tt\tv\n2016-03-22T20:25:28Z\ta\n#end\t1458678330000\tn=1\n2016-03-22T20:25:31Z\tb\n#end\t1458678335000\tn=1\n#eos')"
+}
+
+@test "late records are dropped and counted, or put in the open batch" {
+	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:36,2' '2016-03-22 20:25:29,late' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
+	assert_output "$(printf '#interval\t5000\n#fields\tline\n2016-03-22 20:25:28,1\n#end\t1458678330000\tn=1\n#end\t1458678335000\tn=0\n2016-03-22 20:25:36,2\n#end\t1458678340000\tn=1\n#eos')"
+	[ "$stderr" = 'stream-split: 1 late records dropped' ]
+	run --separate-stderr stream-split --event-time 1 --interval 5s --late next in.csv
+	assert_line --index 6 '2016-03-22 20:25:29,late'
+	[ "$stderr" = 'stream-split: 1 late records put in the open batch' ]
+}
+
+@test "--watermark keeps batches open for out-of-order records" {
+	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:31,2' '2016-03-22 20:25:29,3' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s --watermark 5s in.csv
+	assert_output "$(printf '#interval\t5000\n#fields\tline\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,3\n#end\t1458678330000\tn=2\n2016-03-22 20:25:31,2\n#end\t1458678335000\tn=1\n#eos')"
+	[ -z "$stderr" ]
+}
+
+@test "a bad or far-ahead event time is reported with its line and dropped" {
+	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' '2016-03-29 20:25:28,3' '2016-03-22 20:25:29,4' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
+	assert_output "$(printf '#interval\t5000\n#fields\tline\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\n#eos')"
+	[ "$stderr" = 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp (not a timestamp)
+stream-split: in.csv:3: 1 "2016-03-29 20:25:28" is more than 1d (--max-ahead) after the open batch
+stream-split: 2 bad lines dropped' ]
+}
+
+@test "--watch: only new files, by rename or close; dot and underscore names ignored" {
+	mkdir in
+	echo before > in/old.txt
+	stream-split --watch in --interval 200ms > out.rec 2> err.txt &
+	BG_PIDS=$!
+	sleep 0.3
+	printf 'one\ntwo\n' > in/.tmp && mv in/.tmp in/a.txt
+	echo hidden > in/.hidden
+	echo under > in/_x
+	printf 'three\n' > in/b.txt
+	waitfor 5 grep -q three out.rec
+	kill -TERM $BG_PIDS
+	wait $BG_PIDS
+	[ "$(grep -v '^#' out.rec)" = $'one\ntwo\nthree' ]
+	[ "$(tail -n 1 out.rec)" = '#eos' ]
+	[ ! -s err.txt ]
+}
+
+@test "--watch --all --once --max-files: what is there, in name order, N files a batch" {
+	mkdir in
+	for f in c a b; do echo "$f" > in/$f.txt; done
+	echo skip > in/x.csv
+	run stream-split --watch in --all --once --max-files 2 --glob '*.txt' --interval 1s
+	assert_success
+	[ "$(printf '%s\n' "${lines[@]}" | grep -v '^#interval' | sed 's/\tmade=.*//; s/^#end\t[0-9]*/#end/')" = "$(printf '#fields\tline\na\nb\n#end\tn=2\nc\n#end\tn=1\n#eos')" ]
+}
+
+@test "--watch --poll finds renamed files by listing" {
+	mkdir in
+	stream-split --watch in --poll 100ms --interval 200ms > out.rec &
+	BG_PIDS=$!
+	sleep 0.3
+	echo polled > in/.t && mv in/.t in/p.txt
+	waitfor 5 grep -q polled out.rec
+	kill -TERM $BG_PIDS
+	wait $BG_PIDS
+	[ "$(tail -n 1 out.rec)" = '#eos' ]
+}
+
+@test "SIGTERM closes the open batch and ends the stream cleanly" {
+	mkfifo src
+	stream-split --interval 10s < src > out.rec &
+	BG_PIDS=$!
+	exec 8>src
+	echo kept >&8
+	waitfor 5 grep -q kept out.rec
+	kill -TERM $BG_PIDS
+	wait $BG_PIDS
+	exec 8>&-
+	[ "$(sed 's/\tmade=.*//' out.rec | tail -n 3)" = "$(printf 'kept\n#end\t%s\tn=1\n#eos' "$(awk -F'\t' '/^#end/ {print $2}' out.rec)")" ]
+}
+
+@test "missing inputs, bad usage" {
+	run stream-split --watch nosuch
+	assert_failure 1
+	assert_output 'stream-split: nosuch: No such file or directory'
+	echo x > f.txt
+	run --separate-stderr stream-split --interval 1s missing.txt f.txt
+	assert_failure 1
+	[ "$stderr" = 'stream-split: missing.txt: No such file or directory' ]
+	run stream-split --interval 5
+	assert_failure 2
+	assert_line --index 0 'stream-split: --interval 5: needs a unit (ms, s, m, h, d)'
+	run stream-split --watermark 1s
+	assert_failure 2
+	assert_line --index 0 'stream-split: --watermark and --late go with --event-time'
+	run stream-split --max-files 2
+	assert_failure 2
+	assert_line --index 0 'stream-split: --all, --glob, --max-files and --poll go with --watch'
+	run --separate-stderr stream-split --event-time time f.txt
+	assert_failure 1
+	[ "$stderr" = 'stream-split: f.txt: --event-time time: raw lines need a column number (or parse them first)' ]
+}

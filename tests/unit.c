@@ -1,0 +1,264 @@
+/*
+ * Unit tests of lib/: one table row per case. Prints each failure with its
+ * input, then "N passed, N failed"; exits 1 if any failed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dec.h"
+#include "dur.h"
+#include "expr.h"
+#include "ht.h"
+#include "ts.h"
+#include "util.h"
+
+static int passed, failed;
+
+static void
+check(int ok, const char *what, const char *in, const char *got,
+    const char *want)
+{
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	printf("FAIL %s(%s): got \"%s\", want \"%s\"\n", what, in, got, want);
+}
+
+static void
+test_dec(void)
+{
+	static const struct {
+		const char *a, *op, *b, *want;
+	} rows[] = {
+		{ "51.00", "+", "0", "51" },
+		{ "0.1", "+", "0.2", "0.3" },
+		{ "710", "*", "51.00", "36210" },
+		{ "1.5", "*", "1.5", "2.25" },
+		{ "-0.25", "+", "0", "-0.25" },
+		{ "1", "/", "3", "0.333333" },
+		{ "2", "/", "3", "0.666667" },
+		{ "0.0000025", "/", "1", "0.0000025" },
+		{ "1", "/", "8", "0.125" },
+		{ "5", "-", "7.5", "-2.5" },
+		{ "7", "%", "3", "1" },
+		{ "0.5", "/", "1000000", "0" },	/* 0.0000005: half-even to 0 */
+		{ "1.5", "/", "1000000", "0.000002" },
+		{ "2.5", "/", "1000000", "0.000002" },
+		{ "1", "/", "0", "division by zero" },
+		{ "99999999999999999999999999999999999999", "+", "99999999999999999999999999999999999999", "number out of range" },
+		{ "9223372036854775807", "+", "1", "9223372036854775808" },
+		{ "12x", "+", "1", "not a number" },
+		{ ".5", "+", "5.", "5.5" },
+	};
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		struct dec a, b, r = { 0, 0 };
+		enum dec_err e;
+		char got[DEC_STRMAX + 32], in[128];
+
+		snprintf(in, sizeof(in), "%s %s %s", rows[i].a, rows[i].op, rows[i].b);
+		if ((e = dec_parse(rows[i].a, strlen(rows[i].a), &a)) == DEC_OK &&
+		    (e = dec_parse(rows[i].b, strlen(rows[i].b), &b)) == DEC_OK) {
+			switch (rows[i].op[0]) {
+			case '+': e = dec_add(&r, a, b); break;
+			case '-': e = dec_sub(&r, a, b); break;
+			case '*': e = dec_mul(&r, a, b); break;
+			case '/': e = dec_div(&r, a, b); break;
+			default: e = dec_mod(&r, a, b); break;
+			}
+		}
+		if (e == DEC_OK)
+			dec_format(r, got);
+		else
+			strcpy(got, dec_strerror(e));
+		check(strcmp(got, rows[i].want) == 0, "dec", in, got, rows[i].want);
+	}
+}
+
+static void
+test_dur(void)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		{ "250ms", "250ms" }, { "5s", "5s" }, { "2m30s", "2m30s" },
+		{ "1h", "1h" }, { "1.5s", "1s500ms" }, { "90s", "1m30s" },
+		{ "1d", "1d" }, { "5", "needs a unit (ms, s, m, h, d)" },
+		{ "5x", "unknown unit (ms, s, m, h, d)" }, { "", "empty duration" },
+		{ "0s", "must be positive" }, { "0.0001s", "finer than a millisecond" },
+	};
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		int64_t ms;
+		char got[64];
+		const char *why = dur_parse(rows[i].in, &ms);
+
+		if (why == NULL)
+			dur_format(ms, got);
+		else
+			strcpy(got, why);
+		check(strcmp(got, rows[i].want) == 0, "dur", rows[i].in, got,
+		    rows[i].want);
+	}
+}
+
+static void
+test_ts(void)
+{
+	static const struct {
+		const char *in, *zone, *fmt, *want;
+	} rows[] = {
+		{ "2016-03-22 20:25:28", NULL, NULL, "2016-03-22T20:25:28Z" },
+		{ "2016-03-22T20:25:28Z", NULL, NULL, "2016-03-22T20:25:28Z" },
+		{ "2016-03-22T20:25:28.250+01:00", NULL, NULL, "2016-03-22T19:25:28.250Z" },
+		{ "2016-03-22 20:25:28", "+02:00", NULL, "2016-03-22T18:25:28Z" },
+		{ "2016-03-22 20:25:28", "Europe/Zagreb", NULL, "2016-03-22T19:25:28Z" },
+		{ "2016-07-22 20:25:28", "Europe/Zagreb", NULL, "2016-07-22T18:25:28Z" },
+		{ "2016-02-29", NULL, NULL, "2016-02-29T00:00:00Z" },
+		{ "1458678328", NULL, NULL, "2016-03-22T20:25:28Z" },
+		{ "1458678328.5", NULL, NULL, "2016-03-22T20:25:28.500Z" },
+		{ "1458678328123", NULL, NULL, "2016-03-22T20:25:28.123Z" },
+		{ "22/03/2016 20:25", NULL, "%d/%m/%Y %H:%M", "2016-03-22T20:25:00Z" },
+		{ "1969-12-31 23:59:59", NULL, NULL, "1969-12-31T23:59:59Z" },
+		{ "2015-02-29 10:00:00", NULL, NULL, "no such date" },
+		{ "2016-03-22 25:00:00", NULL, NULL, "no such time of day" },
+		{ "2016-03-22 20:25:28 x", NULL, NULL, "bad zone" },
+		{ "yesterday", NULL, NULL, "not a timestamp" },
+		{ "2016-03-22X20:25:28", NULL, NULL, "not a timestamp" },
+	};
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		struct tz z;
+		int64_t ms;
+		char got[64];
+		const char *why = NULL;
+
+		if (rows[i].zone != NULL)
+			why = tz_parse(&z, rows[i].zone);
+		if (why == NULL)
+			why = ts_parse(rows[i].in, strlen(rows[i].in),
+			    rows[i].zone ? &z : NULL, rows[i].fmt, &ms);
+		if (why == NULL)
+			ts_format(ms, got);
+		else
+			strcpy(got, why);
+		check(strcmp(got, rows[i].want) == 0, "ts", rows[i].in, got,
+		    rows[i].want);
+	}
+}
+
+static void
+test_expr(void)
+{
+	static const struct {
+		const char *src, *rec, *want;
+	} rows[] = {
+		{ "amount*price", "710\t51.00\tB", "36210" },
+		{ "amount + price / 2", "710\t51.00\tB", "735.5" },
+		{ "(amount + 10) * 2", "710\t51.00\tB", "1440" },
+		{ "-amount", "710\t51.00\tB", "-710" },
+		{ "side == 'B'", "710\t51.00\tB", "1" },
+		{ "side != \"B\"", "710\t51.00\tB", "0" },
+		{ "amount > 700 && side == 'S'", "710\t51.00\tB", "0" },
+		{ "amount > 700 || side == 'S'", "710\t51.00\tB", "1" },
+		{ "!(amount < 100)", "710\t51.00\tB", "1" },
+		{ "side == 'B' ? 'BUYS' : 'SELLS'", "710\t51.00\tS", "SELLS" },
+		{ "amount == 710.0", "710\t51.00\tB", "1" },
+		{ "price >= 51", "710\t51.00\tB", "1" },
+		{ "amount * price", "71x\t51.00\tB", "amount \"71x\" is not a number" },
+		{ "amount / (price - 51)", "710\t51.00\tB", "division by zero" },
+		{ "price - 0 == 0 || amount", "710\t\tB", "1" },
+		{ "price + 1", "710\t\tB", "" },
+		{ "$amount + ${price}", "1\t2\tB", "3" },
+		{ "$3", "1\t2\tB", "B" },
+		{ "amount > 9 && amount / 0", "1\t2\tB", "0" },
+		{ "amount * ", "1\t2\tB", "compile: unexpected end" },
+		{ "nosuch + 1", "1\t2\tB", "bind: nosuch" },
+		{ "1 === 1", "1\t2\tB", "compile: unexpected text" },
+	};
+	static char *names[] = { "amount", "price", "side" };
+	struct schema sc = { 0 };
+	size_t i;
+
+	schema_set(&sc, names, 3);
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char line[256], got[256];
+		const char *why, *missing;
+		size_t at;
+		struct rec r = { 0 };
+		struct expr *x = expr_compile(rows[i].src, &why, &at);
+		struct expr_err e;
+		struct val v;
+
+		if (x == NULL)
+			snprintf(got, sizeof(got), "compile: %s", why);
+		else if ((missing = expr_bind(x, &sc)) != NULL)
+			snprintf(got, sizeof(got), "bind: %s", missing);
+		else {
+			strcpy(line, rows[i].rec);
+			rec_split(&r, line, strlen(line));
+			if (expr_eval(x, &r, &v, &e) < 0)
+				snprintf(got, sizeof(got), "%s%s%s%.*s%s%s",
+				    e.field ? e.field : "", e.field ? " " : "",
+				    e.s ? "\"" : "", (int)e.n, e.s ? e.s : "",
+				    e.s ? "\" " : "", e.why);
+			else if (v.t == V_NUM)
+				dec_format(v.d, got);
+			else
+				snprintf(got, sizeof(got), "%.*s", (int)v.n, v.s);
+		}
+		check(strcmp(got, rows[i].want) == 0, "expr", rows[i].src, got,
+		    rows[i].want);
+		expr_free(x);
+		rec_free(&r);
+	}
+	schema_free(&sc);
+}
+
+static void
+test_ht(void)
+{
+	struct ht t;
+	char key[32], got[64];
+	size_t i, n = 100000, found = 0;
+	int created;
+
+	ht_init(&t, sizeof(size_t));
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		*(size_t *)ht_get(&t, key, strlen(key), &created) = i;
+	}
+	for (i = 0; i < n; i += 2) {
+		snprintf(key, sizeof(key), "k%zu", i);
+		ht_del(&t, key, strlen(key));
+	}
+	for (i = 0; i < n; i++) {
+		size_t *v;
+
+		snprintf(key, sizeof(key), "k%zu", i);
+		v = ht_find(&t, key, strlen(key));
+		if ((v != NULL) == (i % 2 == 1) && (v == NULL || *v == i))
+			found++;
+	}
+	snprintf(got, sizeof(got), "%zu of %zu, n=%zu", found, n, t.n);
+	check(found == n && t.n == n / 2, "ht", "insert, delete half, find",
+	    got, "all");
+	ht_free(&t);
+}
+
+int
+main(void)
+{
+	test_dec();
+	test_dur();
+	test_ts();
+	test_expr();
+	test_ht();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
