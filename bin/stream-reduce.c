@@ -156,6 +156,7 @@ main(int argc, char *argv[])
 	if (bad > 0)
 		warnx("%llu records rejected", (unsigned long long)bad);
 	agg_table_free(t);
+	ob_free(&out);
 	ib_free(&ib);
 	rec_free(&r);
 	schema_free(&sc);

@@ -604,5 +604,6 @@ main(int argc, char *argv[])
 	ob_flush(&out);
 	if (append_path != NULL && close(appendbuf.fd) < 0)
 		err(SK_EXIT_DATA, "%s", append_path);
+	free(pfd);
 	return status;
 }

@@ -400,7 +400,8 @@ scan_dir(int mark_only)
 		names[n++] = estrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		int created;
 
@@ -552,7 +553,6 @@ run_processing_time(int argc, char *argv[])
 	reading = watch_dir == NULL;
 	if (reading && argc == 0)
 		fd = STDIN_FILENO;
-	ib_init(&ib, -1, "stdin");
 	if (watch_dir != NULL && once) {	/* what is there now, then end */
 		while (qhead < qlen) {
 			take_files();
@@ -564,6 +564,7 @@ run_processing_time(int argc, char *argv[])
 		ob_flush(&out);
 		return status;
 	}
+	ib_init(&ib, -1, "stdin");
 	for (;;) {
 		struct pollfd p[2];
 		nfds_t np = 0;
