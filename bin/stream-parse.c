@@ -67,8 +67,18 @@ static struct slice *cut;
 static size_t ncut, capcut;
 static char *unq;		/* unquoted CSV fields */
 static size_t unqcap;
-static char (*times)[TS_ISOMAX];
 static struct rec orec;
+static int line_plain;		/* the line needs no escaping on output */
+
+/* Orders come ~1000 a second with the same time text: each time field
+ * remembers its last text and what it became. */
+struct time_cache {
+	char	 raw[40];
+	size_t	 rawlen;		/* 0: empty */
+	char	 iso[TS_ISOMAX];
+	size_t	 isolen;
+};
+static struct time_cache *times;
 
 static void
 parse_spec(const char *spec)
@@ -147,13 +157,14 @@ cut_line(const char *s, size_t n)
 
 	ncut = 0;
 	if (!csv || memchr(s, '"', n) == NULL) {
-		for (;;) {
-			q = memchr(s, sep, (size_t)(e - s));
-			slice_push(s, (size_t)((q ? q : e) - s));
-			if (q == NULL)
-				return NULL;
-			s = q + 1;
-		}
+		/* fields are short: a plain loop beats a memchr call each */
+		for (q = s; q < e; q++)
+			if (*q == sep) {
+				slice_push(s, (size_t)(q - s));
+				s = q + 1;
+			}
+		slice_push(s, (size_t)(e - s));
+		return NULL;
 	}
 	if (unqcap < n) {
 		unqcap = n * 2;
@@ -252,17 +263,31 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 			break;
 		}
 		break;
-	case T_TIME:
+	case T_TIME: {
+		struct time_cache *tc = &times[i];
+
+		if (f->n == tc->rawlen && memcmp(f->p, tc->raw, f->n) == 0) {
+			f->p = tc->iso;
+			f->n = tc->isolen;
+			return NULL;
+		}
 		if ((tw = ts_parse(f->p, f->n, have_zone ? &zone : NULL,
 		    time_format, &ms)) == NULL) {
-			f->n = ts_format(ms, times[i]);
-			f->p = times[i];
+			tc->rawlen = 0;
+			if (f->n <= sizeof(tc->raw)) {
+				memcpy(tc->raw, f->p, f->n);
+				tc->rawlen = f->n;
+			}
+			tc->isolen = ts_format(ms, tc->iso);
+			f->p = tc->iso;
+			f->n = tc->isolen;
 			return NULL;
 		}
 		snprintf(why, cap, "%s \"%s\" is not a timestamp (%s)",
 		    fields[i].name, safe_text(shown, sizeof(shown), f->p, f->n),
 		    tw);
 		return why;
+	}
 	case T_ENUM:
 		for (k = 0; k < fields[i].nalts; k++)
 			if (strlen(fields[i].alts[k]) == f->n &&
@@ -281,10 +306,22 @@ put_record(void)
 {
 	size_t i;
 
-	for (i = 0; i < orec.n; i++) {
-		if (i > 0)
+	if (line_plain && orec.f[0].n > 0 && orec.f[0].p[0] != '#') {
+		/* the common case: copy the fields, no byte needs a look */
+		ob_write(&out, orec.f[0].p, orec.f[0].n);
+		for (i = 1; i < nfields; i++) {
 			ob_putc(&out, '\t');
-		rec_put_field(&out, orec.f[i].p, orec.f[i].n, i == 0);
+			ob_write(&out, orec.f[i].p, orec.f[i].n);
+		}
+	} else
+		for (i = 0; i < nfields; i++) {
+			if (i > 0)
+				ob_putc(&out, '\t');
+			rec_put_field(&out, orec.f[i].p, orec.f[i].n, i == 0);
+		}
+	for (; i < orec.n; i++) {	/* --set values */
+		ob_putc(&out, '\t');
+		rec_put_field(&out, orec.f[i].p, orec.f[i].n, 0);
 	}
 	ob_putc(&out, '\n');
 }
@@ -349,6 +386,8 @@ parse_line(const char *src, uint64_t line, char *s, size_t n)
 	const char *w;
 	size_t i;
 
+	line_plain = memchr(s, '\\', n) == NULL && memchr(s, '\r', n) == NULL &&
+	    (sep == '\t' || memchr(s, '\t', n) == NULL);
 	if ((w = cut_line(s, n)) != NULL) {
 		bad_line(src, line, s, n, "%s", w);
 		return;
