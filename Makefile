@@ -21,7 +21,7 @@ SCRIPTS_C = scripts/gen-orders
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5
 
-all: $(BINS) $(SCRIPTS_C) tests/unit
+all: $(BINS) $(SCRIPTS_C) tests/unit tests/inject.so
 
 # Rebuild everything when the flags change (make sanitize, then make).
 .flags: FORCE
@@ -44,6 +44,10 @@ scripts/gen-orders: scripts/gen-orders.c $(LIB) lib/*.h .flags
 
 tests/unit: tests/unit.c $(LIB) lib/*.h .flags
 	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# The fault-injection shim is built plain: it is preloaded into any build.
+tests/inject.so: tests/inject.c
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 deps:
 	@sh scripts/install-deps
@@ -82,7 +86,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/stream-records.5
 
 clean:
-	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit .flags
+	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/inject.so .flags
 	rm -rf out
 
 .PHONY: all deps check lint sanitize demo install uninstall clean FORCE

@@ -25,7 +25,7 @@
 
 static const char usage_text[] =
 "usage: stream-sink [--append file] [--dir prefix [--suffix suffix]]\n"
-"                   [--format csv | json | spark | tsv] [--print[=n]]\n"
+"                   [--format csv | json | spark | tsv] [--print [n]]\n"
 "                   [input ...]\n";
 
 enum format { F_TSV, F_CSV, F_JSON, F_SPARK };
@@ -518,6 +518,11 @@ main(int argc, char *argv[])
 			break;
 		case 'p':
 			print_n = 10;
+			/* --print=N, or --print N when the next word is a number */
+			if (optarg == NULL && optind < argc &&
+			    argv[optind][0] != '\0' &&
+			    strspn(argv[optind], "0123456789") == strlen(argv[optind]))
+				optarg = argv[optind++];
 			if (optarg != NULL)
 				print_n = opt_number(usage_text, "--print", optarg,
 				    0, LLONG_MAX);

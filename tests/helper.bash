@@ -11,6 +11,15 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || exit 1
 }
 
+# full_disk TEXT COMMAND...: runs COMMAND as if files whose path contains
+# TEXT were on a full disk (tests/inject.c).
+full_disk() {
+	local text=$1
+	shift
+	INJECT_ENOSPC=$text LD_PRELOAD="$ROOT/tests/inject.so" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+}
+
 # Kills what a test started in the background, if it is still running.
 teardown() {
 	local p

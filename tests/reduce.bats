@@ -110,3 +110,9 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_failure 2
 	assert_line --index 0 'stream-reduce: --order nosuch: no such aggregation'
 }
+
+@test "a full disk is an error" {
+	run sh -c 'printf "#fields\ta\n1\n" | stream-reduce --count > /dev/full'
+	assert_failure 1
+	assert_output 'stream-reduce: stdout: No space left on device'
+}

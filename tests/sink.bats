@@ -54,9 +54,16 @@ top() {
 	[ "$(cat out/o-15000/part-00000)" = $'(S,2)\n(TOP5CLIENTS,List(7))' ]
 }
 
-@test "--print=N shows N lines and ..." {
+@test "--print=N and --print N show N lines and ..." {
 	counts | stream-sink --print=1 > out.txt
 	[ "$(sed -n '4,5p' out.txt)" = $'B\t5074\n...' ]
+	counts > a.rec
+	stream-sink --print 1 a.rec > out2.txt
+	cmp out.txt out2.txt
+	stream-sink a.rec --print 1 > out3.txt
+	cmp out.txt out3.txt
+	stream-sink --print a.rec > out4.txt
+	[ "$(sed -n '4,6p' out4.txt)" = $'B\t5074\nS\t4926' ]
 }
 
 @test "standard output: each line starts with its batch time; csv, json" {
@@ -111,4 +118,12 @@ top() {
 	run sh -c 'printf "#fields\ta\n1\n#end\t5\n#eos\n" | stream-sink --dir notadir/o'
 	assert_failure 1
 	assert_output 'stream-sink: notadir: Not a directory'
+}
+
+@test "a full disk under --dir: the path is named, nothing is published or left" {
+	counts > a.rec
+	run full_disk part-00000 stream-sink --dir out/o a.rec
+	assert_failure 1
+	assert_output --regexp '^stream-sink: out/\.o-5000\.tmp-[0-9]+/part-00000: No space left on device$'
+	[ -z "$(ls -A out)" ]
 }

@@ -136,3 +136,9 @@ stream-split: 2 bad lines dropped' ]
 	assert_failure 1
 	[ "$stderr" = 'stream-split: f.txt: --event-time time: raw lines need a column number (or parse them first)' ]
 }
+
+@test "a full disk is an error" {
+	run sh -c 'echo a | stream-split > /dev/full'
+	assert_failure 1
+	assert_output 'stream-split: stdout: No space left on device'
+}

@@ -1,0 +1,58 @@
+/*
+ * inject.so: fault injection for the tests, loaded with LD_PRELOAD.
+ * INJECT_ENOSPC=text makes every write(2) to a file whose path contains
+ * text fail with ENOSPC, as on a full disk.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static unsigned char full[4096];	/* fds that act as on a full disk */
+
+static void
+mark(int fd, const char *path)
+{
+	const char *text = getenv("INJECT_ENOSPC");
+
+	if (fd >= 0 && fd < (int)sizeof(full))
+		full[fd] = text != NULL && *text != '\0' && strstr(path, text);
+}
+
+int
+open(const char *path, int flags, ...)
+{
+	static int (*real)(const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+	int fd;
+
+	if (real == NULL)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
+	va_start(ap, flags);
+	if (flags & O_CREAT)
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	fd = real(path, flags, mode);
+	mark(fd, path);
+	return fd;
+}
+
+ssize_t
+write(int fd, const void *p, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
+		    "write");
+	if (fd >= 0 && fd < (int)sizeof(full) && full[fd] && n > 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, p, n);
+}
