@@ -53,8 +53,7 @@ static struct expr *where_expr;
 static char sep = ',';
 static int csv = 1, header;
 static long long max_errors;
-static struct tz zone;
-static int have_zone;
+static struct tz zone;		/* zeroed: UTC */
 static const char *time_format;
 static FILE *reject;
 static const char *reject_path;
@@ -271,7 +270,7 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 			f->n = tc->isolen;
 			return NULL;
 		}
-		if ((tw = ts_parse(f->p, f->n, have_zone ? &zone : NULL,
+		if ((tw = ts_parse(f->p, f->n, &zone,
 		    time_format, &ms)) == NULL) {
 			tc->rawlen = 0;
 			if (f->n <= sizeof(tc->raw)) {
@@ -508,10 +507,7 @@ main(int argc, char *argv[])
 			csv = ch == 'c';
 			break;
 		case 's':
-			if (strlen(optarg) != 1 && strcmp(optarg, "\\t") != 0)
-				usage_fail(usage_text, "--sep %s: must be one character",
-				    optarg);
-			sep = optarg[0] == '\\' ? '\t' : optarg[0];
+			sep = opt_sep(usage_text, optarg);
 			sepset = 1;
 			break;
 		case 'H':
@@ -533,20 +529,13 @@ main(int argc, char *argv[])
 			    1, LLONG_MAX);
 			break;
 		case 'z':
-			if ((why = tz_parse(&zone, optarg)) != NULL)
-				usage_fail(usage_text, "--tz %s: %s", optarg, why);
-			have_zone = 1;
+			opt_tz(usage_text, optarg, &zone);
 			break;
 		case 'f':
 			time_format = optarg;
 			break;
-		case 'h':
-			usage_help(usage_text);
-		case 'V':
-			print_version();
 		default:
-			fputs(usage_text, stderr);
-			exit(SK_EXIT_USAGE);
+			opt_rest(ch, usage_text);
 		}
 	}
 	argc -= optind;

@@ -72,17 +72,8 @@ main(int argc, char *argv[])
 	int ch, fd = STDIN_FILENO, bound = 0, seen_end = 0, eos = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (agg_option(&spec, ch, optarg, usage_text))
-			continue;
-		switch (ch) {
-		case 'h':
-			usage_help(usage_text);
-		case 'V':
-			print_version();
-		default:
-			fputs(usage_text, stderr);
-			exit(SK_EXIT_USAGE);
-		}
+		if (!agg_option(&spec, ch, optarg, usage_text))
+			opt_rest(ch, usage_text);
 	}
 	argc -= optind;
 	argv += optind;

@@ -539,13 +539,8 @@ main(int argc, char *argv[])
 				    "spark or tsv", optarg);
 			format = (enum format)i;
 			break;
-		case 'h':
-			usage_help(usage_text);
-		case 'V':
-			print_version();
 		default:
-			fputs(usage_text, stderr);
-			exit(SK_EXIT_USAGE);
+			opt_rest(ch, usage_text);
 		}
 	}
 	argc -= optind;

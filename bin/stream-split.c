@@ -41,9 +41,9 @@ static const char usage_text[] =
 static int64_t interval = 1000, watermark, max_ahead = 86400000, poll_every;
 static const char *event_field, *watch_dir, *glob, *time_format;
 static long long max_files;
-static int take_all, once, late_next, have_zone;
+static int take_all, once, late_next;
 static char sep = ',';
-static struct tz zone;
+static struct tz zone;		/* zeroed: UTC */
 
 static struct obuf out;
 static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM: stop cleanly */
@@ -209,7 +209,7 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 		bad++;
 		return;
 	}
-	if ((why = ts_parse(f, fn, have_zone ? &zone : NULL, time_format,
+	if ((why = ts_parse(f, fn, &zone, time_format,
 	    &t)) != NULL) {
 		warnx("%s: %s \"%s\" is not a timestamp (%s)",
 		    loc_format(where, sizeof(where), src, lineno), event_field,
@@ -673,7 +673,6 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sigaction sa;
-	const char *why;
 	int ch, status;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -720,26 +719,16 @@ main(int argc, char *argv[])
 			once = 1;
 			break;
 		case 's':
-			if (strlen(optarg) != 1 && strcmp(optarg, "\\t") != 0)
-				usage_fail(usage_text, "--sep %s: must be one character",
-				    optarg);
-			sep = optarg[0] == '\\' ? '\t' : optarg[0];
+			sep = opt_sep(usage_text, optarg);
 			break;
 		case 'z':
-			if ((why = tz_parse(&zone, optarg)) != NULL)
-				usage_fail(usage_text, "--tz %s: %s", optarg, why);
-			have_zone = 1;
+			opt_tz(usage_text, optarg, &zone);
 			break;
 		case 'f':
 			time_format = optarg;
 			break;
-		case 'h':
-			usage_help(usage_text);
-		case 'V':
-			print_version();
 		default:
-			fputs(usage_text, stderr);
-			exit(SK_EXIT_USAGE);
+			opt_rest(ch, usage_text);
 		}
 	}
 	argc -= optind;

@@ -7,6 +7,7 @@
 #include <vis.h>
 
 #include "dur.h"
+#include "ts.h"
 #include "util.h"
 
 void *
@@ -146,4 +147,34 @@ opt_duration(const char *usage, const char *opt, const char *arg)
 	if (why != NULL)
 		usage_fail(usage, "%s %s: %s", opt, arg, why);
 	return ms;
+}
+
+char
+opt_sep(const char *usage, const char *arg)
+{
+	if (strcmp(arg, "\\t") == 0)
+		return '\t';
+	if (strlen(arg) != 1)
+		usage_fail(usage, "--sep %s: must be one character", arg);
+	return arg[0];
+}
+
+void
+opt_tz(const char *usage, const char *arg, struct tz *z)
+{
+	const char *why = tz_parse(z, arg);
+
+	if (why != NULL)
+		usage_fail(usage, "--tz %s: %s", arg, why);
+}
+
+void
+opt_rest(int ch, const char *usage)
+{
+	if (ch == 'h')
+		usage_help(usage);
+	if (ch == 'V')
+		print_version();
+	fputs(usage, stderr);
+	exit(SK_EXIT_USAGE);
 }

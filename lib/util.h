@@ -48,5 +48,13 @@ long long opt_number(const char *usage, const char *opt, const char *arg,
 	    long long min, long long max);
 /* Parses a duration for option opt (see dur.h), or fails with usage. */
 int64_t	 opt_duration(const char *usage, const char *opt, const char *arg);
+/* A one-character separator ("\\t" is a TAB), or fails with usage. */
+char	 opt_sep(const char *usage, const char *arg);
+struct tz;
+/* A zone for --tz (see ts.h), or fails with usage. */
+void	 opt_tz(const char *usage, const char *arg, struct tz *);
+/* The end of every getopt loop: -h/--help ('h'), --version ('V'), and
+ * anything else, a bad option: usage and exit 2. Never returns. */
+void	 opt_rest(int ch, const char *usage) __attribute__((noreturn));
 
 #endif

@@ -106,11 +106,8 @@ main(int argc, char *argv[])
 			    &start)) != NULL)
 				usage_fail(usage_text, "--start %s: %s", optarg, why);
 			break;
-		case 'h':
-			usage_help(usage_text);
 		default:
-			fputs(usage_text, stderr);
-			exit(SK_EXIT_USAGE);
+			opt_rest(ch, usage_text);
 		}
 	}
 	if (optind != argc)
