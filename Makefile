@@ -29,25 +29,33 @@ all: $(BINS) $(SCRIPTS_C) tests/unit tests/inject.so
 	    echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
 FORCE:
 
+# V=1 shows the whole commands.
+Q = $(if $(V),,@)
+
 lib/%.o: lib/%.c lib/*.h .flags
-	$(CC) $(SK_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIBOBJ)
-	rm -f $@
-	ar rcs $@ $(LIBOBJ)
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $(LIBOBJ)
 
 bin/stream-%: bin/stream-%.c $(LIB) lib/*.h .flags
-	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 scripts/gen-orders: scripts/gen-orders.c $(LIB) lib/*.h .flags
-	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 tests/unit: tests/unit.c $(LIB) lib/*.h .flags
-	$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The fault-injection shim is built plain: it is preloaded into any build.
 tests/inject.so: tests/inject.c
-	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
 deps:
 	@sh scripts/install-deps

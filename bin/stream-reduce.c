@@ -113,7 +113,7 @@ main(int argc, char *argv[])
 			break;
 		case CTL_END:
 			seen_end = 1;
-			agg_emit(t, &out);
+			agg_emit(t, &out, -1);
 			agg_clear(t);
 			pending = 0;
 			ob_write(&out, s, n);
@@ -137,7 +137,7 @@ main(int argc, char *argv[])
 		    "upstream failed; the unfinished batch is dropped", ib.name);
 	}
 	if (!seen_end) {	/* a plain file of records: one batch */
-		agg_emit(t, &out);
+		agg_emit(t, &out, -1);
 		if (eos)
 			ob_puts(&out, "#eos\n");
 	} else if (pending > 0)

@@ -13,8 +13,12 @@ struct cell {
 	int		 t;	/* enum vtype of d or s; V_NULL: none yet */
 };
 
+/* A group's key follows it in the arena (ht.c): at (char *)g + vsize. */
 struct group {
 	uint64_t	id;	/* for --distinct */
+	int64_t		last;	/* batch time of the last update */
+	uint32_t	epoch;	/* the batch that last updated it */
+	uint32_t	klen;
 	struct cell	c[];
 };
 
@@ -23,6 +27,10 @@ struct agg_table {
 	struct ht	 groups;
 	struct ht	 distinct;	/* (group id, aggregation, value) */
 	uint64_t	 nextid;
+	uint32_t	 epoch;		/* batches closed so far, plus one */
+	struct group	**touched;	/* the groups this batch updated */
+	size_t		 ntouched, captouched;
+	int		 initial;	/* groups from agg_load_initial, unstamped */
 	struct val	*vals;		/* one per aggregation, per record */
 	struct dec	*sums;
 	char		*kbuf, *dbuf;
@@ -206,6 +214,7 @@ agg_table_new(struct agg_spec *s)
 	ht_init(&t->distinct, 0);
 	t->vals = ecalloc(s->ndefs, sizeof(*t->vals));
 	t->sums = ecalloc(s->ndefs, sizeof(*t->sums));
+	t->epoch = 1;
 	(void)room(&t->kbuf, &t->kcap, 1);
 	return t;
 }
@@ -231,6 +240,7 @@ agg_clear(struct agg_table *t)
 	free_strings(t);
 	ht_clear(&t->groups);
 	ht_clear(&t->distinct);
+	t->ntouched = 0;
 }
 
 void
@@ -241,6 +251,7 @@ agg_table_free(struct agg_table *t)
 	ht_free(&t->distinct);
 	free(t->vals);
 	free(t->sums);
+	free(t->touched);
 	free(t->kbuf);
 	free(t->dbuf);
 	free(t);
@@ -391,8 +402,10 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 	}
 	klen = make_key(t, r);
 	g = ht_get(&t->groups, t->kbuf, klen, &created);
-	if (created)
+	if (created) {
 		g->id = t->nextid++;
+		g->klen = (uint32_t)klen;
+	}
 	for (k = 0; k < s->ndefs; k++) {
 		const struct agg_def *d = &s->defs[k];
 		struct val *v = &t->vals[k];
@@ -406,6 +419,15 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 			    kind_names[d->kind], expr_source(d->e));
 			return -1;
 		}
+	}
+	if (g->epoch != t->epoch) {
+		g->epoch = t->epoch;
+		if (t->ntouched == t->captouched) {
+			t->captouched = t->captouched ? t->captouched * 2 : 64;
+			t->touched = ereallocarray(t->touched, t->captouched,
+			    sizeof(*t->touched));
+		}
+		t->touched[t->ntouched++] = g;
 	}
 	for (k = 0; k < s->ndefs; k++) {
 		struct cell *c = &g->c[k];
@@ -481,11 +503,18 @@ cell_value(const struct agg_def *d, const struct cell *c, struct val *v)
 }
 
 struct rank {
-	const struct ht_ent	*e;
+	const struct group	*g;
 	struct val		 v;
 };
 
-static size_t sort_nby;	/* qsort has no context argument */
+/* qsort has no context argument: the table being sorted. */
+static const struct agg_table *sorting;
+
+static const char *
+gkey(const struct group *g)
+{
+	return (const char *)g + sorting->groups.vsize;
+}
 
 static int
 field_cmp(const char *a, size_t an, const char *b, size_t bn)
@@ -501,16 +530,16 @@ field_cmp(const char *a, size_t an, const char *b, size_t bn)
 }
 
 static int
-key_cmp(const struct ht_ent *a, const struct ht_ent *b)
+key_cmp(const struct group *a, const struct group *b)
 {
-	const char *p = a->key, *q = b->key;
-	size_t i;
+	const char *p = gkey(a), *q = gkey(b);
+	size_t i, nby = sorting->spec->nby;
 	uint32_t pn, qn;
 	int c;
 
-	if (sort_nby <= 1)
+	if (nby <= 1)
 		return field_cmp(p, a->klen, q, b->klen);
-	for (i = 0; i < sort_nby; i++) {
+	for (i = 0; i < nby; i++) {
 		memcpy(&pn, p, 4);
 		memcpy(&qn, q, 4);
 		if ((c = field_cmp(p + 4, pn, q + 4, qn)) != 0)
@@ -524,7 +553,7 @@ key_cmp(const struct ht_ent *a, const struct ht_ent *b)
 static int
 by_key(const void *x, const void *y)
 {
-	return key_cmp(((const struct rank *)x)->e, ((const struct rank *)y)->e);
+	return key_cmp(((const struct rank *)x)->g, ((const struct rank *)y)->g);
 }
 
 /* Larger value first, then smaller key (DESIGN §4). */
@@ -534,7 +563,7 @@ by_rank(const void *x, const void *y)
 	struct rank *a = (struct rank *)x, *b = (struct rank *)y;
 	int c = val_cmp(&b->v, &a->v);
 
-	return c != 0 ? c : key_cmp(a->e, b->e);
+	return c != 0 ? c : key_cmp(a->g, b->g);
 }
 
 static void
@@ -558,48 +587,57 @@ sift_down(struct rank *h, size_t n, size_t i)
 	}
 }
 
+/* Writes a group: its key fields, its aggregations, and flag (if >= 0). */
 static void
-put_key(struct obuf *o, const struct ht_ent *e, size_t nby)
-{
-	const char *p = e->key;
-	uint32_t n;
-	size_t i;
-
-	if (nby == 1) {
-		rec_put_field(o, e->key, e->klen, 1);
-		return;
-	}
-	for (i = 0; i < nby; i++) {
-		memcpy(&n, p, 4);
-		if (i > 0)
-			ob_putc(o, '\t');
-		rec_put_field(o, p + 4, n, i == 0);
-		p += 4 + n;
-	}
-}
-
-void
-agg_emit(struct agg_table *t, struct obuf *o)
+put_group(const struct agg_table *t, struct obuf *o, const struct group *g,
+    int flag)
 {
 	const struct agg_spec *s = t->spec;
-	struct rank *rk;
-	size_t i, k, n = 0, keep;
-	int created;
+	const char *p = (const char *)g + t->groups.vsize;
+	uint32_t n;
+	size_t i, k;
 
-	if (s->nby == 0 && t->groups.n == 0)	/* one group, even if empty */
-		(void)ht_get(&t->groups, "", 0, &created);
-	rk = ereallocarray(NULL, t->groups.n, sizeof(*rk));
-	sort_nby = s->nby;
-	keep = s->top > 0 ? (size_t)s->top : t->groups.n;
-	for (i = 0; i < t->groups.cap; i++) {
-		const struct ht_ent *e = &t->groups.slots[i];
+	if (s->nby == 1)
+		rec_put_field(o, p, g->klen, 1);
+	else
+		for (i = 0; i < s->nby; i++) {
+			memcpy(&n, p, 4);
+			if (i > 0)
+				ob_putc(o, '\t');
+			rec_put_field(o, p + 4, n, i == 0);
+			p += 4 + n;
+		}
+	for (k = 0; k < s->ndefs; k++) {
+		struct val v;
+
+		cell_value(&s->defs[k], &g->c[k], &v);
+		if (s->nby > 0 || k > 0)
+			ob_putc(o, '\t');
+		val_put(o, &v, s->nby == 0 && k == 0);
+	}
+	if (flag >= 0) {
+		ob_putc(o, '\t');
+		ob_putc(o, flag ? '1' : '0');
+	}
+	ob_putc(o, '\n');
+}
+
+/* Orders the candidate groups (the top N by --order, or all by key) and
+ * writes them. */
+static void
+emit_groups(struct agg_table *t, struct obuf *o, struct group *const *cand,
+    size_t ncand, int flag)
+{
+	const struct agg_spec *s = t->spec;
+	struct rank *rk = ereallocarray(NULL, ncand, sizeof(*rk));
+	size_t i, k, n = 0, keep = s->top > 0 ? (size_t)s->top : ncand;
+
+	sorting = t;
+	for (i = 0; i < ncand; i++) {
 		struct rank r;
 
-		if (e->hash == 0)
-			continue;
-		r.e = e;
-		cell_value(&s->defs[s->orderidx],
-		    &((const struct group *)e->val)->c[s->orderidx], &r.v);
+		r.g = cand[i];
+		cell_value(&s->defs[s->orderidx], &r.g->c[s->orderidx], &r.v);
 		if (s->top == 0 || n < keep) {
 			rk[n++] = r;
 			if (s->top > 0 && n == keep)	/* heapify */
@@ -610,21 +648,82 @@ agg_emit(struct agg_table *t, struct obuf *o)
 			sift_down(rk, n, 0);
 		}
 	}
-	qsort(rk, n, sizeof(*rk), s->top > 0 ? by_rank : by_key);
-	for (i = 0; i < n; i++) {
-		const struct group *g = rk[i].e->val;
-
-		if (s->nby > 0)
-			put_key(o, rk[i].e, s->nby);
-		for (k = 0; k < s->ndefs; k++) {
-			struct val v;
-
-			cell_value(&s->defs[k], &g->c[k], &v);
-			if (s->nby > 0 || k > 0)
-				ob_putc(o, '\t');
-			val_put(o, &v, s->nby == 0 && k == 0);
-		}
-		ob_putc(o, '\n');
-	}
+	if (n > 1)
+		qsort(rk, n, sizeof(*rk), s->top > 0 ? by_rank : by_key);
+	for (i = 0; i < n; i++)
+		put_group(t, o, rk[i].g, flag);
 	free(rk);
+}
+
+void
+agg_emit(struct agg_table *t, struct obuf *o, int flag)
+{
+	struct group **all;
+	size_t i, n = 0;
+	int created;
+
+	if (t->spec->nby == 0 && t->groups.n == 0) {	/* one group, even empty */
+		struct group *g = ht_get(&t->groups, "", 0, &created);
+
+		g->id = t->nextid++;
+	}
+	all = ereallocarray(NULL, t->groups.n, sizeof(*all));
+	for (i = 0; i < t->groups.cap; i++)
+		if (t->groups.slots[i].hash != 0)
+			all[n++] = t->groups.slots[i].val;
+	emit_groups(t, o, all, n, flag);
+	free(all);
+}
+
+void
+agg_emit_touched(struct agg_table *t, struct obuf *o, int flag)
+{
+	emit_groups(t, o, t->touched, t->ntouched, flag);
+}
+
+void
+agg_close_batch(struct agg_table *t, int64_t bt)
+{
+	size_t i;
+
+	for (i = 0; i < t->ntouched; i++)
+		t->touched[i]->last = bt;
+	if (t->initial) {	/* --initial groups count as updated now */
+		for (i = 0; i < t->groups.cap; i++)
+			if (t->groups.slots[i].hash != 0 &&
+			    ((struct group *)t->groups.slots[i].val)->last ==
+			    INT64_MIN)
+				((struct group *)t->groups.slots[i].val)->last = bt;
+		t->initial = 0;
+	}
+	t->ntouched = 0;
+	t->epoch++;
+}
+
+size_t
+agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
+    struct obuf *removed)
+{
+	struct group **gone = NULL;
+	size_t i, n = 0, k;
+
+	for (i = 0; i < t->groups.cap; i++) {
+		struct group *g = t->groups.slots[i].val;
+
+		if (t->groups.slots[i].hash == 0 || g->last == INT64_MIN ||
+		    bt - g->last <= timeout)
+			continue;
+		gone = ereallocarray(gone, n + 1, sizeof(*gone));
+		gone[n++] = g;
+	}
+	if (n > 0 && removed != NULL)
+		emit_groups(t, removed, gone, n, 1);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < t->spec->ndefs; k++)
+			free(gone[i]->c[k].s);
+		ht_del(&t->groups, (const char *)gone[i] + t->groups.vsize,
+		    gone[i]->klen);
+	}
+	free(gone);
+	return n;
 }

@@ -75,8 +75,17 @@ void	agg_table_free(struct agg_table *);
  * be NULL, and nothing changed). */
 int	agg_add(struct agg_table *, const struct rec *, const char *src,
 	    uint64_t line);
-/* Writes the groups: the top N by --order, or all in key order. */
-void	agg_emit(struct agg_table *, struct obuf *);
+/* Writes the groups: the top N by --order, or all in key order; flag >= 0
+ * adds a last field with that value (0 or 1). */
+void	agg_emit(struct agg_table *, struct obuf *, int flag);
+/* The same for the groups that the current batch updated. */
+void	agg_emit_touched(struct agg_table *, struct obuf *, int flag);
+/* Ends the current batch, whose time is bt: its groups were updated at bt. */
+void	agg_close_batch(struct agg_table *, int64_t bt);
+/* Removes the groups not updated for more than timeout before bt, writing
+ * them (flag 1) to removed if it is not NULL; returns how many. */
+size_t	agg_expire(struct agg_table *, int64_t bt, int64_t timeout,
+	    struct obuf *removed);
 void	agg_clear(struct agg_table *);
 size_t	agg_groups(const struct agg_table *);
 
