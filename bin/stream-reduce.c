@@ -90,7 +90,7 @@ main(int argc, char *argv[])
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
-	agg_put_header(&out, &spec);
+	agg_put_header(&out, &spec, NULL);
 	while (!eos && ib_getline(&ib, &s, &n)) {
 		switch (rec_ctl(s, n)) {
 		case CTL_DATA:

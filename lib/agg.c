@@ -178,7 +178,7 @@ agg_bind(struct agg_spec *s, const struct schema *sc)
 }
 
 void
-agg_put_header(struct obuf *o, const struct agg_spec *s)
+agg_put_header(struct obuf *o, const struct agg_spec *s, const char *extra)
 {
 	size_t i;
 
@@ -200,6 +200,10 @@ agg_put_header(struct obuf *o, const struct agg_spec *s)
 	for (i = 0; i < s->ndefs; i++) {
 		ob_putc(o, '\t');
 		rec_put_field(o, s->defs[i].name, strlen(s->defs[i].name), 0);
+	}
+	if (extra != NULL) {
+		ob_putc(o, '\t');
+		ob_puts(o, extra);
 	}
 	ob_putc(o, '\n');
 }
@@ -275,13 +279,13 @@ room(char **buf, size_t *cap, size_t need)
 
 /* One key field: the bytes; several: each as a 4-byte length and bytes. */
 static size_t
-make_key(struct agg_table *t, const struct rec *r)
+make_key_cols(struct agg_table *t, const struct rec *r, const long *cols)
 {
 	const struct agg_spec *s = t->spec;
 	size_t i, len = 0;
 
 	if (s->nby == 1) {
-		long c = s->bycol[0];
+		long c = cols[0];
 
 		if (c >= (long)r->n)
 			return 0;
@@ -290,7 +294,7 @@ make_key(struct agg_table *t, const struct rec *r)
 		return r->f[c].n;
 	}
 	for (i = 0; i < s->nby; i++) {
-		long c = s->bycol[i];
+		long c = cols[i];
 		uint32_t n = c < (long)r->n ? (uint32_t)r->f[c].n : 0;
 
 		room(&t->kbuf, &t->kcap, len + 4 + n);
@@ -400,7 +404,7 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 			return -1;
 		}
 	}
-	klen = make_key(t, r);
+	klen = make_key_cols(t, r, s->bycol);
 	g = ht_get(&t->groups, t->kbuf, klen, &created);
 	if (created) {
 		g->id = t->nextid++;
@@ -711,8 +715,8 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 		struct group *g = t->groups.slots[i].val;
 
 		if (t->groups.slots[i].hash == 0 || g->last == INT64_MIN ||
-		    bt - g->last <= timeout)
-			continue;
+		    g->epoch == t->epoch || bt - g->last <= timeout)
+			continue;	/* empty, --initial, updated now, or recent */
 		gone = ereallocarray(gone, n + 1, sizeof(*gone));
 		gone[n++] = g;
 	}
@@ -726,4 +730,93 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 	}
 	free(gone);
 	return n;
+}
+
+const char *
+agg_load_initial(struct agg_table *t, int fd, const char *src)
+{
+	const struct agg_spec *s = t->spec;
+	struct ibuf ib;
+	struct schema sc = { 0 };
+	struct rec r = { 0 };
+	long *col = ecalloc(s->nby + s->ndefs, sizeof(*col));
+	const char *why = NULL;
+	char *line, where[300];
+	size_t n, k, klen;
+	int created, bound = 0;
+
+	ib_init(&ib, fd, src);
+	while (why == NULL && ib_getline(&ib, &line, &n)) {
+		struct group *g;
+
+		switch (rec_ctl(line, n)) {
+		case CTL_FIELDS:
+			schema_parse(&sc, line, n);
+			for (k = 0; k < s->nby + s->ndefs; k++) {
+				const char *name = k < s->nby ? s->by[k] :
+				    s->defs[k - s->nby].name;
+
+				if ((col[k] = schema_find(&sc, name)) < 0) {
+					why = "a field is missing";
+					warnx("%s: no field %s", src, name);
+				}
+			}
+			bound = why == NULL;
+			continue;
+		case CTL_DATA:
+			break;
+		default:
+			continue;
+		}
+		if (!bound) {
+			why = "no #fields line before the records";
+			break;
+		}
+		rec_split(&r, line, n);
+		klen = make_key_cols(t, &r, col);
+		g = ht_get(&t->groups, t->kbuf, klen, &created);
+		if (created) {
+			g->id = t->nextid++;
+			g->klen = (uint32_t)klen;
+			g->last = INT64_MIN;
+		}
+		for (k = 0; k < s->ndefs; k++) {
+			long c = col[s->nby + k];
+			struct val v = { .t = V_TEXT };
+			struct cell *cl = &g->c[k];
+
+			v.s = c < (long)r.n ? r.f[c].p : "";
+			v.n = c < (long)r.n ? r.f[c].n : 0;
+			if (v.n == 0)
+				continue;
+			if ((s->defs[k].kind == AGG_COUNT ||
+			    s->defs[k].kind == AGG_SUM) && (val_num(&v) < 0 ||
+			    (s->defs[k].kind == AGG_COUNT && v.d.scale != 0))) {
+				warnx("%s: %s \"%.*s\" is not a number",
+				    loc_format(where, sizeof(where), src, ib.lineno),
+				    s->defs[k].name, (int)v.n, v.s);
+				why = "bad value";
+				break;
+			}
+			switch (s->defs[k].kind) {
+			case AGG_COUNT:
+				cl->n = (int64_t)v.d.m;
+				break;
+			case AGG_SUM:
+				cl->d = v.d;
+				cl->n = 1;
+				break;
+			default:	/* min, max, first, last */
+				cell_store(cl, &v);
+				cl->n = 1;
+				break;
+			}
+		}
+	}
+	t->initial = 1;
+	ib_free(&ib);
+	rec_free(&r);
+	schema_free(&sc);
+	free(col);
+	return why;
 }

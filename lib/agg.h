@@ -64,8 +64,9 @@ int	agg_option(struct agg_spec *, int opt, const char *arg, const char *usage);
 void	agg_validate(struct agg_spec *, const char *usage);
 /* Binds fields and expressions to a schema; returns NULL or a missing name. */
 const char *agg_bind(struct agg_spec *, const struct schema *);
-/* Writes the #stream and #fields lines of the result. */
-void	agg_put_header(struct obuf *, const struct agg_spec *);
+/* Writes the #stream and #fields lines of the result; extra, if not NULL,
+ * names one more field after the aggregations. */
+void	agg_put_header(struct obuf *, const struct agg_spec *, const char *extra);
 
 struct agg_table;
 
@@ -87,6 +88,10 @@ void	agg_close_batch(struct agg_table *, int64_t bt);
 size_t	agg_expire(struct agg_table *, int64_t bt, int64_t timeout,
 	    struct obuf *removed);
 void	agg_clear(struct agg_table *);
+/* Loads groups from a record stream whose fields are named as the keys and
+ * aggregations (what --emit all writes): for --count, --sum, --min, --max,
+ * --first and --last. Returns NULL or why it failed (reported). */
+const char *agg_load_initial(struct agg_table *, int fd, const char *src);
 size_t	agg_groups(const struct agg_table *);
 
 #endif

@@ -1,0 +1,227 @@
+/*
+ * stream-state: aggregation across all batches (updateStateByKey,
+ * mapWithState). Keys live from batch to batch; every #end T emits the
+ * whole table, the keys this batch updated, or the top N; idle keys can
+ * time out. See stream-state(1).
+ */
+#include <err.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agg.h"
+#include "buf.h"
+#include "rec.h"
+#include "util.h"
+
+static const char usage_text[] =
+"usage: stream-state [--avg expr] [--by field[,field...]] [--count]\n"
+"                    [--distinct expr] [--emit all | updated | top]\n"
+"                    [--emit-removed] [--first expr] [--initial file]\n"
+"                    [--last expr] [--max expr] [--min expr] [--name name]\n"
+"                    [--sum expr] [--timeout duration]\n"
+"                    [--top n [--order name]] [file]\n";
+
+enum emit { EMIT_ALL, EMIT_UPDATED, EMIT_TOP };
+
+static struct agg_spec spec;
+static enum emit emit = EMIT_ALL;
+static int emit_set, emit_removed;
+static int64_t timeout;
+static const char *initial;
+
+static void
+bind_schema(const struct schema *sc, const char *src)
+{
+	const char *missing = agg_bind(&spec, sc);
+
+	if (missing != NULL)
+		errx(SK_EXIT_DATA, "%s: no field %s in the input", src, missing);
+}
+
+/* The output of one batch: what --emit asks for, then removed keys. */
+static void
+emit_batch(struct agg_table *t, struct obuf *out, struct obuf *removed,
+    int64_t bt, int timed)
+{
+	int flag = emit_removed ? 0 : -1;
+
+	ob_reset(removed);
+	if (timed && timeout > 0)
+		(void)agg_expire(t, bt, timeout, emit_removed ? removed : NULL);
+	if (emit == EMIT_UPDATED)
+		agg_emit_touched(t, out, flag);
+	else
+		agg_emit(t, out, flag);
+	ob_write(out, removed->p, removed->len);
+	if (timed)
+		agg_close_batch(t, bt);
+}
+
+static void
+check_options(void)
+{
+	size_t i;
+
+	agg_validate(&spec, usage_text);
+	if (!emit_set)
+		emit = spec.top > 0 ? EMIT_TOP : EMIT_ALL;
+	if (emit == EMIT_TOP && spec.top == 0)
+		usage_fail(usage_text, "--emit top goes with --top");
+	if (emit == EMIT_ALL && spec.top > 0)
+		usage_fail(usage_text, "--top goes with --emit top or updated");
+	if (emit_removed && timeout == 0)
+		usage_fail(usage_text, "--emit-removed goes with --timeout");
+	if (initial != NULL)
+		for (i = 0; i < spec.ndefs; i++)
+			if (spec.defs[i].kind == AGG_AVG ||
+			    spec.defs[i].kind == AGG_DISTINCT)
+				usage_fail(usage_text, "--initial: %s cannot start "
+				    "from a file (only counts, sums, min, max, "
+				    "first and last)", spec.defs[i].name);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		AGG_LONGOPTS,
+		{ "emit", required_argument, NULL, 'e' },
+		{ "emit-removed", no_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "initial", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct agg_table *t;
+	struct obuf out, removed;
+	struct ibuf ib;
+	struct schema sc = { 0 };
+	struct rec r = { 0 };
+	const char *src = NULL;
+	uint64_t bad = 0;
+	int64_t bt;
+	char *s;
+	size_t n;
+	int ch, fd = STDIN_FILENO, bound = 0, seen_end = 0, eos = 0;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (agg_option(&spec, ch, optarg, usage_text))
+			continue;
+		switch (ch) {
+		case 'e':
+			if (strcmp(optarg, "all") == 0)
+				emit = EMIT_ALL;
+			else if (strcmp(optarg, "updated") == 0)
+				emit = EMIT_UPDATED;
+			else if (strcmp(optarg, "top") == 0)
+				emit = EMIT_TOP;
+			else
+				usage_fail(usage_text, "--emit %s: not all, updated "
+				    "or top", optarg);
+			emit_set = 1;
+			break;
+		case 'r':
+			emit_removed = 1;
+			break;
+		case 't':
+			timeout = opt_duration(usage_text, "--timeout", optarg);
+			break;
+		case 'i':
+			initial = optarg;
+			break;
+		default:
+			opt_rest(ch, usage_text);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1)
+		usage_fail(usage_text, "one input at most");
+	check_options();
+	if (argc == 1) {
+		src = argv[0];
+		if ((fd = open(src, O_RDONLY)) < 0)
+			err(SK_EXIT_DATA, "%s", src);
+	}
+
+	t = agg_table_new(&spec);
+	if (initial != NULL) {
+		int ifd = open(initial, O_RDONLY);
+
+		if (ifd < 0)
+			err(SK_EXIT_DATA, "%s", initial);
+		if (agg_load_initial(t, ifd, initial) != NULL)
+			exit(SK_EXIT_DATA);
+		close(ifd);
+	}
+	ob_init(&out, STDOUT_FILENO, "stdout");
+	ob_init(&removed, -1, "removed");
+	ib_init(&ib, fd, src ? src : "stdin");
+	ib.flush = &out;
+	agg_put_header(&out, &spec, emit_removed ? "removed" : NULL);
+	while (!eos && ib_getline(&ib, &s, &n)) {
+		switch (rec_ctl(s, n)) {
+		case CTL_DATA:
+			rec_split(&r, s, n);
+			if (!bound) {
+				if (sc.n == 0)
+					errx(SK_EXIT_DATA, "%s: records before a "
+					    "#fields line", ib.name);
+				bind_schema(&sc, ib.name);
+				bound = 1;
+			}
+			if (agg_add(t, &r, src, ib.lineno) < 0)
+				bad++;
+			break;
+		case CTL_FIELDS:
+			schema_parse(&sc, s, n);
+			bind_schema(&sc, ib.name);
+			bound = 1;
+			break;
+		case CTL_END:
+			if (rec_end_time(s, n, &bt) < 0)
+				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib.name,
+				    (unsigned long long)ib.lineno);
+			seen_end = 1;
+			emit_batch(t, &out, &removed, bt, 1);
+			ob_write(&out, s, n);
+			ob_putc(&out, '\n');
+			ob_flush(&out);
+			break;
+		case CTL_STREAM:
+			break;
+		case CTL_EOS:
+			eos = 1;
+			/* FALLTHROUGH */
+		default:
+			ob_write(&out, s, n);
+			ob_putc(&out, '\n');
+			break;
+		}
+	}
+	if (seen_end && !eos) {
+		ob_flush(&out);
+		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
+		    "upstream failed; the unfinished batch is dropped", ib.name);
+	}
+	if (!seen_end) {	/* a plain file of records: one batch */
+		emit_batch(t, &out, &removed, 0, 0);
+		if (eos)
+			ob_puts(&out, "#eos\n");
+	}
+	ob_flush(&out);
+	if (bad > 0)
+		warnx("%llu records rejected", (unsigned long long)bad);
+	agg_table_free(t);
+	ob_free(&out);
+	ob_free(&removed);
+	ib_free(&ib);
+	rec_free(&r);
+	schema_free(&sc);
+	return SK_EXIT_OK;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# stream-state: state across batches (updateStateByKey, mapWithState).
+
+load helper
+
+batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
+	printf '#interval\t5000\n#fields\tk\tv\n'
+	printf 'a\t1\nb\t2\n#end\t5000\n'
+	printf 'a\t10\nc\t4\n#end\t10000\n'
+	printf '#end\t15000\n'
+	printf 'c\t1\n#end\t20000\n#eos\n'
+}
+
+@test "top 5 clients by cumulative amount*price equal an awk computation, every batch" {
+	gen-orders -n 30000 --rate 100 > orders.txt
+	stream-parse --csv "$SPEC" orders.txt |
+	    stream-split --event-time time --interval 5s |
+	    stream-state --by client --sum 'amount*price' --top 5 --name TOP5CLIENTS |
+	    stream-sink > got.tsv
+	awk_top_clients 5 5 < orders.txt > want.tsv
+	[ "$(wc -l < want.tsv)" -eq $((61 * 5)) ]
+	diff want.tsv got.tsv
+}
+
+@test "--emit all: the whole table each batch (stateSnapshots)" {
+	run stream-state --by k --sum v --count < <(batches)
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tcount\n#interval\t5000\na\t1\t1\nb\t2\t1\n#end\t5000\na\t11\t2\nb\t2\t1\nc\t4\t1\n#end\t10000\na\t11\t2\nb\t2\t1\nc\t4\t1\n#end\t15000\na\t11\t2\nb\t2\t1\nc\t5\t2\n#end\t20000\n#eos')"
+}
+
+@test "--emit updated: only the keys this batch updated (mapWithState)" {
+	run stream-state --by k --sum v --emit updated < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\na\t11\nc\t4\n#end\t10000\n#end\t15000\nc\t5\n#end\t20000\n#eos')"
+}
+
+@test "--timeout: a key idle longer than the timeout is gone at the right batch" {
+	# b was updated at 5000: idle 5 s at 10000, 10 s at 15000 (kept: not
+	# longer than 10 s), 15 s at 20000 (gone); a, updated at 10000, is
+	# idle 10 s at 20000: kept
+	run stream-state --by k --sum v --timeout 10s < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\na\t11\nb\t2\nc\t4\n#end\t10000\na\t11\nb\t2\nc\t4\n#end\t15000\na\t11\nc\t5\n#end\t20000\n#eos')"
+}
+
+@test "--emit-removed: the removal is emitted, flagged" {
+	run stream-state --by k --sum v --timeout 10s --emit-removed --emit updated < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tremoved\n#interval\t5000\na\t1\t0\nb\t2\t0\n#end\t5000\na\t11\t0\nc\t4\t0\n#end\t10000\n#end\t15000\nc\t5\t0\nb\t2\t1\n#end\t20000\n#eos')"
+}
+
+@test "--initial: state starts from a record file (StateSpec.initialState)" {
+	printf '#fields\tk\tv_sum\tcount\na\t100\t7\nz\t5\t1\n' > init.rec
+	run stream-state --by k --sum v --count --initial init.rec < <(batches)
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tcount\n#interval\t5000\na\t101\t8\nb\t2\t1\nz\t5\t1\n#end\t5000\na\t111\t9\nb\t2\t1\nc\t4\t1\nz\t5\t1\n#end\t10000\na\t111\t9\nb\t2\t1\nc\t4\t1\nz\t5\t1\n#end\t15000\na\t111\t9\nb\t2\t1\nc\t5\t2\nz\t5\t1\n#end\t20000\n#eos')"
+}
+
+@test "--initial keys time out from the first batch" {
+	printf '#fields\tk\tv_sum\nz\t5\n' > init.rec
+	run stream-state --by k --sum v --initial init.rec --timeout 5s < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\nz\t5\n#end\t5000\na\t11\nb\t2\nc\t4\nz\t5\n#end\t10000\na\t11\nc\t4\n#end\t15000\nc\t5\n#end\t20000\n#eos')"
+}
+
+@test "--emit top is the default with --top; --emit updated --top ranks the updated" {
+	run stream-state --by k --sum v --top 1 < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\ttop=1\n#fields\tk\tv_sum\n#interval\t5000\nb\t2\n#end\t5000\na\t11\n#end\t10000\na\t11\n#end\t15000\na\t11\n#end\t20000\n#eos')"
+	run stream-state --by k --sum v --top 1 --emit updated < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\ttop=1\n#fields\tk\tv_sum\n#interval\t5000\nb\t2\n#end\t5000\na\t11\n#end\t10000\n#end\t15000\nc\t5\n#end\t20000\n#eos')"
+}
+
+@test "a plain file of records is one batch" {
+	printf '#fields\tk\tv\na\t1\na\t2\n' > in.rec
+	run stream-state --by k --sum v in.rec
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3')"
+}
+
+@test "a killed upstream: the unfinished batch is dropped, exit 1" {
+	batches | head -n 7 > in.rec
+	run --separate-stderr stream-state --by k --sum v in.rec
+	assert_failure 1
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000')"
+	[ "$stderr" = 'stream-state: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+}
+
+@test "bad usage and bad files" {
+	run stream-state --by k --sum v --emit top
+	assert_failure 2
+	assert_line --index 0 'stream-state: --emit top goes with --top'
+	run stream-state --by k --sum v --emit-removed
+	assert_failure 2
+	assert_line --index 0 'stream-state: --emit-removed goes with --timeout'
+	run stream-state --by k --avg v --initial x
+	assert_failure 2
+	assert_line --index 0 'stream-state: --initial: v_avg cannot start from a file (only counts, sums, min, max, first and last)'
+	run stream-state --by k --sum v --emit sometimes
+	assert_failure 2
+	assert_line --index 0 'stream-state: --emit sometimes: not all, updated or top'
+	run stream-state --by k --sum v --initial nosuch.rec
+	assert_failure 1
+	assert_output 'stream-state: nosuch.rec: No such file or directory'
+	printf '#fields\tk\tother\na\t1\n' > init.rec
+	run stream-state --by k --sum v --initial init.rec
+	assert_failure 1
+	assert_output 'stream-state: init.rec: no field v_sum'
+	run sh -c 'printf "#fields\tk\nx\n" | stream-state --by k > /dev/full'
+	assert_failure 1
+	assert_output 'stream-state: stdout: No space left on device'
+}
