@@ -19,7 +19,7 @@ LIBOBJ	= $(LIBSRC:.c=.o)
 LIB	= lib/libstream.a
 SCRIPTS_C = scripts/gen-orders
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
-MAN5	= man/man5/stream-records.5
+MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
 all: $(BINS) $(SCRIPTS_C) tests/unit tests/inject.so
 
@@ -91,7 +91,8 @@ install: all
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/stream-%) \
 	    $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/stream-%.1) \
-	    $(DESTDIR)$(MANDIR)/man5/stream-records.5
+	    $(DESTDIR)$(MANDIR)/man5/stream-records.5 \
+	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5
 
 clean:
 	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/inject.so .flags

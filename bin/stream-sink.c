@@ -18,15 +18,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "ck.h"
 #include "dec.h"
 #include "fsx.h"
 #include "rec.h"
 #include "util.h"
 
 static const char usage_text[] =
-"usage: stream-sink [--append file] [--dir prefix [--suffix suffix]]\n"
-"                   [--format csv | json | spark | tsv] [--print [n]]\n"
-"                   [input ...]\n";
+"usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
+"                   [--suffix suffix]] [--format csv | json | spark | tsv]\n"
+"                   [--id name] [--print [n]] [input ...]\n";
 
 enum format { F_TSV, F_CSV, F_JSON, F_SPARK };
 
@@ -58,6 +59,9 @@ static const char *dir_prefix, *suffix, *append_path;
 static long long print_n = -1;
 static struct obuf out, appendbuf, part;
 static char tmpdir[PATH_MAX];		/* removed if we die while it exists */
+static const char *ck_root, *ck_id = "stream-sink";
+static struct ck ck;
+static int64_t committed = CK_NONE;	/* batches up to here are published */
 
 static void
 remove_tmpdir(void)
@@ -391,6 +395,9 @@ publish(int64_t t, struct batch **parts)
 {
 	size_t i;
 
+	if (ck_root != NULL && t != NO_TIME && committed != CK_NONE &&
+	    t <= committed)
+		return;		/* published before a restart */
 	if (dir_prefix != NULL)
 		publish_dir(t, parts);
 	if (print_n >= 0)
@@ -409,6 +416,33 @@ publish(int64_t t, struct batch **parts)
 			err(SK_EXIT_DATA, "%s", append_path);
 	}
 	ob_flush(&out);
+	if (ck_root != NULL && t != NO_TIME) {
+		int64_t size = 0;
+
+		if (append_path != NULL &&
+		    (size = lseek(appendbuf.fd, 0, SEEK_END)) < 0)
+			err(SK_EXIT_DATA, "%s", append_path);
+		ck_commit(&ck, t, &size, sizeof(size));
+		committed = t;
+	}
+}
+
+/* Restarting: what was committed, and --append cut back to it. */
+static void
+open_checkpoint(int argc, char *argv[])
+{
+	void *extra;
+	size_t n;
+	int64_t size;
+
+	ck_open(&ck, ck_root, ck_id, CK_SINK, argc, argv);
+	committed = ck_own_commit(&ck, &extra, &n);
+	if (append_path != NULL && n == sizeof(size)) {
+		memcpy(&size, extra, sizeof(size));
+		if (ftruncate(appendbuf.fd, size) < 0)
+			err(SK_EXIT_DATA, "%s", append_path);
+	}
+	free(extra);
 }
 
 /* Publishes every batch that all inputs have completed. */
@@ -499,6 +533,8 @@ main(int argc, char *argv[])
 		{ "print", optional_argument, NULL, 'p' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "id", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -506,7 +542,8 @@ main(int argc, char *argv[])
 	static const char *const formats[] = { "tsv", "csv", "json", "spark" };
 	struct pollfd *pfd;
 	size_t i, live;
-	int ch, fd, status = SK_EXIT_OK;
+	int ch, fd, status = SK_EXIT_OK, nopts;
+	char **argv0 = argv;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -530,6 +567,12 @@ main(int argc, char *argv[])
 		case 'a':
 			append_path = optarg;
 			break;
+		case 'c':
+			ck_root = optarg;
+			break;
+		case 'I':
+			ck_id = optarg;
+			break;
 		case 'f':
 			for (i = 0; i < SK_NELEM(formats); i++)
 				if (strcmp(optarg, formats[i]) == 0)
@@ -543,6 +586,7 @@ main(int argc, char *argv[])
 			opt_rest(ch, usage_text);
 		}
 	}
+	nopts = optind;		/* the options, without the inputs */
 	argc -= optind;
 	argv += optind;
 	if (suffix != NULL && dir_prefix == NULL)
@@ -563,6 +607,8 @@ main(int argc, char *argv[])
 			err(SK_EXIT_DATA, "%s", append_path);
 		ob_init(&appendbuf, fd, append_path);
 	}
+	if (ck_root != NULL)
+		open_checkpoint(nopts, argv0);
 	atexit(remove_tmpdir);
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ob_init(&part, -1, "part");

@@ -14,13 +14,15 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "ck.h"
 #include "rec.h"
 #include "util.h"
 
 static const char usage_text[] =
-"usage: stream-state [--avg expr] [--by field[,field...]] [--count]\n"
-"                    [--distinct expr] [--emit all | updated | top]\n"
-"                    [--emit-removed] [--first expr] [--initial file]\n"
+"usage: stream-state [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
+"                    [--checkpoint-every n] [--count] [--distinct expr]\n"
+"                    [--emit all | updated | top] [--emit-removed]\n"
+"                    [--first expr] [--id name] [--initial file]\n"
 "                    [--last expr] [--max expr] [--min expr] [--name name]\n"
 "                    [--sum expr] [--timeout duration]\n"
 "                    [--top n [--order name]] [file]\n";
@@ -32,6 +34,10 @@ static enum emit emit = EMIT_ALL;
 static int emit_set, emit_removed;
 static int64_t timeout;
 static const char *initial;
+static const char *ck_root, *ck_id = "stream-state";
+static struct ck ck;
+static long long ck_every;
+static int64_t restored = CK_NONE;	/* the batch of the snapshot loaded */
 
 static void
 bind_schema(const struct schema *sc, const char *src)
@@ -59,6 +65,66 @@ emit_batch(struct agg_table *t, struct obuf *out, struct obuf *removed,
 	ob_write(out, removed->p, removed->len);
 	if (timed)
 		agg_close_batch(t, bt);
+}
+
+/* Loads the snapshot every tool restarts from, if there is one. */
+static void
+restore(struct agg_table *t, int argc, char *argv[])
+{
+	const char *why;
+	size_t n;
+	void *p;
+
+	ck_open(&ck, ck_root, ck_id, CK_STATE, argc, argv);
+	if (ck_every > 0) {
+		ck.every = (long)ck_every;
+		ck.every_set = 1;
+	}
+	restored = ck_restore_point(ck_root, ck_committed(ck_root));
+	if (restored == CK_NONE)
+		return;
+	p = ck_load(&ck, restored, &n);
+	if ((why = agg_restore(t, p, n)) != NULL)
+		errx(SK_EXIT_DATA, "%s/snap-%lld: %s", ck.dir,
+		    (long long)restored, why);
+	free(p);
+}
+
+/* After batch bt: a snapshot at aligned batches, before #end goes on. */
+static void
+checkpoint(struct agg_table *t, int64_t bt, struct obuf *snap)
+{
+	if (restored != CK_NONE && bt <= restored)
+		errx(SK_EXIT_DATA, "batch %lld is not after the restored snapshot "
+		    "%lld: is the source checkpointed too?", (long long)bt,
+		    (long long)restored);
+	if (!ck_aligned(&ck, bt))
+		return;
+	ob_reset(snap);
+	agg_save(t, snap);
+	ck_save(&ck, bt, snap->p, snap->len);
+	ck_prune(&ck, ck_committed(ck_root));
+}
+
+/* #interval and #checkpoint every= from the source set the alignment. */
+static void
+source_settings(const char *s, size_t n, enum ctl c)
+{
+	const char *v;
+	size_t vn;
+	long every;
+
+	if (c == CTL_INTERVAL && n > 10)
+		ck.interval = strtoll(s + 10, NULL, 10);
+	if (c == CTL_OTHER && strncmp(s, "#checkpoint\t", 12) == 0 &&
+	    rec_attr(s, n, "every", &v, &vn)) {
+		every = strtol(v, NULL, 10);
+		if (ck.every_set && every != ck.every)
+			errx(SK_EXIT_USAGE, "--checkpoint-every %ld: the source "
+			    "snapshots every %ld batches", ck.every, every);
+		if (every > 0)
+			ck.every = every;
+	}
 }
 
 static void
@@ -93,12 +159,15 @@ main(int argc, char *argv[])
 		{ "emit-removed", no_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "initial", required_argument, NULL, 'i' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "checkpoint-every", required_argument, NULL, 'E' },
+		{ "id", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct agg_table *t;
-	struct obuf out, removed;
+	struct obuf out, removed, snap;
 	struct ibuf ib;
 	struct schema sc = { 0 };
 	struct rec r = { 0 };
@@ -108,6 +177,9 @@ main(int argc, char *argv[])
 	char *s;
 	size_t n;
 	int ch, fd = STDIN_FILENO, bound = 0, seen_end = 0, eos = 0;
+	int nopts;
+	char **argv0 = argv;
+	enum ctl c;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (agg_option(&spec, ch, optarg, usage_text))
@@ -134,10 +206,21 @@ main(int argc, char *argv[])
 		case 'i':
 			initial = optarg;
 			break;
+		case 'c':
+			ck_root = optarg;
+			break;
+		case 'E':
+			ck_every = opt_number(usage_text, "--checkpoint-every", optarg,
+			    1, 1000000);
+			break;
+		case 'I':
+			ck_id = optarg;
+			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
 	}
+	nopts = optind;		/* the options, without the inputs */
 	argc -= optind;
 	argv += optind;
 	if (argc > 1)
@@ -150,7 +233,9 @@ main(int argc, char *argv[])
 	}
 
 	t = agg_table_new(&spec);
-	if (initial != NULL) {
+	if (ck_root != NULL)
+		restore(t, nopts, argv0);
+	if (initial != NULL && restored == CK_NONE) {
 		int ifd = open(initial, O_RDONLY);
 
 		if (ifd < 0)
@@ -161,11 +246,12 @@ main(int argc, char *argv[])
 	}
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ob_init(&removed, -1, "removed");
+	ob_init(&snap, -1, "snapshot");
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
 	agg_put_header(&out, &spec, emit_removed ? "removed" : NULL);
 	while (!eos && ib_getline(&ib, &s, &n)) {
-		switch (rec_ctl(s, n)) {
+		switch ((c = rec_ctl(s, n))) {
 		case CTL_DATA:
 			rec_split(&r, s, n);
 			if (!bound) {
@@ -189,6 +275,8 @@ main(int argc, char *argv[])
 				    (unsigned long long)ib.lineno);
 			seen_end = 1;
 			emit_batch(t, &out, &removed, bt, 1);
+			if (ck_root != NULL)
+				checkpoint(t, bt, &snap);
 			ob_write(&out, s, n);
 			ob_putc(&out, '\n');
 			ob_flush(&out);
@@ -199,6 +287,8 @@ main(int argc, char *argv[])
 			eos = 1;
 			/* FALLTHROUGH */
 		default:
+			if (ck_root != NULL)
+				source_settings(s, n, c);
 			ob_write(&out, s, n);
 			ob_putc(&out, '\n');
 			break;
@@ -220,6 +310,7 @@ main(int argc, char *argv[])
 	agg_table_free(t);
 	ob_free(&out);
 	ob_free(&removed);
+	ob_free(&snap);
 	ib_free(&ib);
 	rec_free(&r);
 	schema_free(&sc);

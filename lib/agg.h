@@ -92,6 +92,10 @@ void	agg_clear(struct agg_table *);
  * aggregations (what --emit all writes): for --count, --sum, --min, --max,
  * --first and --last. Returns NULL or why it failed (reported). */
 const char *agg_load_initial(struct agg_table *, int fd, const char *src);
+/* Snapshots of the whole table, for the checkpoint: write, read back
+ * (agg_restore returns NULL or why the bytes do not fit this table). */
+void	agg_save(const struct agg_table *, struct obuf *);
+const char *agg_restore(struct agg_table *, const void *, size_t);
 size_t	agg_groups(const struct agg_table *);
 
 #endif

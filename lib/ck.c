@@ -1,0 +1,508 @@
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ck.h"
+#include "fsx.h"
+#include "util.h"
+
+#define CK_MAGIC "SKCK"
+#define CK_HEADER 24	/* magic, version, length, crc32, reserved */
+
+static const char *const kind_names[] = { "source", "state", "sink" };
+
+static uint32_t
+crc32(const unsigned char *p, size_t n)
+{
+	static uint32_t table[256];
+	uint32_t c = 0xffffffffU;
+	size_t i;
+
+	if (table[1] == 0)
+		for (i = 0; i < 256; i++) {
+			uint32_t v = (uint32_t)i;
+			int k;
+
+			for (k = 0; k < 8; k++)
+				v = (v & 1) ? 0xedb88320U ^ (v >> 1) : v >> 1;
+			table[i] = v;
+		}
+	for (i = 0; i < n; i++)
+		c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+	return c ^ 0xffffffffU;
+}
+
+static void
+put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t
+get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/* The command a checkpoint belongs to: argv without the checkpoint options. */
+static char *
+command_of(int argc, char *const argv[])
+{
+	size_t len = 1, i;
+	char *s;
+	int k;
+
+	for (k = 0; k < argc; k++)
+		len += strlen(argv[k]) + 1;
+	s = ecalloc(1, len);
+	for (k = 0; k < argc; k++) {
+		const char *a = argv[k];
+
+		if (strcmp(a, "--checkpoint") == 0 || strcmp(a, "--id") == 0 ||
+		    strcmp(a, "--checkpoint-every") == 0) {
+			k++;
+			continue;
+		}
+		if (strncmp(a, "--checkpoint=", 13) == 0 ||
+		    strncmp(a, "--id=", 5) == 0 ||
+		    strncmp(a, "--checkpoint-every=", 19) == 0)
+			continue;
+		i = strlen(s);
+		snprintf(s + i, len - i, "%s%s", i > 0 ? " " : "", a);
+	}
+	return s;
+}
+
+void
+ck_open(struct ck *c, const char *root, const char *id, enum ck_kind kind,
+    int argc, char *const argv[])
+{
+	char path[PATH_MAX], want[PATH_MAX + 64], *cmd, *have;
+	size_t n;
+	pid_t pid;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->every = 10;
+	c->keep = 2;
+	epathf(c->root, sizeof(c->root), "%s", root);
+	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL ||
+	    id[0] == '.')
+		errx(SK_EXIT_USAGE, "--id %s: not a plain name", id ? id : "");
+	epathf(c->dir, sizeof(c->dir), "%s/%s", root, id);
+	if (fsx_mkdirs(c->dir) < 0)
+		err(SK_EXIT_DATA, "%s", c->dir);
+	epathf(path, sizeof(path), "%s/lock", c->dir);
+	if ((c->lockfd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC,
+	    0644)) < 0) {
+		if (errno != EWOULDBLOCK)
+			err(SK_EXIT_DATA, "%s", path);
+		f = fopen(path, "r");
+		pid = 0;
+		if (f != NULL) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		errx(SK_EXIT_DATA, "%s: checkpoint in use by process %ld "
+		    "(another pipeline, or two tools with the same --id)", path,
+		    (long)pid);
+	}
+	if (ftruncate(c->lockfd, 0) == 0)
+		dprintf(c->lockfd, "%ld\n", (long)getpid());
+
+	cmd = command_of(argc, argv);
+	snprintf(want, sizeof(want), "stream-checkpoint %d\nkind %s\ncommand %s\n",
+	    CK_VERSION, kind_names[kind], cmd);
+	epathf(path, sizeof(path), "%s/meta", c->dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		have = ecalloc(1, sizeof(want));
+		n = fread(have, 1, sizeof(want) - 1, f);
+		fclose(f);
+		have[n] = '\0';
+		if (strcmp(have, want) != 0) {
+			char *line = strstr(have, "command ");
+			size_t l = line ? strcspn(line + 8, "\n") : 0;
+
+			errx(SK_EXIT_DATA, "%s: written by another pipeline "
+			    "(\"%.*s\", not \"%s\"): use another --checkpoint "
+			    "or --id", c->dir, (int)l, line ? line + 8 : "?", cmd);
+		}
+		free(have);
+	} else if (fsx_write_file(path, want, strlen(want)) < 0 ||
+	    fsx_fsync_dir(c->dir) < 0 || fsx_fsync_dir(root) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	free(cmd);
+}
+
+int
+ck_aligned(const struct ck *c, int64_t t)
+{
+	if (c->interval <= 0)
+		return 1;
+	return ((t / c->interval) % c->every) == 0;
+}
+
+void
+ck_put(const struct ck *c, const char *name, const void *p, size_t n)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	unsigned char h[CK_HEADER];
+	int fd;
+
+	epathf(path, sizeof(path), "%s/%s", c->dir, name);
+	epathf(tmp, sizeof(tmp), "%s/.%s.tmp", c->dir, name);
+	memcpy(h, CK_MAGIC, 4);
+	put_u32(h + 4, CK_VERSION);
+	put_u32(h + 8, (uint32_t)n);
+	put_u32(h + 12, (uint32_t)((uint64_t)n >> 32));
+	put_u32(h + 16, crc32(p, n));
+	put_u32(h + 20, 0);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
+	    fsx_write_all(fd, h, sizeof(h)) < 0 || fsx_write_all(fd, p, n) < 0 ||
+	    fsync(fd) < 0 || close(fd) < 0)
+		err(SK_EXIT_DATA, "%s", tmp);
+	if (rename(tmp, path) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	if (fsx_fsync_dir(c->dir) < 0)
+		err(SK_EXIT_DATA, "%s", c->dir);
+}
+
+void *
+ck_get(const char *path, size_t *n, const char **why)
+{
+	unsigned char h[CK_HEADER], *p;
+	uint64_t len;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = errno == ENOENT ? "missing" : strerror(errno);
+		return NULL;
+	}
+	if (read(fd, h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	    memcmp(h, CK_MAGIC, 4) != 0 || get_u32(h + 4) != CK_VERSION) {
+		close(fd);
+		*why = "not a checkpoint file of version 1, or torn";
+		return NULL;
+	}
+	len = get_u32(h + 8) | (uint64_t)get_u32(h + 12) << 32;
+	p = emalloc(len + 1);
+	got = len > 0 ? read(fd, p, len) : 0;
+	close(fd);
+	if (got != (ssize_t)len || crc32(p, len) != get_u32(h + 16)) {
+		free(p);
+		*why = "torn or corrupt (checksum mismatch)";
+		return NULL;
+	}
+	*n = len;
+	return p;
+}
+
+/* Reads "kind X" from DIR/meta: the kind, or -1. */
+static int
+dir_kind(const char *dir)
+{
+	char path[PATH_MAX], buf[512];
+	FILE *f;
+	size_t n;
+	int k;
+
+	epathf(path, sizeof(path), "%s/meta", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (k = 0; k < 3; k++) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "\nkind %s\n", kind_names[k]);
+		if (strstr(buf, want) != NULL)
+			return k;
+	}
+	return -1;
+}
+
+/* The tool directories of root, by kind (kind -1: all). */
+static char **
+list_dirs(const char *root, int kind, size_t *n)
+{
+	char **v = NULL, path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(root);
+
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		epathf(path, sizeof(path), "%s/%s", root, de->d_name);
+		if (dir_kind(path) < 0 || (kind >= 0 && dir_kind(path) != kind))
+			continue;
+		v = ereallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = estrdup(path);
+	}
+	closedir(d);
+	return v;
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	while (n-- > 0)
+		free(v[n]);
+	free(v);
+}
+
+static const char *
+prefix_of(int kind)
+{
+	return kind == CK_SOURCE ? "log-" : "snap-";
+}
+
+/* The batch times of the restorable files in dir, newest first. */
+static int64_t *
+list_times(const char *dir, int kind, size_t *n)
+{
+	const char *pre = prefix_of(kind);
+	size_t plen = strlen(pre), i, j;
+	int64_t *v = NULL;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	*n = 0;
+	if (d == NULL)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long long t;
+
+		if (strncmp(de->d_name, pre, plen) != 0)
+			continue;
+		errno = 0;
+		t = strtoll(de->d_name + plen, &end, 10);
+		if (*end != '\0' || errno != 0)
+			continue;
+		v = ereallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = t;
+	}
+	closedir(d);
+	for (i = 1; i < *n; i++)	/* few files: insertion sort, newest first */
+		for (j = i; j > 0 && v[j] > v[j - 1]; j--) {
+			int64_t tmp = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = tmp;
+		}
+	return v;
+}
+
+static int
+valid_at(const char *dir, int kind, int64_t t)
+{
+	char path[PATH_MAX];
+	const char *why;
+	size_t n;
+	void *p;
+
+	epathf(path, sizeof(path), "%s/%s%lld", dir, prefix_of(kind),
+	    (long long)t);
+	if ((p = ck_get(path, &n, &why)) == NULL) {
+		if (strcmp(why, "missing") != 0)
+			warnx("%s: %s: not used", path, why);
+		return 0;
+	}
+	free(p);
+	return 1;
+}
+
+int64_t
+ck_committed(const char *root)
+{
+	char **sinks, path[PATH_MAX];
+	size_t n, i, len;
+	int64_t tc = CK_NONE, t;
+	const char *why;
+	unsigned char *p;
+
+	sinks = list_dirs(root, CK_SINK, &n);
+	for (i = 0; i < n; i++) {
+		epathf(path, sizeof(path), "%s/commit", sinks[i]);
+		if ((p = ck_get(path, &len, &why)) == NULL || len < 8) {
+			if (p == NULL && strcmp(why, "missing") != 0)
+				errx(SK_EXIT_DATA, "%s: %s", path, why);
+			free(p);
+			tc = CK_NONE;
+			break;
+		}
+		memcpy(&t, p, 8);
+		free(p);
+		if (i == 0 || t < tc)
+			tc = t;
+	}
+	free_list(sinks, n);
+	return tc;
+}
+
+int64_t
+ck_restore_point(const char *root, int64_t tc)
+{
+	char **dirs;
+	int *kinds;
+	size_t n, i, k, nt = 0;
+	int64_t *times = NULL, ts = CK_NONE;
+	int any_file = 0;
+
+	if (tc == CK_NONE)
+		return CK_NONE;
+	dirs = list_dirs(root, -1, &n);
+	kinds = ecalloc(n + 1, sizeof(*kinds));
+	for (i = 0; i < n; i++) {
+		kinds[i] = dir_kind(dirs[i]);
+		if (kinds[i] != CK_SINK && times == NULL)
+			times = list_times(dirs[i], kinds[i], &nt);
+	}
+	/* candidates, newest first: those of the first stateful tool */
+	for (k = 0; k < nt && ts == CK_NONE; k++) {
+		int ok = 1;
+
+		if (times[k] > tc)
+			continue;
+		any_file = 1;
+		for (i = 0; i < n && ok; i++)
+			if (kinds[i] != CK_SINK)
+				ok = valid_at(dirs[i], kinds[i], times[k]);
+		if (ok)
+			ts = times[k];
+	}
+	if (ts == CK_NONE && any_file) {
+		/* a source whose log was never pruned can replay from the start */
+		for (i = 0; i < n; i++) {
+			char path[PATH_MAX];
+
+			epathf(path, sizeof(path), "%s/pruned", dirs[i]);
+			if (kinds[i] != CK_SINK && access(path, F_OK) == 0)
+				errx(SK_EXIT_DATA, "%s: no snapshot common to every "
+				    "tool at or before the committed batch %lld: "
+				    "cannot recover", root, (long long)tc);
+		}
+	}
+	free(times);
+	free(kinds);
+	free_list(dirs, n);
+	return ts;
+}
+
+void
+ck_save(const struct ck *c, int64_t t, const void *p, size_t n)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s%lld", prefix_of(c->kind), (long long)t);
+	ck_put(c, name, p, n);
+}
+
+void *
+ck_load(const struct ck *c, int64_t t, size_t *n)
+{
+	char path[PATH_MAX];
+	const char *why;
+	void *p;
+
+	epathf(path, sizeof(path), "%s/%s%lld", c->dir, prefix_of(c->kind),
+	    (long long)t);
+	if ((p = ck_get(path, n, &why)) == NULL)
+		errx(SK_EXIT_DATA, "%s: %s", path, why);
+	return p;
+}
+
+void
+ck_prune(const struct ck *c, int64_t tc)
+{
+	char path[PATH_MAX];
+	int64_t *times;
+	size_t n, k, kept = 0;
+	int pruned = 0;
+
+	if (tc == CK_NONE)
+		return;
+	times = list_times(c->dir, c->kind, &n);
+	for (k = 0; k < n; k++) {
+		if (times[k] > tc)
+			continue;
+		if (kept < (size_t)c->keep && ck_aligned(c, times[k])) {
+			kept++;
+			continue;
+		}
+		if (kept < (size_t)c->keep)
+			continue;	/* keep all until K restorable ones */
+		epathf(path, sizeof(path), "%s/%s%lld", c->dir,
+		    prefix_of(c->kind), (long long)times[k]);
+		if (unlink(path) < 0 && errno != ENOENT)
+			err(SK_EXIT_DATA, "%s", path);
+		pruned = 1;
+	}
+	free(times);
+	if (pruned) {
+		epathf(path, sizeof(path), "%s/pruned", c->dir);
+		if (access(path, F_OK) < 0 && fsx_write_file(path, "", 0) < 0)
+			err(SK_EXIT_DATA, "%s", path);
+	}
+}
+
+void
+ck_commit(const struct ck *c, int64_t t, const void *extra, size_t n)
+{
+	unsigned char *p = emalloc(8 + n);
+
+	memcpy(p, &t, 8);
+	if (n > 0)
+		memcpy(p + 8, extra, n);
+	ck_put(c, "commit", p, 8 + n);
+	free(p);
+}
+
+int64_t
+ck_own_commit(const struct ck *c, void **extra, size_t *n)
+{
+	char path[PATH_MAX];
+	const char *why;
+	unsigned char *p;
+	size_t len;
+	int64_t t;
+
+	*extra = NULL;
+	*n = 0;
+	epathf(path, sizeof(path), "%s/commit", c->dir);
+	if ((p = ck_get(path, &len, &why)) == NULL) {
+		if (strcmp(why, "missing") != 0)
+			errx(SK_EXIT_DATA, "%s: %s", path, why);
+		return CK_NONE;
+	}
+	if (len < 8)
+		errx(SK_EXIT_DATA, "%s: too short", path);
+	memcpy(&t, p, 8);
+	if (len > 8) {
+		*n = len - 8;
+		*extra = emalloc(*n);
+		memcpy(*extra, p + 8, *n);
+	}
+	free(p);
+	return t;
+}

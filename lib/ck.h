@@ -1,0 +1,64 @@
+/*
+ * ck: the checkpoint directory shared by the tools of one pipeline, as
+ * stream-checkpoint(5) lays it out. Each tool owns DIR/<id>/: a lock, a
+ * meta file naming its kind and command, and checksummed files written
+ * atomically. Sinks commit batches; stateful tools (the source among them)
+ * keep a restorable file per aligned batch; all tools agree on where to
+ * restart by reading the same files. Buffers returned are the caller's.
+ */
+#ifndef SK_CK_H
+#define SK_CK_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CK_NONE INT64_MIN	/* no batch */
+#define CK_VERSION 1
+
+enum ck_kind { CK_SOURCE, CK_STATE, CK_SINK };
+
+struct ck {
+	char		 root[PATH_MAX];
+	char		 dir[PATH_MAX];
+	enum ck_kind	 kind;
+	int		 lockfd;
+	long		 every;		/* a restorable file every N batches */
+	int		 every_set;	/* given with --checkpoint-every */
+	int64_t		 interval;	/* ms, from #interval; 0: unknown */
+	int		 keep;		/* files kept at or before T_c */
+};
+
+/*
+ * Opens (creating) DIR/<id> for a tool of this kind run with the first argc
+ * words of argv (the options, and for a source its operands too; the
+ * options --checkpoint, --checkpoint-every and --id are left out): takes
+ * the lock, or dies naming it; refuses a directory written by another
+ * command.
+ */
+void	ck_open(struct ck *, const char *root, const char *id, enum ck_kind,
+	    int argc, char *const argv[]);
+/* Whether batch T gets a restorable file: (T / interval) % every == 0. */
+int	ck_aligned(const struct ck *, int64_t t);
+/* Writes DIR/<id>/name atomically with a header and checksum; dies on
+ * I/O errors, naming the path. */
+void	ck_put(const struct ck *, const char *name, const void *, size_t);
+/* Reads a checksummed file: the payload, or NULL with *why set. */
+void	*ck_get(const char *path, size_t *n, const char **why);
+/* The committed batch T_c of the pipeline: the least over its sinks, or
+ * CK_NONE if a sink has committed nothing (or there is no sink). */
+int64_t	ck_committed(const char *root);
+/* Where every tool restarts: the newest T <= tc at which every stateful
+ * tool has a valid file, or CK_NONE to start over (dies if neither works). */
+int64_t	ck_restore_point(const char *root, int64_t tc);
+/* The file of batch T ("snap-T"; "log-T" for a source): write, read. */
+void	ck_save(const struct ck *, int64_t t, const void *, size_t);
+void	*ck_load(const struct ck *, int64_t t, size_t *n);
+/* Deletes this tool's files older than the newest `keep` at or before tc. */
+void	ck_prune(const struct ck *, int64_t tc);
+/* A sink: records T (and extra bytes) as committed. */
+void	ck_commit(const struct ck *, int64_t t, const void *extra, size_t n);
+/* A sink's own commit: T (CK_NONE if none), extra bytes into *extra. */
+int64_t	ck_own_commit(const struct ck *, void **extra, size_t *n);
+
+#endif
