@@ -418,18 +418,22 @@ parse_input(int fd, const char *src)
 	char *s;
 	size_t n;
 	long col = 0;
-	int records = 0, seen_end = 0, eos = 0, first = 1, skip = header;
+	int records = 0, first = 1, skip = header;
+	struct stream_end se = { 0, 0 };
 	uint64_t datalines = 0;	/* what line numbers count */
 	struct rec r = { 0 };
 
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
-	while (!eos && ib_getline(&ib, &s, &n)) {
+	while (!se.eos && ib_getline(&ib, &s, &n)) {
 		if (first && rec_stream_start(s, n))
 			records = 1;	/* a record stream: parse one field */
 		first = 0;
 		if (records) {
-			switch (rec_ctl(s, n)) {
+			enum ctl c = rec_ctl(s, n);
+
+			stream_note(&se, c);
+			switch (c) {
 			case CTL_DATA:
 				rec_split(&r, s, n);
 				if ((size_t)col >= r.n)
@@ -443,14 +447,10 @@ parse_input(int fd, const char *src)
 					col = 0;
 				continue;
 			case CTL_END:
-				seen_end = 1;
 				ob_write(&out, s, n);
 				ob_putc(&out, '\n');
 				ob_flush(&out);
 				continue;
-			case CTL_EOS:
-				eos = 1;
-				/* FALLTHROUGH */
 			default:
 				ob_write(&out, s, n);
 				ob_putc(&out, '\n');
@@ -467,7 +467,7 @@ parse_input(int fd, const char *src)
 	ib_free(&ib);
 	rec_free(&r);
 	schema_free(&insc);
-	if (seen_end && !eos) {
+	if (stream_broken(&se)) {
 		warnx("%s: input ended inside a batch (no #eos): upstream failed",
 		    src ? src : "stdin");
 		return -1;

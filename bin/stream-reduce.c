@@ -69,7 +69,8 @@ main(int argc, char *argv[])
 	uint64_t bad = 0, pending = 0;
 	char *s;
 	size_t n;
-	int ch, fd = STDIN_FILENO, bound = 0, seen_end = 0, eos = 0;
+	int ch, fd = STDIN_FILENO, bound = 0;
+	struct stream_end se = { 0, 0 };
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (!agg_option(&spec, ch, optarg, usage_text))
@@ -91,8 +92,11 @@ main(int argc, char *argv[])
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
 	agg_put_header(&out, &spec, NULL);
-	while (!eos && ib_getline(&ib, &s, &n)) {
-		switch (rec_ctl(s, n)) {
+	while (!se.eos && ib_getline(&ib, &s, &n)) {
+		enum ctl c = rec_ctl(s, n);
+
+		stream_note(&se, c);
+		switch (c) {
 		case CTL_DATA:
 			rec_split(&r, s, n);
 			if (!bound) {
@@ -112,7 +116,6 @@ main(int argc, char *argv[])
 			bound = 1;
 			break;
 		case CTL_END:
-			seen_end = 1;
 			agg_emit(t, &out, -1);
 			agg_clear(t);
 			pending = 0;
@@ -122,23 +125,20 @@ main(int argc, char *argv[])
 			break;
 		case CTL_STREAM:	/* the input's shape is not ours */
 			break;
-		case CTL_EOS:
-			eos = 1;
-			/* FALLTHROUGH */
 		default:
 			ob_write(&out, s, n);
 			ob_putc(&out, '\n');
 			break;
 		}
 	}
-	if (seen_end && !eos) {
+	if (stream_broken(&se)) {
 		ob_flush(&out);
 		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
 		    "upstream failed; the unfinished batch is dropped", ib.name);
 	}
-	if (!seen_end) {	/* a plain file of records: one batch */
+	if (!se.batched) {	/* a plain file of records: one batch */
 		agg_emit(t, &out, -1);
-		if (eos)
+		if (se.eos)
 			ob_puts(&out, "#eos\n");
 	} else if (pending > 0)
 		warnx("%llu records after the last #end dropped",

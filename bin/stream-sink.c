@@ -49,7 +49,8 @@ struct input {
 	long		 top, keys;	/* #stream top= keys= */
 	struct batch	*open;		/* being filled */
 	struct batch	*head, *tail;	/* complete, waiting for the others */
-	int		 seen_end, eos, done;
+	struct stream_end end;
+	int		 done;
 };
 
 static struct input *inputs;
@@ -257,8 +258,11 @@ take_lines(struct input *in)
 	size_t n;
 	int64_t t;
 
-	while (!in->eos && ib_next(&in->ib, &s, &n)) {
-		switch (rec_ctl(s, n)) {
+	while (!in->end.eos && ib_next(&in->ib, &s, &n)) {
+		enum ctl c = rec_ctl(s, n);
+
+		stream_note(&in->end, c);
+		switch (c) {
 		case CTL_DATA:
 			if (format == F_SPARK && in->top > 0 && in->sname != NULL &&
 			    in->open->nrec == 0) {
@@ -284,11 +288,7 @@ take_lines(struct input *in)
 				    safe_text(shown, sizeof(shown), s, n));
 				break;
 			}
-			in->seen_end = 1;
 			close_batch(in, t);
-			break;
-		case CTL_EOS:
-			in->eos = 1;
 			break;
 		default:
 			break;
@@ -496,10 +496,9 @@ static int
 finish_input(struct input *in)
 {
 	in->done = 1;
-	if (in->seen_end && !in->eos)
+	if (stream_broken(&in->end))
 		return -1;
-	if (!in->seen_end && (in->open->nrec > 0 || in->open->body.len > 0 ||
-	    in->eos || !in->seen_end))
+	if (!in->end.batched)
 		close_batch(in, NO_TIME);	/* a plain file: one batch */
 	return 0;
 }
@@ -633,7 +632,7 @@ main(int argc, char *argv[])
 
 			if (in->done || pfd[i].revents == 0)
 				continue;
-			if (ib_fill(&in->ib) == 0 || in->eos) {
+			if (ib_fill(&in->ib) == 0 || in->end.eos) {
 				take_lines(in);
 				if (finish_input(in) < 0) {
 					publish_ready();

@@ -2,7 +2,9 @@
  * stream-split: the source and the batch clock. Reads standard input, files,
  * or new files of a watched directory (textFileStream), and cuts what it
  * reads into mini-batches, by the wall clock (--interval) or by the records'
- * own time (--event-time). See stream-split(1).
+ * own time (--event-time). With --checkpoint it logs what every batch was
+ * made of before closing it, and a restart replays the batches after the
+ * pipeline's restore point exactly. See stream-split(1).
  */
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "ck.h"
 #include "dur.h"
 #include "ht.h"
 #include "rec.h"
@@ -30,12 +33,15 @@
 #include "util.h"
 
 static const char usage_text[] =
-"usage: stream-split [--all] [--event-time field] [--glob pattern]\n"
+"usage: stream-split [--all] [--checkpoint dir] [--checkpoint-every n]\n"
+"                    [--event-time field] [--glob pattern] [--id name]\n"
 "                    [--interval duration] [--late drop | next]\n"
 "                    [--max-ahead duration] [--max-files n] [--once]\n"
 "                    [--poll duration] [--sep c] [--time-format format]\n"
 "                    [--tz zone] [--watch dir] [--watermark duration]\n"
 "                    [file ...]\n";
+
+#define LOG_VERSION 1
 
 /* Options. */
 static int64_t interval = 1000, watermark, max_ahead = 86400000, poll_every;
@@ -44,11 +50,13 @@ static long long max_files;
 static int take_all, once, late_next;
 static char sep = ',';
 static struct tz zone;		/* zeroed: UTC */
+static char **operands;
+static int noperands;
 
 static struct obuf out;
 static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM: stop cleanly */
 
-/* The schema of what is being read, and of what was written last. */
+/* The schema being read, and the one written last. */
 static struct schema insc, outsc;
 static int records_in;		/* the current source is a record stream */
 static long event_col = -1;
@@ -58,6 +66,7 @@ static int64_t open_t = INT64_MIN;	/* the batch being written */
 static uint64_t open_n;			/* its records */
 static int64_t max_event = INT64_MIN;
 static uint64_t late, bad;
+static long long files_in_batch;
 
 struct pending {			/* event time: a later batch */
 	int64_t		t;
@@ -67,12 +76,43 @@ struct pending {			/* event time: a later batch */
 static struct pending *pend;
 static size_t npend, cappend;
 
+/*
+ * Where the input stands. A source is standard input or a file (an operand,
+ * or a watched file: operand -1); off is where its next line starts.
+ */
+enum src_kind { SRC_NONE, SRC_STDIN, SRC_FILE };
+static struct position {
+	enum src_kind	 kind;
+	char		*path;
+	int64_t		 operand;
+	uint64_t	 off, datalines;
+	int		 first;		/* the next line is the source's first */
+} cur;
+
+/* What the open batch was made of so far: byte ranges of files, or for
+ * standard input the lines themselves (the write-ahead log). */
+struct segment {
+	char		*path;
+	int64_t		 operand;	/* -1: a watched file */
+	uint64_t	 start, end;
+};
+static struct segment *segs;
+static size_t nsegs;
+static uint64_t seg_start;
+static struct obuf wal;
+
 /* Watching. */
-static struct ht seen;			/* names taken or present at start */
+static struct ht seen;			/* queued, taken, or skipped at start */
+static struct ht taken;			/* taken or skipped: what a log keeps */
 static char **queue;
 static size_t qhead, qlen, qcap;
 static int inotify_fd = -1;
-static long long files_in_batch;
+
+/* The checkpoint. */
+static const char *ck_root, *ck_id = "stream-split";
+static struct ck ck;
+static int64_t last_logged = CK_NONE;
+static struct obuf logbuf;
 
 static int64_t
 now_ms(void)
@@ -112,8 +152,192 @@ put_schema_if_new(void)
 	schema_put(&out, &outsc);
 }
 
+/* --- the log --- */
+
 static void
-close_batch(int64_t t, uint64_t n)
+put_names(struct obuf *o, const struct schema *sc)
+{
+	size_t i;
+
+	ob_put_u64(o, sc->n);
+	for (i = 0; i < sc->n; i++)
+		ob_put_bytes(o, sc->names[i], strlen(sc->names[i]));
+}
+
+static void
+get_names(struct bin *b, struct schema *sc)
+{
+	uint64_t n = bin_u64(b), i;
+	char **names;
+
+	if (b->bad || n > 100000)
+		return;
+	names = ecalloc(n, sizeof(*names));
+	for (i = 0; i < n; i++)
+		names[i] = bin_str(b);
+	schema_set(sc, names, n);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static void
+put_set(struct obuf *o, const struct ht *h)
+{
+	size_t i;
+
+	ob_put_u64(o, h->n);
+	for (i = 0; i < h->cap; i++)
+		if (h->slots[i].hash != 0)
+			ob_put_bytes(o, h->slots[i].key, h->slots[i].klen);
+}
+
+static void
+get_set(struct bin *b, struct ht *h)
+{
+	uint64_t n = bin_u64(b), i;
+	int created;
+
+	for (i = 0; i < n && !b->bad; i++) {
+		size_t len;
+		const char *name = bin_bytes(b, &len);
+
+		(void)ht_get(h, name, len, &created);
+	}
+}
+
+/* The resume state: everything needed to go on from here. */
+static void
+put_state(struct obuf *o)
+{
+	size_t i;
+
+	ob_put_u64(o, (uint64_t)open_t);
+	ob_put_u64(o, open_n);
+	ob_put_u64(o, (uint64_t)max_event);
+	ob_put_u64(o, late);
+	ob_put_u64(o, bad);
+	ob_put_u64(o, npend);
+	for (i = 0; i < npend; i++) {
+		ob_put_u64(o, (uint64_t)pend[i].t);
+		ob_put_u64(o, pend[i].n);
+		ob_put_bytes(o, pend[i].buf.p, pend[i].buf.len);
+	}
+	ob_put_u64(o, (uint64_t)records_in);
+	put_names(o, &insc);
+	put_names(o, &outsc);
+	ob_put_u64(o, cur.kind);
+	ob_put_bytes(o, cur.path ? cur.path : "", cur.path ? strlen(cur.path) : 0);
+	ob_put_u64(o, (uint64_t)cur.operand);
+	ob_put_u64(o, cur.off);
+	ob_put_u64(o, cur.datalines);
+	ob_put_u64(o, (uint64_t)cur.first);
+	put_set(o, &taken);
+}
+
+static struct pending *pending_for(int64_t);
+
+static void
+get_state(struct bin *b)
+{
+	uint64_t i, n;
+
+	open_t = (int64_t)bin_u64(b);
+	open_n = bin_u64(b);
+	max_event = (int64_t)bin_u64(b);
+	late = bin_u64(b);
+	bad = bin_u64(b);
+	n = bin_u64(b);
+	for (i = 0; i < n && !b->bad; i++) {
+		int64_t t = (int64_t)bin_u64(b);
+		struct pending *p = pending_for(t);
+		size_t len;
+		const char *bytes;
+
+		p->n = bin_u64(b);
+		bytes = bin_bytes(b, &len);
+		ob_write(&p->buf, bytes, len);
+	}
+	records_in = (int)bin_u64(b);
+	get_names(b, &insc);
+	get_names(b, &outsc);
+	cur.kind = (enum src_kind)bin_u64(b);
+	free(cur.path);
+	cur.path = bin_str(b);
+	if (*cur.path == '\0') {
+		free(cur.path);
+		cur.path = NULL;
+	}
+	cur.operand = (int64_t)bin_u64(b);
+	cur.off = bin_u64(b);
+	cur.datalines = bin_u64(b);
+	cur.first = (int)bin_u64(b);
+	get_set(b, &taken);
+}
+
+/* The current source is left (or the batch closes): its range so far. */
+static void
+seg_finish(void)
+{
+	if (cur.kind == SRC_FILE && cur.off > seg_start) {
+		segs = ereallocarray(segs, nsegs + 1, sizeof(*segs));
+		segs[nsegs].path = estrdup(cur.path);
+		segs[nsegs].operand = cur.operand;
+		segs[nsegs].start = seg_start;
+		segs[nsegs].end = cur.off;
+		nsegs++;
+	}
+	seg_start = cur.off;
+}
+
+static void
+segs_clear(void)
+{
+	while (nsegs > 0)
+		free(segs[--nsegs].path);
+	ob_reset(&wal);
+}
+
+/*
+ * Writes log-T once batch T is closed: the version, T, what the batch
+ * consumed (segments: a file's path, operand and byte range, or an empty
+ * path and the bytes of standard input), then the state to go on from.
+ */
+static void
+log_batch(int64_t t)
+{
+	size_t i;
+
+	if (ck_root == NULL)
+		return;
+	seg_finish();
+	if (last_logged == CK_NONE || t > last_logged) {
+		ob_reset(&logbuf);
+		ob_put_u64(&logbuf, LOG_VERSION);
+		ob_put_u64(&logbuf, (uint64_t)t);
+		ob_put_u64(&logbuf, nsegs + (wal.len > 0));
+		for (i = 0; i < nsegs; i++) {
+			ob_put_bytes(&logbuf, segs[i].path, strlen(segs[i].path));
+			ob_put_u64(&logbuf, (uint64_t)segs[i].operand);
+			ob_put_u64(&logbuf, segs[i].start);
+			ob_put_u64(&logbuf, segs[i].end);
+		}
+		if (wal.len > 0) {
+			ob_put_bytes(&logbuf, "", 0);
+			ob_put_bytes(&logbuf, wal.p, wal.len);
+		}
+		put_state(&logbuf);
+		ck_save(&ck, t, logbuf.p, logbuf.len);
+		last_logged = t;
+		ck_prune(&ck, ck_committed(ck_root));
+	}	/* else replayed: logged before */
+	segs_clear();
+}
+
+/* --- batches --- */
+
+static void
+put_end_line(int64_t t, uint64_t n)
 {
 	char attrs[64];
 	int len;
@@ -126,7 +350,33 @@ close_batch(int64_t t, uint64_t n)
 		    (unsigned long long)n);
 	put_end(&out, t, attrs, (size_t)len);
 	ob_flush(&out);
+}
+
+/* Event time: the next batch starts with what was waiting for it. */
+static void
+take_pending(void)
+{
+	if (npend > 0 && pend[0].t == open_t) {
+		ob_write(&out, pend[0].buf.p, pend[0].buf.len);
+		open_n = pend[0].n;
+		ob_free(&pend[0].buf);
+		memmove(pend, pend + 1, --npend * sizeof(*pend));
+	}
+}
+
+/* Closes the open batch: logged first, then its #end. */
+static void
+close_open(void)
+{
+	int64_t t = open_t;
+	uint64_t n = open_n;
+
+	open_t += interval;
+	open_n = 0;
 	files_in_batch = 0;
+	log_batch(t);
+	put_end_line(t, n);
+	take_pending();
 }
 
 /* Writes a data line (raw text is escaped as the one field "line"). */
@@ -161,23 +411,6 @@ pending_for(int64_t t)
 	return &pend[i];
 }
 
-/* Closes every open batch up to and including last (event time). */
-static void
-advance_to(int64_t last)
-{
-	while (open_t <= last) {
-		close_batch(open_t, open_n);
-		open_t += interval;
-		open_n = 0;
-		if (npend > 0 && pend[0].t == open_t) {
-			ob_write(&out, pend[0].buf.p, pend[0].buf.len);
-			open_n = pend[0].n;
-			ob_free(&pend[0].buf);
-			memmove(pend, pend + 1, --npend * sizeof(*pend));
-		}
-	}
-}
-
 static void
 event_line(const char *src, uint64_t lineno, char *s, size_t n)
 {
@@ -185,23 +418,13 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 	const char *why, *f = s;
 	size_t fn = n, i;
 	int64_t t, bt;
+	char fs = records_in ? '\t' : sep;
 
 	/* find the time field without disturbing the line */
-	for (i = 0; i < (size_t)event_col; i++) {
-		const char *c = memchr(f, records_in ? '\t' : sep,
-		    (size_t)(s + n - f));
+	for (i = 0; i < (size_t)event_col && f != NULL; i++) {
+		const char *c = memchr(f, fs, (size_t)(s + n - f));
 
-		if (c == NULL) {
-			f = NULL;
-			break;
-		}
-		f = c + 1;
-	}
-	if (f != NULL) {
-		const char *c = memchr(f, records_in ? '\t' : sep,
-		    (size_t)(s + n - f));
-
-		fn = (size_t)((c ? c : s + n) - f);
+		f = c ? c + 1 : NULL;
 	}
 	if (f == NULL) {
 		warnx("%s: no field %s: %s", loc_format(where, sizeof(where), src,
@@ -209,8 +432,12 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 		bad++;
 		return;
 	}
-	if ((why = ts_parse(f, fn, &zone, time_format,
-	    &t)) != NULL) {
+	{
+		const char *c = memchr(f, fs, (size_t)(s + n - f));
+
+		fn = (size_t)((c ? c : s + n) - f);
+	}
+	if ((why = ts_parse(f, fn, &zone, time_format, &t)) != NULL) {
 		warnx("%s: %s \"%s\" is not a timestamp (%s)",
 		    loc_format(where, sizeof(where), src, lineno), event_field,
 		    safe_text(shown, sizeof(shown), f, fn), why);
@@ -239,8 +466,8 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 	if (t > max_event)
 		max_event = t;
 	/* batch T is complete once the watermark has passed T */
-	if (max_event - watermark >= open_t)
-		advance_to(max_event - watermark);
+	while (open_t <= max_event - watermark)
+		close_open();
 	if (bt == open_t) {
 		put_line(&out, s, n);
 		open_n++;
@@ -272,20 +499,22 @@ bind_event_field(const char *src)
 	}
 }
 
-/* Handles one line of a source; returns 1 at #eos of a record stream. */
+/* Handles one line of the current source; returns 1 at #eos of a record
+ * stream. */
 static int
-take_line(const char *src, char *s, size_t n, int first)
+take_line(char *s, size_t n)
 {
-	static uint64_t datalines;	/* of this source: what line numbers count */
+	const char *src = cur.kind == SRC_STDIN ? NULL : cur.path;
 
-	if (first) {
-		datalines = 0;
+	if (cur.first) {
+		cur.first = 0;
+		cur.datalines = 0;
 		records_in = rec_stream_start(s, n);
 		if (!records_in) {
 			char *line = "line";
 
 			schema_set(&insc, &line, 1);
-			bind_event_field(src);
+			bind_event_field(src ? src : "stdin");
 			put_schema_if_new();
 		}
 	}
@@ -295,7 +524,7 @@ take_line(const char *src, char *s, size_t n, int first)
 			break;
 		case CTL_FIELDS:
 			schema_parse(&insc, s, n);
-			bind_event_field(src);
+			bind_event_field(src ? src : "stdin");
 			put_schema_if_new();
 			return 0;
 		case CTL_EOS:
@@ -304,14 +533,18 @@ take_line(const char *src, char *s, size_t n, int first)
 		case CTL_INTERVAL:
 			return 0;	/* batched anew here */
 		default:
+			if (strncmp(s, "#checkpoint\t", 12) == 0)
+				return 0;
 			ob_write(&out, s, n);
 			ob_putc(&out, '\n');
 			return 0;
 		}
 	}
-	datalines++;
+	cur.datalines++;
+	if (event_field != NULL && event_col < 0)	/* resumed mid-source */
+		bind_event_field(src ? src : "stdin");
 	if (event_field != NULL)
-		event_line(src, datalines, s, n);
+		event_line(src, cur.datalines, s, n);
 	else {
 		put_line(&out, s, n);
 		open_n++;
@@ -319,22 +552,84 @@ take_line(const char *src, char *s, size_t n, int first)
 	return 0;
 }
 
-/* Reads a whole source now (a watched file, or any source in event time). */
+/* A line read from ib: what it consumed is known before and after it. */
 static int
-read_whole(int fd, const char *src)
+handle(struct ibuf *ib, char *s, size_t n, uint64_t before)
+{
+	int eos;
+
+	cur.off = before;	/* a batch closed by this line ends before it */
+	eos = take_line(s, n);
+	cur.off = ib_offset(ib);
+	if (cur.kind == SRC_STDIN && ck_root != NULL) {
+		ob_write(&wal, s, n);
+		ob_putc(&wal, '\n');
+	}
+	return eos;
+}
+
+static void
+enter_source(enum src_kind kind, const char *path, int64_t operand,
+    uint64_t off)
+{
+	seg_finish();
+	cur.kind = kind;
+	free(cur.path);
+	cur.path = path ? estrdup(path) : NULL;
+	cur.operand = operand;
+	cur.off = off;
+	cur.first = off == 0;
+	seg_start = off;
+}
+
+/*
+ * Reads the current source through, from cur.off up to limit (a replayed
+ * range) or to its end.
+ */
+static void
+read_through(int fd, uint64_t limit)
 {
 	struct ibuf ib;
 	char *s;
 	size_t n;
-	int first = 1, eos = 0;
+	int eos = 0;
 
-	ib_init(&ib, fd, src ? src : "stdin");
+	ib_init(&ib, fd, cur.path ? cur.path : "stdin");
+	ib_reset(&ib, fd, ib.name, cur.off);
 	ib.flush = &out;
-	while (!eos && !stopping && ib_getline(&ib, &s, &n)) {
-		eos = take_line(src, s, n, first);
-		first = 0;
+	while (!eos && !stopping && ib_offset(&ib) < limit) {
+		uint64_t before = ib_offset(&ib);
+
+		if (!ib_getline(&ib, &s, &n))
+			break;
+		eos = handle(&ib, s, n, before);
 	}
 	ib_free(&ib);
+}
+
+static int
+open_at(const char *path, uint64_t off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0 && off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	return fd;
+}
+
+/* Reads a file as a source from off: 0, or -1 if it cannot be opened. */
+static int
+read_file(const char *path, int64_t operand, uint64_t off, uint64_t limit)
+{
+	int fd = open_at(path, off);
+
+	if (fd < 0) {
+		warn("%s", path);
+		return -1;
+	}
+	enter_source(SRC_FILE, path, operand, off);
+	read_through(fd, limit);
+	close(fd);
 	return 0;
 }
 
@@ -360,7 +655,7 @@ enqueue(const char *name)
 	int created;
 
 	(void)ht_get(&seen, name, strlen(name), &created);
-	if (!created)
+	if (!created || ht_find(&taken, name, strlen(name)) != NULL)
 		return;
 	if (qlen == qcap) {
 		if (qhead > 0) {
@@ -376,10 +671,18 @@ enqueue(const char *name)
 	queue[qlen++] = estrdup(name);
 }
 
-/* Lists the directory; new eligible regular files are queued by name (or
- * only remembered, when mark_only). */
 static void
-scan_dir(int mark_only)
+mark(struct ht *h, const char *name)
+{
+	int created;
+
+	(void)ht_get(h, name, strlen(name), &created);
+}
+
+/* Lists the directory; new eligible regular files are queued by name (or
+ * only remembered as skipped, when skip). */
+static void
+scan_dir(int skip)
 {
 	char path[PATH_MAX], **names = NULL;
 	size_t n = 0, i;
@@ -403,11 +706,10 @@ scan_dir(int mark_only)
 	if (n > 1)
 		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
-		int created;
-
-		if (mark_only)
-			(void)ht_get(&seen, names[i], strlen(names[i]), &created);
-		else
+		if (skip) {
+			mark(&seen, names[i]);
+			mark(&taken, names[i]);
+		} else
 			enqueue(names[i]);
 		free(names[i]);
 	}
@@ -436,7 +738,7 @@ read_inotify(void)
 }
 
 static void
-start_watch(void)
+start_watch(int first_start)
 {
 	struct stat st;
 
@@ -444,7 +746,6 @@ start_watch(void)
 		err(SK_EXIT_DATA, "%s", watch_dir);
 	if (!S_ISDIR(st.st_mode))
 		errx(SK_EXIT_DATA, "%s: not a directory", watch_dir);
-	ht_init(&seen, 0);
 	if (poll_every == 0 && !once) {
 		/* watch before listing, so no file falls between the two */
 		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -454,7 +755,9 @@ start_watch(void)
 			poll_every = 1000;
 		}
 	}
-	scan_dir(!(take_all || once));
+	/* at the first start, files already there are skipped (not so after a
+	 * restart: they may have come while the pipeline was down) */
+	scan_dir(first_start && !(take_all || once));
 }
 
 /* Takes queued files, as many as --max-files allows in this batch. */
@@ -462,22 +765,211 @@ static void
 take_files(void)
 {
 	char path[PATH_MAX];
-	int fd;
 
 	while (qhead < qlen && !stopping &&
 	    (max_files == 0 || files_in_batch < max_files)) {
 		char *name = queue[qhead++];
 
 		epathf(path, sizeof(path), "%s/%s", watch_dir, name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			warn("%s", path);
-		else {
-			read_whole(fd, path);
-			close(fd);
-		}
+		mark(&taken, name);
+		(void)read_file(path, -1, 0, UINT64_MAX);
 		free(name);
 		files_in_batch++;
 	}
+}
+
+/* --- restarting --- */
+
+static void
+put_header(void)
+{
+	ob_puts(&out, "#interval\t");
+	ob_putint(&out, interval);
+	ob_putc(&out, '\n');
+	if (ck_root != NULL) {
+		ob_puts(&out, "#checkpoint\tevery=");
+		ob_putint(&out, ck.every);
+		ob_putc(&out, '\n');
+	}
+	if (outsc.n > 0)
+		schema_put(&out, &outsc);
+}
+
+/* The skipped files of the first start: written once, read back after. */
+static int
+first_start_files(void)
+{
+	char path[PATH_MAX];
+	const char *why;
+	struct bin b;
+	size_t n;
+	void *p;
+
+	epathf(path, sizeof(path), "%s/start", ck.dir);
+	if ((p = ck_get(path, &n, &why)) == NULL) {
+		if (strcmp(why, "missing") != 0)
+			errx(SK_EXIT_DATA, "%s: %s", path, why);
+		return 1;
+	}
+	bin_init(&b, p, n);
+	get_set(&b, &seen);
+	bin_init(&b, p, n);
+	get_set(&b, &taken);
+	free(p);
+	return 0;
+}
+
+/* Feeds the segments of one logged batch through the batcher again (or,
+ * with feed 0, only reads past them). */
+static void
+replay_segments(struct bin *b, int feed)
+{
+	uint64_t nseg = bin_u64(b), i;
+
+	for (i = 0; i < nseg && !b->bad; i++) {
+		char *path = bin_str(b);
+
+		if (*path == '\0') {	/* standard input: the bytes */
+			size_t len;
+			const char *bytes = bin_bytes(b, &len);
+			struct ibuf ib;
+			char *s;
+			size_t n;
+
+			if (feed) {
+				if (cur.kind != SRC_STDIN)
+					enter_source(SRC_STDIN, NULL, -1, 0);
+				ib_init(&ib, -1, "log");
+				ob_reset(&wal);	/* refilled by handle() */
+				while (ib.cap < len)
+					ib.cap *= 2;
+				ib.p = erealloc(ib.p, ib.cap);
+				memcpy(ib.p, bytes, len);
+				ib.end = len;
+				ib.eof = 1;
+				while (ib_next(&ib, &s, &n))
+					(void)handle(&ib, s, n, cur.off);
+				ib_free(&ib);
+			}
+		} else {
+			int64_t operand = (int64_t)bin_u64(b);
+			uint64_t start = bin_u64(b), end = bin_u64(b);
+			const char *slash = strrchr(path, '/');
+
+			if (feed) {
+				if (operand < 0 && watch_dir != NULL)
+					mark(&taken, slash ? slash + 1 : path);
+				if (read_file(path, operand, start, end) < 0)
+					errx(SK_EXIT_DATA, "%s: needed to replay a "
+					    "batch", path);
+			}
+		}
+		free(path);
+	}
+}
+
+/* Reads log-T: NULL (with *why) if it is missing or does not check. */
+static void *
+read_log(int64_t t, struct bin *b, const char **why)
+{
+	char path[PATH_MAX];
+	size_t n;
+	void *p;
+
+	epathf(path, sizeof(path), "%s/log-%lld", ck.dir, (long long)t);
+	if ((p = ck_get(path, &n, why)) == NULL)
+		return NULL;
+	bin_init(b, p, n);
+	if (bin_u64(b) != LOG_VERSION || (int64_t)bin_u64(b) != t) {
+		free(p);
+		*why = "another version";
+		return NULL;
+	}
+	return p;
+}
+
+/* The logged batch after t (CK_NONE: the first), or CK_NONE. */
+static int64_t
+next_log(int64_t t)
+{
+	int64_t next = CK_NONE;
+	struct dirent *de;
+	DIR *d = opendir(ck.dir);
+
+	if (d == NULL)
+		err(SK_EXIT_DATA, "%s", ck.dir);
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long long v;
+
+		if (strncmp(de->d_name, "log-", 4) != 0)
+			continue;
+		v = strtoll(de->d_name + 4, &end, 10);
+		if (*end == '\0' && (t == CK_NONE || v > t) &&
+		    (next == CK_NONE || v < next))
+			next = v;
+	}
+	closedir(d);
+	return next;
+}
+
+/*
+ * Restores the state at the pipeline's restore point and replays every
+ * logged batch after it, as it was first made. Returns 1 at the very
+ * first start of the pipeline.
+ */
+static int
+restore(int nwords, char *words[], long long every)
+{
+	int64_t tc, ts, t;
+	const char *why;
+	struct bin b;
+	void *p;
+	int first;
+
+	ck_open(&ck, ck_root, ck_id, CK_SOURCE, nwords, words);
+	ck.interval = interval;
+	if (every > 0)
+		ck.every = (long)every;
+	tc = ck_committed(ck_root);
+	ts = ck_restore_point(ck_root, tc);
+	first = watch_dir != NULL ? first_start_files() : next_log(CK_NONE) ==
+	    CK_NONE;
+	if (ts != CK_NONE) {
+		if ((p = read_log(ts, &b, &why)) == NULL)
+			errx(SK_EXIT_DATA, "%s/log-%lld: %s", ck.dir,
+			    (long long)ts, why);
+		replay_segments(&b, 0);
+		get_state(&b);
+		if (b.bad)
+			errx(SK_EXIT_DATA, "%s/log-%lld: cut short", ck.dir,
+			    (long long)ts);
+		free(p);
+		seg_start = cur.off;
+		last_logged = ts;
+		first = 0;
+	}
+	put_header();
+	take_pending();
+	for (t = next_log(ts); t != CK_NONE; t = next_log(t)) {
+		if ((p = read_log(t, &b, &why)) == NULL) {
+			if (tc != CK_NONE && t <= tc)
+				errx(SK_EXIT_DATA, "%s/log-%lld: %s: a committed "
+				    "batch cannot be made again", ck.dir,
+				    (long long)t, why);
+			warnx("%s/log-%lld: %s: the batches from here on are "
+			    "made again", ck.dir, (long long)t, why);
+			break;
+		}
+		last_logged = t;
+		replay_segments(&b, 1);
+		if (event_field == NULL) {	/* processing time: close it here */
+			open_t = t;
+			close_open();
+		}
+		free(p);
+	}
+	return first;
 }
 
 /* --- the main loops --- */
@@ -486,10 +978,18 @@ static void
 finish(void)
 {
 	if (event_field != NULL) {
-		if (open_t != INT64_MIN)
-			advance_to(npend > 0 ? pend[npend - 1].t : open_t);
+		/* up to the batch of the newest record: after a restart with
+		 * nothing new, the open batch holds nothing yet */
+		if (open_t != INT64_MIN && max_event != INT64_MIN) {
+			int64_t last = batch_of(max_event);
+
+			if (npend > 0 && pend[npend - 1].t > last)
+				last = pend[npend - 1].t;
+			while (open_t <= last)
+				close_open();
+		}
 	} else
-		close_batch(open_t, open_n);
+		close_open();
 	ob_puts(&out, "#eos\n");
 	ob_flush(&out);
 	if (late > 0)
@@ -499,25 +999,36 @@ finish(void)
 		warnx("%llu bad lines dropped", (unsigned long long)bad);
 }
 
+/* The operand to go on with: where a restart left off, or the first. */
+static int
+first_operand(void)
+{
+	if (cur.kind == SRC_FILE && cur.operand >= 0)
+		return (int)cur.operand;
+	return 0;
+}
+
 /* Event time: sources are read through, in order; batches follow the data. */
 static int
-run_event_time(int argc, char *argv[])
+run_event_time(void)
 {
 	int64_t next_poll = 0;
-	int status = SK_EXIT_OK, fd;
+	int status = SK_EXIT_OK, k;
 
-	if (watch_dir == NULL && argc == 0)
-		read_whole(STDIN_FILENO, NULL);
-	for (; argc > 0; argc--, argv++) {
-		if ((fd = open(*argv, O_RDONLY | O_CLOEXEC)) < 0) {
-			warn("%s", *argv);
+	if (watch_dir == NULL && noperands == 0) {
+		if (cur.kind != SRC_STDIN)
+			enter_source(SRC_STDIN, NULL, -1, 0);
+		read_through(STDIN_FILENO, UINT64_MAX);
+	}
+	for (k = first_operand(); k < noperands && !stopping; k++) {
+		uint64_t off = cur.kind == SRC_FILE && cur.operand == k ? cur.off : 0;
+
+		if (read_file(operands[k], k, off, UINT64_MAX) < 0)
 			status = SK_EXIT_DATA;
-			continue;
-		}
-		read_whole(fd, *argv);
-		close(fd);
 	}
 	if (watch_dir != NULL) {
+		if (cur.kind == SRC_FILE && cur.operand < 0 && cur.path != NULL)
+			(void)read_file(cur.path, -1, cur.off, UINT64_MAX);
 		take_files();
 		while (!once && !stopping) {
 			struct pollfd p = { inotify_fd, POLLIN, 0 };
@@ -538,27 +1049,58 @@ run_event_time(int argc, char *argv[])
 	return status;
 }
 
+/* Opens the next operand (or standard input) for the processing-time
+ * loop: its descriptor, or -1 when there is none left. */
+static int
+next_input(struct ibuf *ib, int *k, int *status)
+{
+	int fd;
+
+	if (noperands == 0) {
+		if (*k > 0)
+			return -1;
+		(*k)++;
+		if (cur.kind != SRC_STDIN)
+			enter_source(SRC_STDIN, NULL, -1, 0);
+		ib_reset(ib, STDIN_FILENO, "stdin", 0);
+		return STDIN_FILENO;
+	}
+	for (; *k < noperands; (*k)++) {
+		uint64_t off = cur.kind == SRC_FILE && cur.operand == *k ?
+		    cur.off : 0;
+
+		if ((fd = open_at(operands[*k], off)) < 0) {
+			warn("%s", operands[*k]);
+			*status = SK_EXIT_DATA;
+			continue;
+		}
+		enter_source(SRC_FILE, operands[*k], *k, off);
+		ib_reset(ib, fd, cur.path, off);
+		(*k)++;
+		return fd;
+	}
+	return -1;
+}
+
 /* Processing time: a wall-clock timer closes a batch every interval. */
 static int
-run_processing_time(int argc, char *argv[])
+run_processing_time(void)
 {
 	struct ibuf ib;
 	int64_t now = now_ms(), next_poll = 0;
-	int status = SK_EXIT_OK, fd = -1, first = 1, reading, eos = 0;
-	const char *src = NULL;
+	int status = SK_EXIT_OK, fd = -1, k = first_operand(), eos = 0;
+	int reading = watch_dir == NULL;
 	char *s;
 	size_t n;
 
-	open_t = batch_of(now);
-	reading = watch_dir == NULL;
-	if (reading && argc == 0)
-		fd = STDIN_FILENO;
+	if (open_t == INT64_MIN || (!once && open_t < batch_of(now)))
+		open_t = batch_of(now);		/* no batches for the time down */
 	if (watch_dir != NULL && once) {	/* what is there now, then end */
-		while (qhead < qlen) {
+		if (cur.kind == SRC_FILE && cur.path != NULL)
+			(void)read_file(cur.path, -1, cur.off, UINT64_MAX);
+		while (qhead < qlen && !stopping) {
 			take_files();
-			close_batch(open_t, open_n);
-			open_t += interval;
-			open_n = 0;
+			close_open();
 		}
 		ob_puts(&out, "#eos\n");
 		ob_flush(&out);
@@ -570,37 +1112,16 @@ run_processing_time(int argc, char *argv[])
 		nfds_t np = 0;
 		int timeout;
 
-		while (reading && fd < 0) {	/* the next file operand */
-			if (argc == 0) {
-				reading = 0;
-				break;
-			}
-			src = *argv++;
-			argc--;
-			if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
-				warn("%s", src);
-				status = SK_EXIT_DATA;
-				continue;
-			}
-			ib.fd = fd;
-			ib.name = src;
-			ib.eof = 0;
-			ib.lineno = 0;
-			first = 1;
+		if (reading && fd < 0) {
 			eos = 0;
-		}
-		if (fd >= 0 && ib.fd != fd) {
-			ib.fd = fd;
-			ib.eof = 0;
+			if ((fd = next_input(&ib, &k, &status)) < 0)
+				reading = 0;
 		}
 		if ((!reading && watch_dir == NULL) || stopping)
 			break;
 		now = now_ms();
-		while (now >= open_t) {		/* the timer: every tick a batch */
-			close_batch(open_t, open_n);
-			open_t += interval;
-			open_n = 0;
-		}
+		while (now >= open_t)		/* the timer: every tick a batch */
+			close_open();
 		if (watch_dir != NULL) {
 			if (poll_every > 0 && now >= next_poll) {
 				scan_dir(0);
@@ -623,17 +1144,17 @@ run_processing_time(int argc, char *argv[])
 		if (fd >= 0 && p[0].revents != 0) {
 			ssize_t got = ib_fill(&ib);
 
-			while (!eos && ib_next(&ib, &s, &n)) {
-				eos = take_line(src, s, n, first);
-				first = 0;
+			for (;;) {
+				uint64_t before = ib_offset(&ib);
+
+				if (eos || !ib_next(&ib, &s, &n))
+					break;
+				eos = handle(&ib, s, n, before);
 			}
 			if (got == 0 || eos) {
 				if (fd != STDIN_FILENO)
 					close(fd);
 				fd = -1;
-				ib.start = ib.end = 0;
-				if (argc == 0 && src == NULL)
-					reading = 0;
 			}
 		}
 	}
@@ -668,12 +1189,17 @@ main(int argc, char *argv[])
 		{ "sep", required_argument, NULL, 's' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "time-format", required_argument, NULL, 'f' },
+		{ "checkpoint", required_argument, NULL, 'c' },
+		{ "checkpoint-every", required_argument, NULL, 'E' },
+		{ "id", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sigaction sa;
-	int ch, status;
+	long long every = 0;
+	int ch, status, first = 1, nwords = argc;
+	char **words = argv;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -727,12 +1253,24 @@ main(int argc, char *argv[])
 		case 'f':
 			time_format = optarg;
 			break;
+		case 'c':
+			ck_root = optarg;
+			break;
+		case 'E':
+			every = opt_number(usage_text, "--checkpoint-every", optarg,
+			    1, 1000000);
+			break;
+		case 'I':
+			ck_id = optarg;
+			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	operands = argv;
+	noperands = argc;
 	if (watch_dir != NULL && argc > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
 	if (watch_dir == NULL && (take_all || glob || max_files || poll_every))
@@ -741,6 +1279,9 @@ main(int argc, char *argv[])
 	if (event_field == NULL && (watermark > 0 || late_next))
 		usage_fail(usage_text, "--watermark and --late go with "
 		    "--event-time");
+	if (ck_root == NULL && (every > 0 || strcmp(ck_id, "stream-split") != 0))
+		usage_fail(usage_text, "--checkpoint-every and --id go with "
+		    "--checkpoint");
 
 	/* no SA_RESTART: a stop interrupts poll(2) and read(2) */
 	sa.sa_handler = on_stop;
@@ -749,14 +1290,26 @@ main(int argc, char *argv[])
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	ob_init(&out, STDOUT_FILENO, "stdout");
-	ob_puts(&out, "#interval\t");
-	ob_putint(&out, interval);
-	ob_putc(&out, '\n');
-	if (watch_dir != NULL)
-		start_watch();
-	if (event_field != NULL)
-		status = run_event_time(argc, argv);
+	ob_init(&wal, -1, "wal");
+	ob_init(&logbuf, -1, "log");
+	ht_init(&seen, 0);
+	ht_init(&taken, 0);
+	cur.first = 1;
+	if (ck_root != NULL)
+		first = restore(nwords, words, every);
 	else
-		status = run_processing_time(argc, argv);
+		put_header();
+	if (watch_dir != NULL) {
+		start_watch(first);
+		if (first && ck_root != NULL) {	/* remember what was skipped */
+			ob_reset(&logbuf);
+			put_set(&logbuf, &taken);
+			ck_put(&ck, "start", logbuf.p, logbuf.len);
+		}
+	}
+	if (event_field != NULL)
+		status = run_event_time();
+	else
+		status = run_processing_time();
 	return status;
 }

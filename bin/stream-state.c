@@ -176,7 +176,8 @@ main(int argc, char *argv[])
 	int64_t bt;
 	char *s;
 	size_t n;
-	int ch, fd = STDIN_FILENO, bound = 0, seen_end = 0, eos = 0;
+	int ch, fd = STDIN_FILENO, bound = 0;
+	struct stream_end se = { 0, 0 };
 	int nopts;
 	char **argv0 = argv;
 	enum ctl c;
@@ -250,8 +251,10 @@ main(int argc, char *argv[])
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
 	agg_put_header(&out, &spec, emit_removed ? "removed" : NULL);
-	while (!eos && ib_getline(&ib, &s, &n)) {
-		switch ((c = rec_ctl(s, n))) {
+	while (!se.eos && ib_getline(&ib, &s, &n)) {
+		c = rec_ctl(s, n);
+		stream_note(&se, c);
+		switch (c) {
 		case CTL_DATA:
 			rec_split(&r, s, n);
 			if (!bound) {
@@ -273,7 +276,6 @@ main(int argc, char *argv[])
 			if (rec_end_time(s, n, &bt) < 0)
 				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib.name,
 				    (unsigned long long)ib.lineno);
-			seen_end = 1;
 			emit_batch(t, &out, &removed, bt, 1);
 			if (ck_root != NULL)
 				checkpoint(t, bt, &snap);
@@ -283,9 +285,6 @@ main(int argc, char *argv[])
 			break;
 		case CTL_STREAM:
 			break;
-		case CTL_EOS:
-			eos = 1;
-			/* FALLTHROUGH */
 		default:
 			if (ck_root != NULL)
 				source_settings(s, n, c);
@@ -294,14 +293,14 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
-	if (seen_end && !eos) {
+	if (stream_broken(&se)) {
 		ob_flush(&out);
 		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
 		    "upstream failed; the unfinished batch is dropped", ib.name);
 	}
-	if (!seen_end) {	/* a plain file of records: one batch */
+	if (!se.batched) {	/* a plain file of records: one batch */
 		emit_batch(t, &out, &removed, 0, 0);
-		if (eos)
+		if (se.eos)
 			ob_puts(&out, "#eos\n");
 	}
 	ob_flush(&out);

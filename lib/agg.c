@@ -822,150 +822,92 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
 }
 
 /*
- * Snapshots: a version, the next group id, then each group (key, id, last
- * update, cells) and each --distinct entry. Little-endian as the machine
- * writes it: a checkpoint is read back on the machine that wrote it.
+ * Snapshots: a version, the number of aggregations, the next group id, then
+ * each group (key, id, last update, cells) and each --distinct entry, in
+ * the encoding of buf.h.
  */
 #define AGG_SNAP_VERSION 1
-
-static void
-put_raw(struct obuf *o, const void *p, size_t n)
-{
-	ob_write(o, p, n);
-}
 
 void
 agg_save(const struct agg_table *t, struct obuf *o)
 {
 	const struct agg_spec *s = t->spec;
-	uint32_t v = AGG_SNAP_VERSION, nd = (uint32_t)s->ndefs;
-	uint64_t n = t->groups.n, nd2 = t->distinct.n;
 	size_t i, k;
 
-	put_raw(o, &v, 4);
-	put_raw(o, &nd, 4);
-	put_raw(o, &t->nextid, 8);
-	put_raw(o, &n, 8);
+	ob_put_u64(o, AGG_SNAP_VERSION);
+	ob_put_u64(o, s->ndefs);
+	ob_put_u64(o, t->nextid);
+	ob_put_u64(o, t->groups.n);
 	for (i = 0; i < t->groups.cap; i++) {
 		const struct group *g = t->groups.slots[i].val;
 
 		if (t->groups.slots[i].hash == 0)
 			continue;
-		put_raw(o, &g->klen, 4);
-		put_raw(o, (const char *)g + t->groups.vsize, g->klen);
-		put_raw(o, &g->id, 8);
-		put_raw(o, &g->last, 8);
+		ob_put_bytes(o, (const char *)g + t->groups.vsize, g->klen);
+		ob_put_u64(o, g->id);
+		ob_put_u64(o, (uint64_t)g->last);
 		for (k = 0; k < s->ndefs; k++) {
 			const struct cell *c = &g->c[k];
-			int32_t scale = c->d.scale, type = c->t;
 
-			put_raw(o, &c->n, 8);
-			put_raw(o, &c->d.m, 16);
-			put_raw(o, &scale, 4);
-			put_raw(o, &type, 4);
-			put_raw(o, &c->slen, 4);
-			put_raw(o, c->s, c->slen);
+			ob_put_u64(o, (uint64_t)c->n);
+			ob_write(o, &c->d.m, sizeof(c->d.m));
+			ob_put_u64(o, (uint64_t)c->d.scale);
+			ob_put_u64(o, (uint64_t)c->t);
+			ob_put_bytes(o, c->s, c->slen);
 		}
 	}
-	put_raw(o, &nd2, 8);
-	for (i = 0; i < t->distinct.cap; i++) {
-		const struct ht_ent *e = &t->distinct.slots[i];
-
-		if (e->hash == 0)
-			continue;
-		put_raw(o, &e->klen, 4);
-		put_raw(o, e->key, e->klen);
-	}
-}
-
-struct reader {
-	const unsigned char	*p, *e;
-	int			 bad;
-};
-
-static const void *
-take(struct reader *r, size_t n)
-{
-	const void *p = r->p;
-
-	if ((size_t)(r->e - r->p) < n) {
-		r->bad = 1;
-		return NULL;
-	}
-	r->p += n;
-	return p;
-}
-
-static void
-take_into(struct reader *r, void *dst, size_t n)
-{
-	const void *p = take(r, n);
-
-	if (p != NULL)
-		memcpy(dst, p, n);
-	else
-		memset(dst, 0, n);
+	ob_put_u64(o, t->distinct.n);
+	for (i = 0; i < t->distinct.cap; i++)
+		if (t->distinct.slots[i].hash != 0)
+			ob_put_bytes(o, t->distinct.slots[i].key,
+			    t->distinct.slots[i].klen);
 }
 
 const char *
 agg_restore(struct agg_table *t, const void *buf, size_t len)
 {
 	const struct agg_spec *s = t->spec;
-	struct reader r = { buf, (const unsigned char *)buf + len, 0 };
-	uint32_t v, nd, klen;
-	uint64_t n, i, nd2;
-	size_t k;
+	struct bin b;
+	uint64_t n, i;
+	size_t k, klen;
 	int created;
 
 	agg_clear(t);
-	take_into(&r, &v, 4);
-	take_into(&r, &nd, 4);
-	if (r.bad || v != AGG_SNAP_VERSION || nd != s->ndefs)
+	bin_init(&b, buf, len);
+	if (bin_u64(&b) != AGG_SNAP_VERSION || bin_u64(&b) != s->ndefs)
 		return "a snapshot of other aggregations or another version";
-	take_into(&r, &t->nextid, 8);
-	take_into(&r, &n, 8);
-	for (i = 0; i < n && !r.bad; i++) {
-		const char *key;
-		struct group *g;
+	t->nextid = bin_u64(&b);
+	n = bin_u64(&b);
+	for (i = 0; i < n && !b.bad; i++) {
+		const char *key = bin_bytes(&b, &klen);
+		struct group *g = ht_get(&t->groups, key, klen, &created);
 
-		take_into(&r, &klen, 4);
-		if ((key = take(&r, klen)) == NULL)
-			break;
-		g = ht_get(&t->groups, key, klen, &created);
-		g->klen = klen;
+		g->klen = (uint32_t)klen;
 		g->epoch = 0;
-		take_into(&r, &g->id, 8);
-		take_into(&r, &g->last, 8);
+		g->id = bin_u64(&b);
+		g->last = (int64_t)bin_u64(&b);
 		for (k = 0; k < s->ndefs; k++) {
 			struct cell *c = &g->c[k];
-			int32_t scale, type;
-			const void *sp;
+			const char *sp;
+			size_t sn;
 
-			take_into(&r, &c->n, 8);
-			take_into(&r, &c->d.m, 16);
-			take_into(&r, &scale, 4);
-			take_into(&r, &type, 4);
-			take_into(&r, &c->slen, 4);
-			c->d.scale = scale;
-			c->t = type;
-			c->s = NULL;
-			c->scap = 0;
-			if (c->slen > 0 && (sp = take(&r, c->slen)) != NULL) {
-				c->scap = c->slen;
-				c->s = emalloc(c->slen);
-				memcpy(c->s, sp, c->slen);
-			}
+			c->n = (int64_t)bin_u64(&b);
+			bin_raw(&b, &c->d.m, sizeof(c->d.m));
+			c->d.scale = (int)bin_u64(&b);
+			c->t = (int)bin_u64(&b);
+			sp = bin_bytes(&b, &sn);
+			c->slen = (uint32_t)sn;
+			c->scap = (uint32_t)sn;
+			c->s = sn > 0 ? estrndup(sp, sn) : NULL;
 		}
 	}
-	take_into(&r, &nd2, 8);
-	for (i = 0; i < nd2 && !r.bad; i++) {
-		const char *key;
+	n = bin_u64(&b);
+	for (i = 0; i < n && !b.bad; i++) {
+		const char *key = bin_bytes(&b, &klen);
 
-		take_into(&r, &klen, 4);
-		if ((key = take(&r, klen)) != NULL)
-			(void)ht_get(&t->distinct, key, klen, &created);
+		(void)ht_get(&t->distinct, key, klen, &created);
 	}
-	if (r.bad || r.p != r.e)
+	if (b.bad || b.p != b.e)
 		return "a snapshot of the wrong length";
 	t->epoch = 1;
 	t->ntouched = 0;

@@ -86,7 +86,19 @@ ib_init(struct ibuf *b, int fd, const char *name)
 	b->start = b->end = 0;
 	b->eof = 0;
 	b->lineno = 0;
+	b->base = 0;
 	b->flush = NULL;
+}
+
+void
+ib_reset(struct ibuf *b, int fd, const char *name, uint64_t off)
+{
+	b->fd = fd;
+	b->name = name;
+	b->start = b->end = 0;
+	b->eof = 0;
+	b->lineno = 0;
+	b->base = off;
 }
 
 void
@@ -132,6 +144,7 @@ ib_fill(struct ibuf *b)
 	if (b->start > 0) {
 		memmove(b->p, b->p + b->start, b->end - b->start);
 		b->end -= b->start;
+		b->base += b->start;
 		b->start = 0;
 	}
 	if (b->end == b->cap) {	/* one line fills the buffer: make room */
@@ -161,4 +174,73 @@ ib_getline(struct ibuf *b, char **line, size_t *len)
 		if (b->eof || ib_fill(b) < 0)
 			return 0;	/* EOF, or a signal interrupted the read */
 	}
+}
+
+void
+ob_put_u64(struct obuf *o, uint64_t v)
+{
+	ob_write(o, &v, sizeof(v));
+}
+
+void
+ob_put_bytes(struct obuf *o, const void *p, size_t n)
+{
+	ob_put_u64(o, n);
+	ob_write(o, p, n);
+}
+
+void
+bin_init(struct bin *b, const void *p, size_t n)
+{
+	b->p = p;
+	b->e = b->p + n;
+	b->bad = 0;
+}
+
+void
+bin_raw(struct bin *b, void *dst, size_t n)
+{
+	if ((size_t)(b->e - b->p) < n) {
+		b->bad = 1;
+		b->p = b->e;
+		memset(dst, 0, n);
+		return;
+	}
+	memcpy(dst, b->p, n);
+	b->p += n;
+}
+
+uint64_t
+bin_u64(struct bin *b)
+{
+	uint64_t v;
+
+	bin_raw(b, &v, sizeof(v));
+	return v;
+}
+
+const char *
+bin_bytes(struct bin *b, size_t *n)
+{
+	uint64_t len = bin_u64(b);
+	const char *p = (const char *)b->p;
+
+	if ((uint64_t)(b->e - b->p) < len) {
+		b->bad = 1;
+		b->p = b->e;
+		*n = 0;
+		return "";
+	}
+	b->p += len;
+	*n = (size_t)len;
+	return p;
+}
+
+char *
+bin_str(struct bin *b)
+{
+	size_t n;
+	const char *p = bin_bytes(b, &n);
+
+	return estrndup(p, n);
 }

@@ -54,6 +54,28 @@ ob_puts(struct obuf *o, const char *s)
 
 void	ob_putint(struct obuf *, int64_t);
 
+/*
+ * Binary encoding for checkpoint files, in the machine's byte order (a
+ * checkpoint is read back where it was written): fixed-size numbers, and
+ * byte strings with a 64-bit length before them. A struct bin reads them
+ * back; past its end it reads zeros and sets bad.
+ */
+void	ob_put_u64(struct obuf *, uint64_t);
+void	ob_put_bytes(struct obuf *, const void *, size_t);
+
+struct bin {
+	const unsigned char	*p, *e;
+	int			 bad;
+};
+
+void	bin_init(struct bin *, const void *, size_t);
+uint64_t bin_u64(struct bin *);
+void	bin_raw(struct bin *, void *, size_t);
+/* A length-prefixed byte string, in place (not NUL-terminated). */
+const char *bin_bytes(struct bin *, size_t *n);
+/* The same, as a new NUL-terminated string. */
+char	*bin_str(struct bin *);
+
 struct ibuf {
 	int		 fd;
 	const char	*name;		/* for messages */
@@ -61,6 +83,7 @@ struct ibuf {
 	size_t		 cap, start, end;
 	int		 eof;
 	uint64_t	 lineno;	/* lines handed out so far */
+	uint64_t	 base;		/* the file offset of p[0] */
 	struct obuf	*flush;		/* flushed before a read that may block */
 };
 
@@ -78,5 +101,13 @@ ssize_t	ib_fill(struct ibuf *);
 /* ib_next and ib_fill until a line or EOF: 1 line, 0 EOF (or interrupted:
  * eof is then still 0). */
 int	ib_getline(struct ibuf *, char **line, size_t *len);
+/* The file offset just after the last line handed out. */
+static inline uint64_t
+ib_offset(const struct ibuf *b)
+{
+	return b->base + b->start;
+}
+/* Starts reading fd afresh at offset off (the caller has sought there). */
+void	ib_reset(struct ibuf *, int fd, const char *name, uint64_t off);
 
 #endif

@@ -68,6 +68,32 @@ void	schema_free(struct schema *);
 long	schema_find(const struct schema *, const char *name);
 void	schema_put(struct obuf *, const struct schema *);
 
+/*
+ * How a stream ends. One that has had #interval or #end is batched: if it
+ * then ends without #eos, the tool before it failed, and nothing of its
+ * unfinished batch may be published. One that is not (a plain file of
+ * records) is one batch that ends at its end.
+ */
+struct stream_end {
+	int	batched;
+	int	eos;
+};
+
+static inline void
+stream_note(struct stream_end *se, enum ctl c)
+{
+	if (c == CTL_END || c == CTL_INTERVAL)
+		se->batched = 1;
+	else if (c == CTL_EOS)
+		se->eos = 1;
+}
+
+static inline int
+stream_broken(const struct stream_end *se)
+{
+	return se->batched && !se->eos;
+}
+
 /* Writes "#end<TAB>T" plus attrs (may be NULL or empty) and a LF. */
 void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);
 

@@ -47,9 +47,7 @@ stream_of() {
 	printf '5000 a 1\n10000 a 2\n15000 a 4\n20000 a 8\n' | stream_of > run1.rec
 	stream-state --by k --sum v --checkpoint ck --checkpoint-every 1 < run1.rec |
 	    stream-sink --checkpoint ck > /dev/null
-	# when snap-20000 was written the sink had committed 15000: the two
-	# newest at or before it (10000, 15000) are kept, and what is newer
-	[ "$(ls ck/stream-state | grep snap | sort)" = $'snap-10000\nsnap-15000\nsnap-20000' ]
+	[ -f ck/stream-state/snap-20000 ]
 	printf 'x' | dd of=ck/stream-state/snap-20000 bs=1 seek=30 conv=notrunc 2>/dev/null
 	# batch 20000 must come again: the restore point is now 15000
 	printf '20000 a 8\n25000 a 16\n' | stream_of > run2.rec
@@ -57,6 +55,18 @@ stream_of() {
 	assert_success
 	assert_output $'25000\ta\t31'
 	[ "$stderr" = 'stream-state: ck/stream-state/snap-20000: torn or corrupt (checksum mismatch): not used' ]
+}
+
+@test "old snapshots are pruned: the two newest at or before the commit stay, and what is newer" {
+	printf '5000 a 1\n10000 a 2\n15000 a 4\n20000 a 8\n' | stream_of > run1.rec
+	stream-state --by k --sum v --checkpoint ck --checkpoint-every 1 < run1.rec |
+	    stream-sink --checkpoint ck > /dev/null
+	# run 2: snap-25000 is written while the commit is still 20000
+	printf '25000 a 16\n' | stream_of > run2.rec
+	stream-state --by k --sum v --checkpoint ck --checkpoint-every 1 < run2.rec |
+	    stream-sink --checkpoint ck > /dev/null
+	[ "$(ls ck/stream-state | grep snap | sort)" = $'snap-15000\nsnap-20000\nsnap-25000' ]
+	[ -f ck/stream-state/pruned ]
 }
 
 @test "a checkpoint in use is refused, naming the lock" {
@@ -85,4 +95,105 @@ stream_of() {
 	run stream-sink --checkpoint ck < /dev/null
 	assert_failure 1
 	assert_output 'stream-sink: ck/stream-sink/commit: not a checkpoint file of version 1, or torn'
+}
+
+@test "crashtest: 20 kill -9 at random points, output identical to a run never killed" {
+	run crashtest -n 20
+	assert_success
+	assert_output --regexp '^2[0-9] kills in [0-9]+ rounds, 0 lost, 0 duplicated, 0 batches differing, 0 bytes differing$'
+}
+
+# The dashboard's stateful half, on FIFOs, on a watched directory.
+pipeline() {	# pipeline DIR
+	local d=$1
+	rm -f "$d"/f1 "$d"/f2 "$d"/f3 "$d"/f4 "$d"/a "$d"/b
+	mkfifo "$d"/f1 "$d"/f2 "$d"/f3 "$d"/f4 "$d"/a "$d"/b
+	stream-sink --checkpoint "$d/ck" --dir "$d/out/o" --format spark \
+	    --append "$d/log.txt" "$d/a" "$d/b" 2>>"$d/err" &
+	SINK=$!
+	stream-split --watch "$d/in" --event-time 1 --interval 5s \
+	    --checkpoint "$d/ck" --checkpoint-every 2 > "$d/f1" 2>>"$d/err" &
+	SPLIT=$!
+	stream-parse --csv "$SPEC" < "$d/f1" > "$d/f2" &
+	tee "$d/f3" < "$d/f2" > "$d/f4" &
+	stream-state --by client --sum 'amount*price' --top 5 --name TOP5CLIENTS \
+	    --checkpoint "$d/ck" < "$d/f4" > "$d/b" 2>>"$d/err" &
+	stream-reduce --by side --count < "$d/f3" > "$d/a" 2>/dev/null &
+	BG_PIDS="$SINK $SPLIT $(jobs -p | tr '\n' ' ')"
+	sleep 0.3
+}
+
+feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
+	local i
+	for i in $(seq -f %02g "$2" "$3"); do
+		cp "data/orders-$i" "$1/stage"
+		mv "$1/stage" "$1/in/orders-$i"
+		sleep 0.05
+	done
+}
+
+@test "a crash, then a corrupt snapshot at the restore point: an older one is used, output identical" {
+	mkdir -p data ref/in run/in
+	gen-orders -n 4000 --rate 50 | split -d -a 2 -l 200 - data/orders-
+	# the reference: never killed
+	pipeline ref
+	feed ref 00 19
+	waitfor 10 test -d ref/out/o-1458678405000
+	kill -TERM $SPLIT
+	wait $SINK
+	# the run: killed after the first ten files, a snapshot spoiled
+	pipeline run
+	feed run 00 09
+	waitfor 10 test -d run/out/o-1458678365000
+	kill -9 $BG_PIDS
+	wait 2>/dev/null || true
+	tc=$(ls run/out | sed 's/^o-//' | sort -n | tail -n 1)
+	snap=$(ls run/ck/stream-state | sed -n 's/^snap-//p' | sort -n |
+	    awk -v tc="$tc" '$1 <= tc' | tail -n 1)
+	[ -n "$snap" ]
+	printf 'x' | dd of="run/ck/stream-state/snap-$snap" bs=1 seek=40 conv=notrunc 2>/dev/null
+	pipeline run
+	feed run 10 19
+	waitfor 10 test -d run/out/o-1458678405000
+	kill -TERM $SPLIT
+	wait $SINK
+	grep -q "run/ck/stream-state/snap-$snap: torn or corrupt (checksum mismatch): not used" run/err
+	diff -r ref/out run/out
+	cmp ref/log.txt run/log.txt
+}
+
+@test "a source's checkpoint from another pipeline is refused" {
+	echo '2016-03-22 20:25:28,x' > a.csv
+	stream-split --event-time 1 --checkpoint ck a.csv > /dev/null
+	run stream-split --event-time 1 --interval 2s --checkpoint ck a.csv
+	assert_failure 1
+	assert_output 'stream-split: ck/stream-split: written by another pipeline ("stream-split --event-time 1 a.csv", not "stream-split --event-time 1 --interval 2s a.csv"): use another --checkpoint or --id'
+}
+
+@test "a file operand resumes where the last committed batch left it" {
+	gen-orders -n 300 --rate 10 > a.csv
+	stream-split --event-time 1 --interval 5s --checkpoint ck a.csv |
+	    stream-sink --checkpoint ck > first.tsv
+	# a second run on the same checkpoint publishes nothing new
+	run sh -c 'stream-split --event-time 1 --interval 5s --checkpoint ck a.csv | stream-sink --checkpoint ck'
+	assert_success
+	assert_output ''
+	# an appended file: only what is new is published
+	gen-orders -n 100 --rate 10 --start '2016-03-22 20:26:00' >> a.csv
+	stream-split --event-time 1 --interval 5s --checkpoint ck a.csv |
+	    stream-sink --checkpoint ck > second.tsv
+	stream-split --event-time 1 --interval 5s a.csv | stream-sink > all.tsv
+	[ "$(cat first.tsv second.tsv)" = "$(cat all.tsv)" ]
+}
+
+@test "standard input: logged batches are replayed, then new input is read" {
+	gen-orders -n 100 --rate 10 > a.csv
+	gen-orders -n 100 --rate 10 --start '2016-03-22 20:25:40' > b.csv
+	stream-split --event-time 1 --interval 5s --checkpoint ck < a.csv |
+	    stream-sink --checkpoint ck > first.tsv
+	# all of a.csv's batches were committed: b.csv is new input
+	stream-split --event-time 1 --interval 5s --checkpoint ck < b.csv |
+	    stream-sink --checkpoint ck > second.tsv
+	cat a.csv b.csv | stream-split --event-time 1 --interval 5s | stream-sink > all.tsv
+	[ "$(cat first.tsv second.tsv)" = "$(cat all.tsv)" ]
 }
