@@ -634,12 +634,13 @@ main(int argc, char *argv[])
 				continue;
 			if (ib_fill(&in->ib) == 0 || in->end.eos) {
 				take_lines(in);
-				if (finish_input(in) < 0) {
-					publish_ready();
+				/* whatever all inputs completed is published
+				 * already; a broken input holds the rest back
+				 * for good */
+				if (finish_input(in) < 0)
 					errx(SK_EXIT_DATA, "%s: input ended inside a "
 					    "batch (no #eos): upstream failed; "
 					    "nothing more is published", in->name);
-				}
 			} else
 				take_lines(in);
 		}

@@ -188,8 +188,12 @@ put_set(struct obuf *o, const struct ht *h)
 
 	ob_put_u64(o, h->n);
 	for (i = 0; i < h->cap; i++)
-		if (h->slots[i].hash != 0)
-			ob_put_bytes(o, h->slots[i].key, h->slots[i].klen);
+		if (h->slots[i].hash != 0) {
+			size_t klen;
+			const char *key = ht_key(h, h->slots[i].val, &klen);
+
+			ob_put_bytes(o, key, klen);
+		}
 }
 
 static void
@@ -572,10 +576,12 @@ static void
 enter_source(enum src_kind kind, const char *path, int64_t operand,
     uint64_t off)
 {
+	char *copy = path ? estrdup(path) : NULL;	/* path may be cur.path */
+
 	seg_finish();
 	cur.kind = kind;
 	free(cur.path);
-	cur.path = path ? estrdup(path) : NULL;
+	cur.path = copy;
 	cur.operand = operand;
 	cur.off = off;
 	cur.first = off == 0;

@@ -90,19 +90,28 @@ restore(struct agg_table *t, int argc, char *argv[])
 	free(p);
 }
 
-/* After batch bt: a snapshot at aligned batches, before #end goes on. */
+/* After batch bt: a snapshot at aligned batches, before #end goes on,
+ * streamed to its file (a table of 1M keys is not copied in memory). */
 static void
-checkpoint(struct agg_table *t, int64_t bt, struct obuf *snap)
+checkpoint(struct agg_table *t, int64_t bt)
 {
+	struct ck_file f;
+	struct obuf snap;
+	char name[64];
+
 	if (restored != CK_NONE && bt <= restored)
 		errx(SK_EXIT_DATA, "batch %lld is not after the restored snapshot "
 		    "%lld: is the source checkpointed too?", (long long)bt,
 		    (long long)restored);
 	if (!ck_aligned(&ck, bt))
 		return;
-	ob_reset(snap);
-	agg_save(t, snap);
-	ck_save(&ck, bt, snap->p, snap->len);
+	ck_name(&ck, bt, name, sizeof(name));
+	ck_file_begin(&ck, name, &f);
+	ob_init_sink(&snap, ck_file_write, &f);
+	agg_save(t, &snap);
+	ob_flush(&snap);
+	ob_free(&snap);
+	ck_file_end(&f);
 	ck_prune(&ck, ck_committed(ck_root));
 }
 
@@ -167,7 +176,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct agg_table *t;
-	struct obuf out, removed, snap;
+	struct obuf out, removed;
 	struct ibuf ib;
 	struct schema sc = { 0 };
 	struct rec r = { 0 };
@@ -247,7 +256,6 @@ main(int argc, char *argv[])
 	}
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ob_init(&removed, -1, "removed");
-	ob_init(&snap, -1, "snapshot");
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
 	agg_put_header(&out, &spec, emit_removed ? "removed" : NULL);
@@ -278,7 +286,7 @@ main(int argc, char *argv[])
 				    (unsigned long long)ib.lineno);
 			emit_batch(t, &out, &removed, bt, 1);
 			if (ck_root != NULL)
-				checkpoint(t, bt, &snap);
+				checkpoint(t, bt);
 			ob_write(&out, s, n);
 			ob_putc(&out, '\n');
 			ob_flush(&out);
@@ -309,7 +317,6 @@ main(int argc, char *argv[])
 	agg_table_free(t);
 	ob_free(&out);
 	ob_free(&removed);
-	ob_free(&snap);
 	ib_free(&ib);
 	rec_free(&r);
 	schema_free(&sc);

@@ -5,20 +5,36 @@
 #include "agg.h"
 #include "util.h"
 
+/* 48 bytes: a struct dec would pad its scale to 16 (README.md here). */
 struct cell {
-	struct dec	 d;	/* sum; min or max when a number */
+	i128		 m;	/* sum; min or max when a number: m / 10^scale */
 	int64_t		 n;	/* count of values (records for --count) */
 	char		*s;	/* min, max, first, last when text */
 	uint32_t	 slen, scap;
-	int		 t;	/* enum vtype of d or s; V_NULL: none yet */
+	int8_t		 scale;
+	int8_t		 t;	/* enum vtype of m or s; V_NULL: none yet */
 };
 
-/* A group's key follows it in the arena (ht.c): at (char *)g + vsize. */
+static inline struct dec
+cell_dec(const struct cell *c)
+{
+	struct dec d = { c->m, c->scale };
+
+	return d;
+}
+
+static inline void
+cell_set_dec(struct cell *c, struct dec d)
+{
+	c->m = d.m;
+	c->scale = (int8_t)d.scale;
+}
+
+/* A group's key follows it in the arena: ht_key(). */
 struct group {
 	uint64_t	id;	/* for --distinct */
 	int64_t		last;	/* batch time of the last update */
 	uint32_t	epoch;	/* the batch that last updated it */
-	uint32_t	klen;
 	struct cell	c[];
 };
 
@@ -309,9 +325,9 @@ make_key_cols(struct agg_table *t, const struct rec *r, const long *cols)
 static void
 cell_store(struct cell *c, const struct val *v)
 {
-	c->t = v->t;
+	c->t = (int8_t)v->t;
 	if (v->t == V_NUM) {
-		c->d = v->d;
+		cell_set_dec(c, v->d);
 		return;
 	}
 	if (v->n > c->scap) {
@@ -335,7 +351,7 @@ cell_extreme(struct cell *c, struct val *v, int sign)
 	if (c->t == V_NULL)
 		cmp = sign;
 	else if (v->t == V_NUM && c->t == V_NUM)
-		cmp = dec_cmp(v->d, c->d);
+		cmp = dec_cmp(v->d, cell_dec(c));
 	else if (v->t == V_NUM)
 		cmp = -1;
 	else if (c->t == V_NUM)
@@ -406,17 +422,15 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 	}
 	klen = make_key_cols(t, r, s->bycol);
 	g = ht_get(&t->groups, t->kbuf, klen, &created);
-	if (created) {
+	if (created)
 		g->id = t->nextid++;
-		g->klen = (uint32_t)klen;
-	}
 	for (k = 0; k < s->ndefs; k++) {
 		const struct agg_def *d = &s->defs[k];
 		struct val *v = &t->vals[k];
 
-		t->sums[k] = g->c[k].d;
+		t->sums[k] = cell_dec(&g->c[k]);
 		if ((d->kind == AGG_SUM || d->kind == AGG_AVG) && v->t == V_NUM &&
-		    dec_add(&t->sums[k], g->c[k].n ? g->c[k].d : dec_from_int(0),
+		    dec_add(&t->sums[k], cell_dec(&g->c[k]),
 		    v->d) != DEC_OK) {
 			warnx("%s: the %s of %s overflows",
 			    loc_format(where, sizeof(where), src, line),
@@ -444,7 +458,7 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 		case AGG_SUM:
 		case AGG_AVG:
 			if (v->t == V_NUM) {
-				c->d = t->sums[k];
+				cell_set_dec(c, t->sums[k]);
 				c->n++;
 			}
 			break;
@@ -487,17 +501,18 @@ cell_value(const struct agg_def *d, const struct cell *c, struct val *v)
 	case AGG_SUM:
 		if (c->n > 0) {
 			v->t = V_NUM;
-			v->d = c->d;
+			v->d = cell_dec(c);
 		}
 		return;
 	case AGG_AVG:
-		if (c->n > 0 && dec_div(&v->d, c->d, dec_from_int(c->n)) == DEC_OK)
+		if (c->n > 0 && dec_div(&v->d, cell_dec(c), dec_from_int(c->n)) ==
+		    DEC_OK)
 			v->t = V_NUM;
 		return;
 	default:
-		v->t = c->t;
+		v->t = (enum vtype)c->t;
 		if (c->t == V_NUM)
-			v->d = c->d;
+			v->d = cell_dec(c);
 		else if (c->t == V_TEXT) {
 			v->s = c->s;
 			v->n = c->slen;
@@ -515,9 +530,9 @@ struct rank {
 static const struct agg_table *sorting;
 
 static const char *
-gkey(const struct group *g)
+gkey(const struct group *g, size_t *klen)
 {
-	return (const char *)g + sorting->groups.vsize;
+	return ht_key(&sorting->groups, g, klen);
 }
 
 static int
@@ -536,13 +551,13 @@ field_cmp(const char *a, size_t an, const char *b, size_t bn)
 static int
 key_cmp(const struct group *a, const struct group *b)
 {
-	const char *p = gkey(a), *q = gkey(b);
-	size_t i, nby = sorting->spec->nby;
+	size_t i, nby = sorting->spec->nby, an, bn;
+	const char *p = gkey(a, &an), *q = gkey(b, &bn);
 	uint32_t pn, qn;
 	int c;
 
 	if (nby <= 1)
-		return field_cmp(p, a->klen, q, b->klen);
+		return field_cmp(p, an, q, bn);
 	for (i = 0; i < nby; i++) {
 		memcpy(&pn, p, 4);
 		memcpy(&qn, q, 4);
@@ -552,12 +567,6 @@ key_cmp(const struct group *a, const struct group *b)
 		q += 4 + qn;
 	}
 	return 0;
-}
-
-static int
-by_key(const void *x, const void *y)
-{
-	return key_cmp(((const struct rank *)x)->g, ((const struct rank *)y)->g);
 }
 
 /* Larger value first, then smaller key (DESIGN §4). */
@@ -597,12 +606,12 @@ put_group(const struct agg_table *t, struct obuf *o, const struct group *g,
     int flag)
 {
 	const struct agg_spec *s = t->spec;
-	const char *p = (const char *)g + t->groups.vsize;
+	size_t i, k, klen;
+	const char *p = ht_key(&t->groups, g, &klen);
 	uint32_t n;
-	size_t i, k;
 
 	if (s->nby == 1)
-		rec_put_field(o, p, g->klen, 1);
+		rec_put_field(o, p, klen, 1);
 	else
 		for (i = 0; i < s->nby; i++) {
 			memcpy(&n, p, 4);
@@ -626,25 +635,40 @@ put_group(const struct agg_table *t, struct obuf *o, const struct group *g,
 	ob_putc(o, '\n');
 }
 
-/* Orders the candidate groups (the top N by --order, or all by key) and
- * writes them. */
+static int
+group_by_key(const void *x, const void *y)
+{
+	return key_cmp(*(struct group *const *)x, *(struct group *const *)y);
+}
+
+/* Writes the candidate groups: the top N by --order (a heap of N ranks),
+ * or all by key (the candidates sorted in place). */
 static void
-emit_groups(struct agg_table *t, struct obuf *o, struct group *const *cand,
+emit_groups(struct agg_table *t, struct obuf *o, struct group **cand,
     size_t ncand, int flag)
 {
 	const struct agg_spec *s = t->spec;
-	struct rank *rk = ereallocarray(NULL, ncand, sizeof(*rk));
-	size_t i, k, n = 0, keep = s->top > 0 ? (size_t)s->top : ncand;
+	size_t i, k, n = 0, keep;
+	struct rank *rk;
 
 	sorting = t;
+	if (s->top == 0) {
+		if (ncand > 1)
+			qsort(cand, ncand, sizeof(*cand), group_by_key);
+		for (i = 0; i < ncand; i++)
+			put_group(t, o, cand[i], flag);
+		return;
+	}
+	keep = (size_t)s->top < ncand ? (size_t)s->top : ncand;
+	rk = ereallocarray(NULL, keep, sizeof(*rk));
 	for (i = 0; i < ncand; i++) {
 		struct rank r;
 
 		r.g = cand[i];
 		cell_value(&s->defs[s->orderidx], &r.g->c[s->orderidx], &r.v);
-		if (s->top == 0 || n < keep) {
+		if (n < keep) {
 			rk[n++] = r;
-			if (s->top > 0 && n == keep)	/* heapify */
+			if (n == keep)	/* heapify: the worst at the root */
 				for (k = n / 2; k-- > 0;)
 					sift_down(rk, n, k);
 		} else if (by_rank(&r, &rk[0]) < 0) {
@@ -653,7 +677,7 @@ emit_groups(struct agg_table *t, struct obuf *o, struct group *const *cand,
 		}
 	}
 	if (n > 1)
-		qsort(rk, n, sizeof(*rk), s->top > 0 ? by_rank : by_key);
+		qsort(rk, n, sizeof(*rk), by_rank);
 	for (i = 0; i < n; i++)
 		put_group(t, o, rk[i].g, flag);
 	free(rk);
@@ -723,10 +747,12 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 	if (n > 0 && removed != NULL)
 		emit_groups(t, removed, gone, n, 1);
 	for (i = 0; i < n; i++) {
+		size_t klen;
+		const char *key = ht_key(&t->groups, gone[i], &klen);
+
 		for (k = 0; k < t->spec->ndefs; k++)
 			free(gone[i]->c[k].s);
-		ht_del(&t->groups, (const char *)gone[i] + t->groups.vsize,
-		    gone[i]->klen);
+		ht_del(&t->groups, key, klen);
 	}
 	free(gone);
 	return n;
@@ -777,7 +803,6 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
 		g = ht_get(&t->groups, t->kbuf, klen, &created);
 		if (created) {
 			g->id = t->nextid++;
-			g->klen = (uint32_t)klen;
 			g->last = INT64_MIN;
 		}
 		for (k = 0; k < s->ndefs; k++) {
@@ -803,7 +828,7 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
 				cl->n = (int64_t)v.d.m;
 				break;
 			case AGG_SUM:
-				cl->d = v.d;
+				cell_set_dec(cl, v.d);
 				cl->n = 1;
 				break;
 			default:	/* min, max, first, last */
@@ -840,27 +865,34 @@ agg_save(const struct agg_table *t, struct obuf *o)
 	ob_put_u64(o, t->groups.n);
 	for (i = 0; i < t->groups.cap; i++) {
 		const struct group *g = t->groups.slots[i].val;
+		const char *key;
+		size_t klen;
 
 		if (t->groups.slots[i].hash == 0)
 			continue;
-		ob_put_bytes(o, (const char *)g + t->groups.vsize, g->klen);
+		key = ht_key(&t->groups, g, &klen);
+		ob_put_bytes(o, key, klen);
 		ob_put_u64(o, g->id);
 		ob_put_u64(o, (uint64_t)g->last);
 		for (k = 0; k < s->ndefs; k++) {
 			const struct cell *c = &g->c[k];
 
 			ob_put_u64(o, (uint64_t)c->n);
-			ob_write(o, &c->d.m, sizeof(c->d.m));
-			ob_put_u64(o, (uint64_t)c->d.scale);
+			ob_write(o, &c->m, sizeof(c->m));
+			ob_put_u64(o, (uint64_t)c->scale);
 			ob_put_u64(o, (uint64_t)c->t);
 			ob_put_bytes(o, c->s, c->slen);
 		}
 	}
 	ob_put_u64(o, t->distinct.n);
 	for (i = 0; i < t->distinct.cap; i++)
-		if (t->distinct.slots[i].hash != 0)
-			ob_put_bytes(o, t->distinct.slots[i].key,
-			    t->distinct.slots[i].klen);
+		if (t->distinct.slots[i].hash != 0) {
+			size_t klen;
+			const char *key = ht_key(&t->distinct,
+			    t->distinct.slots[i].val, &klen);
+
+			ob_put_bytes(o, key, klen);
+		}
 }
 
 const char *
@@ -882,7 +914,6 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 		const char *key = bin_bytes(&b, &klen);
 		struct group *g = ht_get(&t->groups, key, klen, &created);
 
-		g->klen = (uint32_t)klen;
 		g->epoch = 0;
 		g->id = bin_u64(&b);
 		g->last = (int64_t)bin_u64(&b);
@@ -892,9 +923,9 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 			size_t sn;
 
 			c->n = (int64_t)bin_u64(&b);
-			bin_raw(&b, &c->d.m, sizeof(c->d.m));
-			c->d.scale = (int)bin_u64(&b);
-			c->t = (int)bin_u64(&b);
+			bin_raw(&b, &c->m, sizeof(c->m));
+			c->scale = (int8_t)bin_u64(&b);
+			c->t = (int8_t)bin_u64(&b);
 			sp = bin_bytes(&b, &sn);
 			c->slen = (uint32_t)sn;
 			c->scap = (uint32_t)sn;

@@ -14,6 +14,19 @@ ob_init(struct obuf *o, int fd, const char *name)
 	o->cap = fd >= 0 ? OBUF_SIZE : 4096;
 	o->len = 0;
 	o->p = emalloc(o->cap);
+	o->sink = NULL;
+	o->sink_arg = NULL;
+}
+
+void
+ob_init_sink(struct obuf *o, void (*fn)(void *, const void *, size_t),
+    void *arg)
+{
+	ob_init(o, -1, "sink");
+	o->cap = OBUF_SIZE;
+	o->p = erealloc(o->p, o->cap);
+	o->sink = fn;
+	o->sink_arg = arg;
 }
 
 void
@@ -21,6 +34,12 @@ ob_flush(struct obuf *o)
 {
 	size_t off = 0;
 
+	if (o->sink != NULL) {
+		if (o->len > 0)
+			o->sink(o->sink_arg, o->p, o->len);
+		o->len = 0;
+		return;
+	}
 	if (o->fd < 0)
 		return;
 	while (off < o->len) {
@@ -39,7 +58,7 @@ ob_flush(struct obuf *o)
 void
 ob_grow(struct obuf *o, size_t need)
 {
-	if (o->fd >= 0)
+	if (o->fd >= 0 || o->sink != NULL)
 		ob_flush(o);
 	if (o->cap - o->len < need) {
 		while (o->cap - o->len < need)
@@ -186,7 +205,8 @@ void
 ob_put_bytes(struct obuf *o, const void *p, size_t n)
 {
 	ob_put_u64(o, n);
-	ob_write(o, p, n);
+	if (n > 0)	/* p may be NULL then */
+		ob_write(o, p, n);
 }
 
 void

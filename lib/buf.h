@@ -21,9 +21,15 @@ struct obuf {
 	const char	*name;		/* for messages: "stdout", a path */
 	char		*p;
 	size_t		 len, cap;
+	/* if set, ob_flush hands the bytes here instead of to write(2) */
+	void		(*sink)(void *, const void *, size_t);
+	void		*sink_arg;
 };
 
 void	ob_init(struct obuf *, int fd, const char *name);
+/* An obuf that flushes into fn(arg, bytes, n). */
+void	ob_init_sink(struct obuf *, void (*fn)(void *, const void *, size_t),
+	    void *arg);
 void	ob_flush(struct obuf *);	/* writes what is buffered; dies on error */
 void	ob_free(struct obuf *);
 void	ob_reset(struct obuf *);	/* forgets what is buffered */

@@ -20,11 +20,12 @@
 
 static const char *const kind_names[] = { "source", "state", "sink" };
 
+/* CRC-32 (as zlib's), continued from crc: start with 0. */
 static uint32_t
-crc32(const unsigned char *p, size_t n)
+crc32(uint32_t crc, const unsigned char *p, size_t n)
 {
 	static uint32_t table[256];
-	uint32_t c = 0xffffffffU;
+	uint32_t c = crc ^ 0xffffffffU;
 	size_t i;
 
 	if (table[1] == 0)
@@ -158,28 +159,60 @@ ck_aligned(const struct ck *c, int64_t t)
 }
 
 void
-ck_put(const struct ck *c, const char *name, const void *p, size_t n)
+ck_file_begin(const struct ck *c, const char *name, struct ck_file *f)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	unsigned char h[CK_HEADER];
-	int fd;
+	static const unsigned char zero[CK_HEADER];
 
-	epathf(path, sizeof(path), "%s/%s", c->dir, name);
-	epathf(tmp, sizeof(tmp), "%s/.%s.tmp", c->dir, name);
+	epathf(f->path, sizeof(f->path), "%s/%s", c->dir, name);
+	epathf(f->tmp, sizeof(f->tmp), "%s/.%s.tmp", c->dir, name);
+	f->dir = c->dir;
+	f->crc = 0;
+	f->len = 0;
+	if ((f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) < 0 || fsx_write_all(f->fd, zero, sizeof(zero)) < 0)
+		err(SK_EXIT_DATA, "%s", f->tmp);
+}
+
+void
+ck_file_write(void *arg, const void *p, size_t n)
+{
+	struct ck_file *f = arg;
+
+	if (fsx_write_all(f->fd, p, n) < 0)
+		err(SK_EXIT_DATA, "%s", f->tmp);
+	f->crc = crc32(f->crc, p, n);
+	f->len += n;
+}
+
+/* The header last: a file cut short has a zero header and is not used. */
+void
+ck_file_end(struct ck_file *f)
+{
+	unsigned char h[CK_HEADER];
+
 	memcpy(h, CK_MAGIC, 4);
 	put_u32(h + 4, CK_VERSION);
-	put_u32(h + 8, (uint32_t)n);
-	put_u32(h + 12, (uint32_t)((uint64_t)n >> 32));
-	put_u32(h + 16, crc32(p, n));
+	put_u32(h + 8, (uint32_t)f->len);
+	put_u32(h + 12, (uint32_t)(f->len >> 32));
+	put_u32(h + 16, f->crc);
 	put_u32(h + 20, 0);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
-	    fsx_write_all(fd, h, sizeof(h)) < 0 || fsx_write_all(fd, p, n) < 0 ||
-	    fsync(fd) < 0 || close(fd) < 0)
-		err(SK_EXIT_DATA, "%s", tmp);
-	if (rename(tmp, path) < 0)
-		err(SK_EXIT_DATA, "%s", path);
-	if (fsx_fsync_dir(c->dir) < 0)
-		err(SK_EXIT_DATA, "%s", c->dir);
+	if (pwrite(f->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    fsync(f->fd) < 0 || close(f->fd) < 0)
+		err(SK_EXIT_DATA, "%s", f->tmp);
+	if (rename(f->tmp, f->path) < 0)
+		err(SK_EXIT_DATA, "%s", f->path);
+	if (fsx_fsync_dir(f->dir) < 0)
+		err(SK_EXIT_DATA, "%s", f->dir);
+}
+
+void
+ck_put(const struct ck *c, const char *name, const void *p, size_t n)
+{
+	struct ck_file f;
+
+	ck_file_begin(c, name, &f);
+	ck_file_write(&f, p, n);
+	ck_file_end(&f);
 }
 
 void *
@@ -204,7 +237,7 @@ ck_get(const char *path, size_t *n, const char **why)
 	p = emalloc(len + 1);
 	got = len > 0 ? read(fd, p, len) : 0;
 	close(fd);
-	if (got != (ssize_t)len || crc32(p, len) != get_u32(h + 16)) {
+	if (got != (ssize_t)len || crc32(0, p, len) != get_u32(h + 16)) {
 		free(p);
 		*why = "torn or corrupt (checksum mismatch)";
 		return NULL;
@@ -410,11 +443,17 @@ ck_restore_point(const char *root, int64_t tc)
 }
 
 void
+ck_name(const struct ck *c, int64_t t, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%lld", prefix_of(c->kind), (long long)t);
+}
+
+void
 ck_save(const struct ck *c, int64_t t, const void *p, size_t n)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "%s%lld", prefix_of(c->kind), (long long)t);
+	ck_name(c, t, name, sizeof(name));
 	ck_put(c, name, p, n);
 }
 

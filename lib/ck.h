@@ -43,6 +43,19 @@ int	ck_aligned(const struct ck *, int64_t t);
 /* Writes DIR/<id>/name atomically with a header and checksum; dies on
  * I/O errors, naming the path. */
 void	ck_put(const struct ck *, const char *name, const void *, size_t);
+/* The same, written as it comes: begin, write (any number of times), end. */
+struct ck_file {
+	int		 fd;
+	uint32_t	 crc;
+	uint64_t	 len;
+	char		 tmp[PATH_MAX], path[PATH_MAX];
+	const char	*dir;
+};
+void	ck_file_begin(const struct ck *, const char *name, struct ck_file *);
+void	ck_file_write(void *ck_file, const void *, size_t);
+void	ck_file_end(struct ck_file *);
+/* The name of the file of batch T: "snap-T", or "log-T" for a source. */
+void	ck_name(const struct ck *, int64_t t, char *buf, size_t cap);
 /* Reads a checksummed file: the payload, or NULL with *why set. */
 void	*ck_get(const char *path, size_t *n, const char **why);
 /* The committed batch T_c of the pipeline: the least over its sinks, or

@@ -115,12 +115,16 @@ grow(struct ht *t)
 static size_t
 probe(const struct ht *t, uint64_t h, const void *key, size_t klen)
 {
-	size_t j = h & (t->cap - 1);
+	size_t j = h & (t->cap - 1), n;
+	const char *k;
 
-	for (; t->slots[j].hash != 0; j = (j + 1) & (t->cap - 1))
-		if (t->slots[j].hash == h && t->slots[j].klen == klen &&
-		    memcmp(t->slots[j].key, key, klen) == 0)
+	for (; t->slots[j].hash != 0; j = (j + 1) & (t->cap - 1)) {
+		if (t->slots[j].hash != h)
+			continue;
+		k = ht_key(t, t->slots[j].val, &n);
+		if (n == klen && memcmp(k, key, klen) == 0)
 			break;
+	}
 	return j;
 }
 
@@ -139,12 +143,15 @@ ht_get(struct ht *t, const void *key, size_t klen, int *created)
 		grow(t);
 		e = &t->slots[probe(t, h, key, klen)];
 	}
-	e->hash = h;
-	e->klen = (uint32_t)klen;
-	e->val = arena_alloc(&t->arena, t->vsize + klen);
-	memset(e->val, 0, t->vsize);
-	e->key = (char *)e->val + t->vsize;
-	memcpy(e->key, key, klen);
+	{
+		uint32_t n = (uint32_t)klen;
+
+		e->hash = h;
+		e->val = arena_alloc(&t->arena, t->vsize + sizeof(n) + klen);
+		memset(e->val, 0, t->vsize);
+		memcpy((char *)e->val + t->vsize, &n, sizeof(n));
+		memcpy((char *)e->val + t->vsize + sizeof(n), key, klen);
+	}
 	t->n++;
 	*created = 1;
 	return e->val;

@@ -1,15 +1,17 @@
 /*
  * ht: a hash table of byte-string keys with open addressing (linear probing,
- * deletion by backward shift). Each entry owns a copy of its key and a
- * zeroed value of vsize bytes, both carved from the table's arena: no
- * allocation per lookup, one per new key only when the arena needs a block.
- * Pointers to keys and values stay valid until ht_clear or ht_free.
+ * deletion by backward shift). Each entry owns a zeroed value of vsize bytes
+ * followed by its key's length and a copy of the key, carved together from
+ * the table's arena: no allocation per lookup, one per new key only when
+ * the arena needs a block. A slot is 16 bytes (hash and value). Pointers to
+ * values and keys stay valid until ht_clear or ht_free.
  */
 #ifndef SK_HT_H
 #define SK_HT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct arena {
 	struct arena_block	*head;
@@ -22,9 +24,7 @@ void	 arena_free(struct arena *);
 
 struct ht_ent {
 	uint64_t	 hash;		/* 0: empty slot */
-	char		*key;
-	uint32_t	 klen;
-	void		*val;
+	void		*val;		/* then a uint32_t key length, the key */
 };
 
 struct ht {
@@ -38,6 +38,18 @@ void	ht_init(struct ht *, size_t vsize);
 /* The value of key, created (zeroed) if absent; *created says which. */
 void	*ht_get(struct ht *, const void *key, size_t klen, int *created);
 void	*ht_find(const struct ht *, const void *key, size_t klen);
+/* The key stored with a value of the table, and its length. */
+static inline const char *
+ht_key(const struct ht *t, const void *val, size_t *klen)
+{
+	const char *p = (const char *)val + t->vsize;
+	uint32_t n;
+
+	memcpy(&n, p, sizeof(n));
+	*klen = n;
+	return p + sizeof(n);
+}
+
 /* Removes key; the arena keeps its bytes until ht_clear. */
 int	 ht_del(struct ht *, const void *key, size_t klen);
 void	 ht_clear(struct ht *);

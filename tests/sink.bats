@@ -127,3 +127,13 @@ top() {
 	assert_output --regexp '^stream-sink: out/\.o-5000\.tmp-[0-9]+/part-00000: No space left on device$'
 	[ -z "$(ls -A out)" ]
 }
+
+@test "a broken input holds back the batches the others completed" {
+	counts > a.rec
+	top | head -n 10 > b.rec	# broken inside batch 15000
+	run --separate-stderr stream-sink --dir out/o a.rec b.rec
+	assert_failure 1
+	# 15000 is complete in a.rec but not in b.rec: not published
+	[ "$(ls out)" = $'o-10000\no-5000' ]
+	[ "$(cat out/o-5000/part-00000)" = $'B\t5074\nS\t4926\n34\t9\n69\t8\n92\t7\n36\t6\n64\t5' ]
+}
