@@ -60,7 +60,7 @@ static const char *dir_prefix, *suffix, *append_path;
 static long long print_n = -1;
 static struct obuf out, appendbuf, part;
 static char tmpdir[PATH_MAX];		/* removed if we die while it exists */
-static const char *ck_root, *ck_id = "stream-sink";
+static struct ck_opts cko;
 static struct ck ck;
 static int64_t committed = CK_NONE;	/* batches up to here are published */
 
@@ -395,7 +395,7 @@ publish(int64_t t, struct batch **parts)
 {
 	size_t i;
 
-	if (ck_root != NULL && t != NO_TIME && committed != CK_NONE &&
+	if (cko.root != NULL && t != NO_TIME && committed != CK_NONE &&
 	    t <= committed)
 		return;		/* published before a restart */
 	if (dir_prefix != NULL)
@@ -416,7 +416,7 @@ publish(int64_t t, struct batch **parts)
 			err(SK_EXIT_DATA, "%s", append_path);
 	}
 	ob_flush(&out);
-	if (ck_root != NULL && t != NO_TIME) {
+	if (cko.root != NULL && t != NO_TIME) {
 		int64_t size = 0;
 
 		if (append_path != NULL &&
@@ -435,7 +435,7 @@ open_checkpoint(int argc, char *argv[])
 	size_t n;
 	int64_t size;
 
-	ck_open(&ck, ck_root, ck_id, CK_SINK, argc, argv);
+	ck_open(&ck, &cko, "stream-sink", CK_SINK, argc, argv);
 	committed = ck_own_commit(&ck, &extra, &n);
 	if (append_path != NULL && n == sizeof(size)) {
 		memcpy(&size, extra, sizeof(size));
@@ -532,8 +532,7 @@ main(int argc, char *argv[])
 		{ "print", optional_argument, NULL, 'p' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "checkpoint", required_argument, NULL, 'c' },
-		{ "id", required_argument, NULL, 'I' },
+		CK_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -545,6 +544,8 @@ main(int argc, char *argv[])
 	char **argv0 = argv;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ck_option(&cko, ch, optarg, usage_text))
+			continue;
 		switch (ch) {
 		case 'd':
 			dir_prefix = optarg;
@@ -566,12 +567,6 @@ main(int argc, char *argv[])
 		case 'a':
 			append_path = optarg;
 			break;
-		case 'c':
-			ck_root = optarg;
-			break;
-		case 'I':
-			ck_id = optarg;
-			break;
 		case 'f':
 			for (i = 0; i < SK_NELEM(formats); i++)
 				if (strcmp(optarg, formats[i]) == 0)
@@ -588,6 +583,7 @@ main(int argc, char *argv[])
 	nopts = optind;		/* the options, without the inputs */
 	argc -= optind;
 	argv += optind;
+	ck_opts_check(&cko, usage_text);
 	if (suffix != NULL && dir_prefix == NULL)
 		usage_fail(usage_text, "--suffix goes with --dir");
 	if (dir_prefix != NULL && *dir_prefix == '\0')
@@ -606,7 +602,7 @@ main(int argc, char *argv[])
 			err(SK_EXIT_DATA, "%s", append_path);
 		ob_init(&appendbuf, fd, append_path);
 	}
-	if (ck_root != NULL)
+	if (cko.root != NULL)
 		open_checkpoint(nopts, argv0);
 	atexit(remove_tmpdir);
 	ob_init(&out, STDOUT_FILENO, "stdout");

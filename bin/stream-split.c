@@ -109,7 +109,7 @@ static size_t qhead, qlen, qcap;
 static int inotify_fd = -1;
 
 /* The checkpoint. */
-static const char *ck_root, *ck_id = "stream-split";
+static struct ck_opts cko;
 static struct ck ck;
 static int64_t last_logged = CK_NONE;
 static struct obuf logbuf;
@@ -312,7 +312,7 @@ log_batch(int64_t t)
 {
 	size_t i;
 
-	if (ck_root == NULL)
+	if (cko.root == NULL)
 		return;
 	seg_finish();
 	if (last_logged == CK_NONE || t > last_logged) {
@@ -333,7 +333,7 @@ log_batch(int64_t t)
 		put_state(&logbuf);
 		ck_save(&ck, t, logbuf.p, logbuf.len);
 		last_logged = t;
-		ck_prune(&ck, ck_committed(ck_root));
+		ck_prune(&ck, ck_committed(cko.root));
 	}	/* else replayed: logged before */
 	segs_clear();
 }
@@ -565,7 +565,7 @@ handle(struct ibuf *ib, char *s, size_t n, uint64_t before)
 	cur.off = before;	/* a batch closed by this line ends before it */
 	eos = take_line(s, n);
 	cur.off = ib_offset(ib);
-	if (cur.kind == SRC_STDIN && ck_root != NULL) {
+	if (cur.kind == SRC_STDIN && cko.root != NULL) {
 		ob_write(&wal, s, n);
 		ob_putc(&wal, '\n');
 	}
@@ -792,7 +792,7 @@ put_header(void)
 	ob_puts(&out, "#interval\t");
 	ob_putint(&out, interval);
 	ob_putc(&out, '\n');
-	if (ck_root != NULL) {
+	if (cko.root != NULL) {
 		ob_puts(&out, "#checkpoint\tevery=");
 		ob_putint(&out, ck.every);
 		ob_putc(&out, '\n');
@@ -925,7 +925,7 @@ next_log(int64_t t)
  * first start of the pipeline.
  */
 static int
-restore(int nwords, char *words[], long long every)
+restore(int nwords, char *words[])
 {
 	int64_t tc, ts, t;
 	const char *why;
@@ -933,12 +933,10 @@ restore(int nwords, char *words[], long long every)
 	void *p;
 	int first;
 
-	ck_open(&ck, ck_root, ck_id, CK_SOURCE, nwords, words);
+	ck_open(&ck, &cko, "stream-split", CK_SOURCE, nwords, words);
 	ck.interval = interval;
-	if (every > 0)
-		ck.every = (long)every;
-	tc = ck_committed(ck_root);
-	ts = ck_restore_point(ck_root, tc);
+	tc = ck_committed(cko.root);
+	ts = ck_restore_point(cko.root, tc);
 	first = watch_dir != NULL ? first_start_files() : next_log(CK_NONE) ==
 	    CK_NONE;
 	if (ts != CK_NONE) {
@@ -1195,19 +1193,19 @@ main(int argc, char *argv[])
 		{ "sep", required_argument, NULL, 's' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "time-format", required_argument, NULL, 'f' },
-		{ "checkpoint", required_argument, NULL, 'c' },
-		{ "checkpoint-every", required_argument, NULL, 'E' },
-		{ "id", required_argument, NULL, 'I' },
+		CK_LONGOPTS,
+		CK_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sigaction sa;
-	long long every = 0;
 	int ch, status, first = 1, nwords = argc;
 	char **words = argv;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ck_option(&cko, ch, optarg, usage_text))
+			continue;
 		switch (ch) {
 		case 'i':
 			interval = opt_duration(usage_text, "--interval", optarg);
@@ -1259,16 +1257,6 @@ main(int argc, char *argv[])
 		case 'f':
 			time_format = optarg;
 			break;
-		case 'c':
-			ck_root = optarg;
-			break;
-		case 'E':
-			every = opt_number(usage_text, "--checkpoint-every", optarg,
-			    1, 1000000);
-			break;
-		case 'I':
-			ck_id = optarg;
-			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
@@ -1285,9 +1273,7 @@ main(int argc, char *argv[])
 	if (event_field == NULL && (watermark > 0 || late_next))
 		usage_fail(usage_text, "--watermark and --late go with "
 		    "--event-time");
-	if (ck_root == NULL && (every > 0 || strcmp(ck_id, "stream-split") != 0))
-		usage_fail(usage_text, "--checkpoint-every and --id go with "
-		    "--checkpoint");
+	ck_opts_check(&cko, usage_text);
 
 	/* no SA_RESTART: a stop interrupts poll(2) and read(2) */
 	sa.sa_handler = on_stop;
@@ -1301,13 +1287,13 @@ main(int argc, char *argv[])
 	ht_init(&seen, 0);
 	ht_init(&taken, 0);
 	cur.first = 1;
-	if (ck_root != NULL)
-		first = restore(nwords, words, every);
+	if (cko.root != NULL)
+		first = restore(nwords, words);
 	else
 		put_header();
 	if (watch_dir != NULL) {
 		start_watch(first);
-		if (first && ck_root != NULL) {	/* remember what was skipped */
+		if (first && cko.root != NULL) {	/* remember what was skipped */
 			ob_reset(&logbuf);
 			put_set(&logbuf, &taken);
 			ck_put(&ck, "start", logbuf.p, logbuf.len);

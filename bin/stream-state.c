@@ -34,19 +34,9 @@ static enum emit emit = EMIT_ALL;
 static int emit_set, emit_removed;
 static int64_t timeout;
 static const char *initial;
-static const char *ck_root, *ck_id = "stream-state";
+static struct ck_opts cko;
 static struct ck ck;
-static long long ck_every;
 static int64_t restored = CK_NONE;	/* the batch of the snapshot loaded */
-
-static void
-bind_schema(const struct schema *sc, const char *src)
-{
-	const char *missing = agg_bind(&spec, sc);
-
-	if (missing != NULL)
-		errx(SK_EXIT_DATA, "%s: no field %s in the input", src, missing);
-}
 
 /* The output of one batch: what --emit asks for, then removed keys. */
 static void
@@ -75,12 +65,8 @@ restore(struct agg_table *t, int argc, char *argv[])
 	size_t n;
 	void *p;
 
-	ck_open(&ck, ck_root, ck_id, CK_STATE, argc, argv);
-	if (ck_every > 0) {
-		ck.every = (long)ck_every;
-		ck.every_set = 1;
-	}
-	restored = ck_restore_point(ck_root, ck_committed(ck_root));
+	ck_open(&ck, &cko, "stream-state", CK_STATE, argc, argv);
+	restored = ck_restore_point(cko.root, ck_committed(cko.root));
 	if (restored == CK_NONE)
 		return;
 	p = ck_load(&ck, restored, &n);
@@ -112,7 +98,7 @@ checkpoint(struct agg_table *t, int64_t bt)
 	ob_flush(&snap);
 	ob_free(&snap);
 	ck_file_end(&f);
-	ck_prune(&ck, ck_committed(ck_root));
+	ck_prune(&ck, ck_committed(cko.root));
 }
 
 /* #interval and #checkpoint every= from the source set the alignment. */
@@ -134,6 +120,29 @@ source_settings(const char *s, size_t n, enum ctl c)
 		if (every > 0)
 			ck.every = every;
 	}
+}
+
+struct ctx {
+	struct agg_table	*t;
+	struct obuf		*out, *removed;
+};
+
+static void
+batch(void *arg, int64_t bt, int timed)
+{
+	struct ctx *c = arg;
+
+	emit_batch(c->t, c->out, c->removed, bt, timed);
+	if (timed && cko.root != NULL)
+		checkpoint(c->t, bt);
+}
+
+static void
+control(void *arg, const char *s, size_t n, enum ctl c)
+{
+	(void)arg;
+	if (cko.root != NULL)
+		source_settings(s, n, c);
 }
 
 static void
@@ -168,9 +177,8 @@ main(int argc, char *argv[])
 		{ "emit-removed", no_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "initial", required_argument, NULL, 'i' },
-		{ "checkpoint", required_argument, NULL, 'c' },
-		{ "checkpoint-every", required_argument, NULL, 'E' },
-		{ "id", required_argument, NULL, 'I' },
+		CK_LONGOPTS,
+		CK_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -178,21 +186,15 @@ main(int argc, char *argv[])
 	struct agg_table *t;
 	struct obuf out, removed;
 	struct ibuf ib;
-	struct schema sc = { 0 };
-	struct rec r = { 0 };
+	struct ctx ctx;
+	struct agg_loop loop = { batch, control, &ctx };
 	const char *src = NULL;
-	uint64_t bad = 0;
-	int64_t bt;
-	char *s;
-	size_t n;
-	int ch, fd = STDIN_FILENO, bound = 0;
-	struct stream_end se = { 0, 0 };
-	int nopts;
+	int ch, fd, nopts;
 	char **argv0 = argv;
-	enum ctl c;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (agg_option(&spec, ch, optarg, usage_text))
+		if (agg_option(&spec, ch, optarg, usage_text) ||
+		    ck_option(&cko, ch, optarg, usage_text))
 			continue;
 		switch (ch) {
 		case 'e':
@@ -216,16 +218,6 @@ main(int argc, char *argv[])
 		case 'i':
 			initial = optarg;
 			break;
-		case 'c':
-			ck_root = optarg;
-			break;
-		case 'E':
-			ck_every = opt_number(usage_text, "--checkpoint-every", optarg,
-			    1, 1000000);
-			break;
-		case 'I':
-			ck_id = optarg;
-			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
@@ -233,17 +225,12 @@ main(int argc, char *argv[])
 	nopts = optind;		/* the options, without the inputs */
 	argc -= optind;
 	argv += optind;
-	if (argc > 1)
-		usage_fail(usage_text, "one input at most");
 	check_options();
-	if (argc == 1) {
-		src = argv[0];
-		if ((fd = open(src, O_RDONLY)) < 0)
-			err(SK_EXIT_DATA, "%s", src);
-	}
+	ck_opts_check(&cko, usage_text);
+	fd = open_one_input(usage_text, argc, argv, &src);
 
 	t = agg_table_new(&spec);
-	if (ck_root != NULL)
+	if (cko.root != NULL)
 		restore(t, nopts, argv0);
 	if (initial != NULL && restored == CK_NONE) {
 		int ifd = open(initial, O_RDONLY);
@@ -259,66 +246,13 @@ main(int argc, char *argv[])
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
 	agg_put_header(&out, &spec, emit_removed ? "removed" : NULL);
-	while (!se.eos && ib_getline(&ib, &s, &n)) {
-		c = rec_ctl(s, n);
-		stream_note(&se, c);
-		switch (c) {
-		case CTL_DATA:
-			rec_split(&r, s, n);
-			if (!bound) {
-				if (sc.n == 0)
-					errx(SK_EXIT_DATA, "%s: records before a "
-					    "#fields line", ib.name);
-				bind_schema(&sc, ib.name);
-				bound = 1;
-			}
-			if (agg_add(t, &r, src, ib.lineno) < 0)
-				bad++;
-			break;
-		case CTL_FIELDS:
-			schema_parse(&sc, s, n);
-			bind_schema(&sc, ib.name);
-			bound = 1;
-			break;
-		case CTL_END:
-			if (rec_end_time(s, n, &bt) < 0)
-				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib.name,
-				    (unsigned long long)ib.lineno);
-			emit_batch(t, &out, &removed, bt, 1);
-			if (ck_root != NULL)
-				checkpoint(t, bt);
-			ob_write(&out, s, n);
-			ob_putc(&out, '\n');
-			ob_flush(&out);
-			break;
-		case CTL_STREAM:
-			break;
-		default:
-			if (ck_root != NULL)
-				source_settings(s, n, c);
-			ob_write(&out, s, n);
-			ob_putc(&out, '\n');
-			break;
-		}
-	}
-	if (stream_broken(&se)) {
-		ob_flush(&out);
-		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
-		    "upstream failed; the unfinished batch is dropped", ib.name);
-	}
-	if (!se.batched) {	/* a plain file of records: one batch */
-		emit_batch(t, &out, &removed, 0, 0);
-		if (se.eos)
-			ob_puts(&out, "#eos\n");
-	}
-	ob_flush(&out);
-	if (bad > 0)
-		warnx("%llu records rejected", (unsigned long long)bad);
+	ctx.t = t;
+	ctx.out = &out;
+	ctx.removed = &removed;
+	agg_run(t, &ib, &out, src, &loop);
 	agg_table_free(t);
 	ob_free(&out);
 	ob_free(&removed);
 	ib_free(&ib);
-	rec_free(&r);
-	schema_free(&sc);
 	return SK_EXIT_OK;
 }

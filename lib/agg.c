@@ -47,6 +47,9 @@ struct agg_table {
 	struct group	**touched;	/* the groups this batch updated */
 	size_t		 ntouched, captouched;
 	int		 initial;	/* groups from agg_load_initial, unstamped */
+	struct schema	 sc;		/* of the input */
+	struct rec	 r;
+	int		 bound;
 	struct val	*vals;		/* one per aggregation, per record */
 	struct dec	*sums;
 	char		*kbuf, *dbuf;
@@ -272,9 +275,49 @@ agg_table_free(struct agg_table *t)
 	free(t->vals);
 	free(t->sums);
 	free(t->touched);
+	schema_free(&t->sc);
+	rec_free(&t->r);
 	free(t->kbuf);
 	free(t->dbuf);
 	free(t);
+}
+
+static void
+bind_or_die(struct agg_table *t, const char *src)
+{
+	const char *missing = agg_bind(t->spec, &t->sc);
+
+	if (missing != NULL)
+		errx(SK_EXIT_DATA, "%s: no field %s in the input", src, missing);
+	t->bound = 1;
+}
+
+void
+agg_schema(struct agg_table *t, char *line, size_t len, const char *src)
+{
+	schema_parse(&t->sc, line, len);
+	bind_or_die(t, src ? src : "stdin");
+}
+
+int
+agg_add_line(struct agg_table *t, char *line, size_t len, const char *src,
+    uint64_t lineno)
+{
+	rec_split(&t->r, line, len);
+	if (!t->bound) {	/* no #fields: the fields are 1, 2, ... */
+		char **names = ereallocarray(NULL, t->r.n, sizeof(*names));
+		size_t i;
+
+		for (i = 0; i < t->r.n; i++)
+			if (asprintf(&names[i], "%zu", i + 1) < 0)
+				err(SK_EXIT_DATA, "asprintf");
+		schema_set(&t->sc, names, t->r.n);
+		for (i = 0; i < t->r.n; i++)
+			free(names[i]);
+		free(names);
+		bind_or_die(t, src ? src : "stdin");
+	}
+	return agg_add(t, &t->r, src, lineno);
 }
 
 size_t
@@ -943,4 +986,65 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 	t->epoch = 1;
 	t->ntouched = 0;
 	return NULL;
+}
+
+void
+agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
+    const char *src, const struct agg_loop *loop)
+{
+	struct stream_end se = { 0, 0 };
+	uint64_t bad = 0, pending = 0;
+	int64_t bt;
+	char *s;
+	size_t n;
+
+	while (!se.eos && ib_getline(ib, &s, &n)) {
+		enum ctl c = rec_ctl(s, n);
+
+		stream_note(&se, c);
+		if (loop->control != NULL && c != CTL_DATA)
+			loop->control(loop->arg, s, n, c);
+		switch (c) {
+		case CTL_DATA:
+			if (agg_add_line(t, s, n, src, ib->lineno) < 0)
+				bad++;
+			else
+				pending++;
+			break;
+		case CTL_FIELDS:
+			agg_schema(t, s, n, src);
+			break;
+		case CTL_END:
+			if (rec_end_time(s, n, &bt) < 0)
+				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,
+				    (unsigned long long)ib->lineno);
+			loop->batch(loop->arg, bt, 1);
+			pending = 0;
+			ob_write(out, s, n);
+			ob_putc(out, '\n');
+			ob_flush(out);
+			break;
+		case CTL_STREAM:	/* the input's shape is not ours */
+			break;
+		default:
+			ob_write(out, s, n);
+			ob_putc(out, '\n');
+			break;
+		}
+	}
+	if (stream_broken(&se)) {
+		ob_flush(out);
+		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
+		    "upstream failed; the unfinished batch is dropped", ib->name);
+	}
+	if (!se.batched) {	/* a plain file of records: one batch */
+		loop->batch(loop->arg, 0, 0);
+		if (se.eos)
+			ob_puts(out, "#eos\n");
+	} else if (pending > 0)
+		warnx("%llu records after the last #end dropped",
+		    (unsigned long long)pending);
+	ob_flush(out);
+	if (bad > 0)
+		warnx("%llu records rejected", (unsigned long long)bad);
 }

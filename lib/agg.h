@@ -76,6 +76,13 @@ void	agg_table_free(struct agg_table *);
  * be NULL, and nothing changed). */
 int	agg_add(struct agg_table *, const struct rec *, const char *src,
 	    uint64_t line);
+/* Takes a #fields line: the fields the aggregations read from now on.
+ * Dies if one is missing. src names the input (NULL: standard input). */
+void	agg_schema(struct agg_table *, char *line, size_t len, const char *src);
+/* Adds a data line, split in place: agg_add, after binding the fields if
+ * no #fields came first (a headerless input's fields are named 1, 2, ...). */
+int	agg_add_line(struct agg_table *, char *line, size_t len, const char *src,
+	    uint64_t lineno);
 /* Writes the groups: the top N by --order, or all in key order; flag >= 0
  * adds a last field with that value (0 or 1). */
 void	agg_emit(struct agg_table *, struct obuf *, int flag);
@@ -92,6 +99,23 @@ void	agg_clear(struct agg_table *);
  * aggregations (what --emit all writes): for --count, --sum, --min, --max,
  * --first and --last. Returns NULL or why it failed (reported). */
 const char *agg_load_initial(struct agg_table *, int fd, const char *src);
+/*
+ * The loop of an aggregating tool: records from ib go into t; at #end T,
+ * batch(arg, T, 1) writes the batch, then #end goes on; a stream with no
+ * batches is one, written with batch(arg, 0, 0) at its end. Control lines
+ * pass through in order (#stream, the input's shape, does not), each shown
+ * first to control(arg, ...) if it is set. An input that ends inside a
+ * batch is fatal: nothing of that batch is written.
+ */
+struct agg_loop {
+	void	(*batch)(void *arg, int64_t t, int timed);
+	void	(*control)(void *arg, const char *line, size_t len, enum ctl);
+	void	*arg;
+};
+
+void	agg_run(struct agg_table *, struct ibuf *, struct obuf *,
+	    const char *src, const struct agg_loop *);
+
 /* Snapshots of the whole table, for the checkpoint: write, read back
  * (agg_restore returns NULL or why the bytes do not fit this table). */
 void	agg_save(const struct agg_table *, struct obuf *);

@@ -87,10 +87,36 @@ command_of(int argc, char *const argv[])
 	return s;
 }
 
-void
-ck_open(struct ck *c, const char *root, const char *id, enum ck_kind kind,
-    int argc, char *const argv[])
+int
+ck_option(struct ck_opts *o, int opt, const char *arg, const char *usage)
 {
+	switch (opt) {
+	case CK_OPT_CHECKPOINT:
+		o->root = arg;
+		return 1;
+	case CK_OPT_ID:
+		o->id = arg;
+		return 1;
+	case CK_OPT_EVERY:
+		o->every = opt_number(usage, "--checkpoint-every", arg, 1, 1000000);
+		return 1;
+	}
+	return 0;
+}
+
+void
+ck_opts_check(const struct ck_opts *o, const char *usage)
+{
+	if (o->root == NULL && (o->id != NULL || o->every > 0))
+		usage_fail(usage, "--id and --checkpoint-every go with "
+		    "--checkpoint");
+}
+
+void
+ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
+    enum ck_kind kind, int argc, char *const argv[])
+{
+	const char *root = o->root, *id = o->id ? o->id : tool;
 	char path[PATH_MAX], want[PATH_MAX + 64], *cmd, *have;
 	size_t n;
 	pid_t pid;
@@ -98,7 +124,8 @@ ck_open(struct ck *c, const char *root, const char *id, enum ck_kind kind,
 
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
-	c->every = 10;
+	c->every = o->every > 0 ? (long)o->every : 10;
+	c->every_set = o->every > 0;
 	c->keep = 2;
 	epathf(c->root, sizeof(c->root), "%s", root);
 	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL ||

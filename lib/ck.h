@@ -29,6 +29,26 @@ struct ck {
 	int		 keep;		/* files kept at or before T_c */
 };
 
+/* --checkpoint, --id and --checkpoint-every, as every tool spells them. */
+struct ck_opts {
+	const char	*root;		/* NULL: no checkpoint */
+	const char	*id;		/* NULL: the tool's name */
+	long long	 every;		/* 0: not given */
+};
+
+enum { CK_OPT_CHECKPOINT = 1100, CK_OPT_ID, CK_OPT_EVERY };
+
+#define CK_LONGOPTS \
+	{ "checkpoint", required_argument, NULL, CK_OPT_CHECKPOINT }, \
+	{ "id", required_argument, NULL, CK_OPT_ID }
+#define CK_EVERY_LONGOPT \
+	{ "checkpoint-every", required_argument, NULL, CK_OPT_EVERY }
+
+/* Takes one of those options; returns 1 if it was one. */
+int	ck_option(struct ck_opts *, int opt, const char *arg, const char *usage);
+/* --id and --checkpoint-every need --checkpoint; fails with usage. */
+void	ck_opts_check(const struct ck_opts *, const char *usage);
+
 /*
  * Opens (creating) DIR/<id> for a tool of this kind run with the first argc
  * words of argv (the options, and for a source its operands too; the
@@ -36,8 +56,8 @@ struct ck {
  * the lock, or dies naming it; refuses a directory written by another
  * command.
  */
-void	ck_open(struct ck *, const char *root, const char *id, enum ck_kind,
-	    int argc, char *const argv[]);
+void	ck_open(struct ck *, const struct ck_opts *, const char *tool,
+	    enum ck_kind, int argc, char *const argv[]);
 /* Whether batch T gets a restorable file: (T / interval) % every == 0. */
 int	ck_aligned(const struct ck *, int64_t t);
 /* Writes DIR/<id>/name atomically with a header and checksum; dies on
