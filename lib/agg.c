@@ -3,58 +3,8 @@
 #include <string.h>
 
 #include "agg.h"
+#include "agg_int.h"
 #include "util.h"
-
-/* 48 bytes: a struct dec would pad its scale to 16 (README.md here). */
-struct cell {
-	i128		 m;	/* sum; min or max when a number: m / 10^scale */
-	int64_t		 n;	/* count of values (records for --count) */
-	char		*s;	/* min, max, first, last when text */
-	uint32_t	 slen, scap;
-	int8_t		 scale;
-	int8_t		 t;	/* enum vtype of m or s; V_NULL: none yet */
-};
-
-static inline struct dec
-cell_dec(const struct cell *c)
-{
-	struct dec d = { c->m, c->scale };
-
-	return d;
-}
-
-static inline void
-cell_set_dec(struct cell *c, struct dec d)
-{
-	c->m = d.m;
-	c->scale = (int8_t)d.scale;
-}
-
-/* A group's key follows it in the arena: ht_key(). */
-struct group {
-	uint64_t	id;	/* for --distinct */
-	int64_t		last;	/* batch time of the last update */
-	uint32_t	epoch;	/* the batch that last updated it */
-	struct cell	c[];
-};
-
-struct agg_table {
-	struct agg_spec	*spec;
-	struct ht	 groups;
-	struct ht	 distinct;	/* (group id, aggregation, value) */
-	uint64_t	 nextid;
-	uint32_t	 epoch;		/* batches closed so far, plus one */
-	struct group	**touched;	/* the groups this batch updated */
-	size_t		 ntouched, captouched;
-	int		 initial;	/* groups from agg_load_initial, unstamped */
-	struct schema	 sc;		/* of the input */
-	struct rec	 r;
-	int		 bound;
-	struct val	*vals;		/* one per aggregation, per record */
-	struct dec	*sums;
-	char		*kbuf, *dbuf;
-	size_t		 kcap, dcap;
-};
 
 static char *room(char **, size_t *, size_t);
 
@@ -365,7 +315,7 @@ make_key_cols(struct agg_table *t, const struct rec *r, const long *cols)
 	return len;
 }
 
-static void
+void
 cell_store(struct cell *c, const struct val *v)
 {
 	c->t = (int8_t)v->t;
@@ -383,29 +333,42 @@ cell_store(struct cell *c, const struct val *v)
 	c->t = V_TEXT;
 }
 
+int
+cell_cmp(const struct cell *a, const struct cell *b)
+{
+	size_t n;
+	int c;
+
+	if (a->t == V_NUM && b->t == V_NUM)
+		return dec_cmp(cell_dec(a), cell_dec(b));
+	if (a->t == V_NUM)
+		return -1;
+	if (b->t == V_NUM)
+		return 1;
+	n = a->slen < b->slen ? a->slen : b->slen;
+	if (n > 0 && (c = memcmp(a->s, b->s, n)) != 0)
+		return c;
+	return (a->slen > b->slen) - (a->slen < b->slen);
+}
+
 /* For min (sign -1) and max (sign 1): numbers order below text. */
 static void
 cell_extreme(struct cell *c, struct val *v, int sign)
 {
+	struct cell nv = { 0 };
 	int cmp;
 
 	if (v->t == V_NULL)
 		return;
-	if (c->t == V_NULL)
-		cmp = sign;
-	else if (v->t == V_NUM && c->t == V_NUM)
-		cmp = dec_cmp(v->d, cell_dec(c));
-	else if (v->t == V_NUM)
-		cmp = -1;
-	else if (c->t == V_NUM)
-		cmp = 1;
+	nv.t = (int8_t)v->t;
+	if (v->t == V_NUM)
+		cell_set_dec(&nv, v->d);
 	else {
-		size_t n = v->n < c->slen ? v->n : c->slen;
-
-		cmp = memcmp(v->s, c->s, n);
-		if (cmp == 0)
-			cmp = (v->n > c->slen) - (v->n < c->slen);
+		nv.t = V_TEXT;
+		nv.s = (char *)v->s;
+		nv.slen = (uint32_t)v->n;
 	}
+	cmp = c->t == V_NULL ? sign : cell_cmp(&nv, c);
 	if ((sign > 0 && cmp > 0) || (sign < 0 && cmp < 0))
 		cell_store(c, v);
 }
@@ -481,6 +444,7 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 			return -1;
 		}
 	}
+	g->nrec++;
 	if (g->epoch != t->epoch) {
 		g->epoch = t->epoch;
 		if (t->ntouched == t->captouched) {
@@ -529,7 +493,7 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 }
 
 /* The output value of aggregation k of a group. */
-static void
+void
 cell_value(const struct agg_def *d, const struct cell *c, struct val *v)
 {
 	v->t = V_NULL;
@@ -686,8 +650,8 @@ group_by_key(const void *x, const void *y)
 
 /* Writes the candidate groups: the top N by --order (a heap of N ranks),
  * or all by key (the candidates sorted in place). */
-static void
-emit_groups(struct agg_table *t, struct obuf *o, struct group **cand,
+void
+agg_emit_groups(struct agg_table *t, struct obuf *o, struct group **cand,
     size_t ncand, int flag)
 {
 	const struct agg_spec *s = t->spec;
@@ -742,14 +706,14 @@ agg_emit(struct agg_table *t, struct obuf *o, int flag)
 	for (i = 0; i < t->groups.cap; i++)
 		if (t->groups.slots[i].hash != 0)
 			all[n++] = t->groups.slots[i].val;
-	emit_groups(t, o, all, n, flag);
+	agg_emit_groups(t, o, all, n, flag);
 	free(all);
 }
 
 void
 agg_emit_touched(struct agg_table *t, struct obuf *o, int flag)
 {
-	emit_groups(t, o, t->touched, t->ntouched, flag);
+	agg_emit_groups(t, o, t->touched, t->ntouched, flag);
 }
 
 void
@@ -788,7 +752,7 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 		gone[n++] = g;
 	}
 	if (n > 0 && removed != NULL)
-		emit_groups(t, removed, gone, n, 1);
+		agg_emit_groups(t, removed, gone, n, 1);
 	for (i = 0; i < n; i++) {
 		size_t klen;
 		const char *key = ht_key(&t->groups, gone[i], &klen);

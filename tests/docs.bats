@@ -20,7 +20,7 @@ load helper
 }
 
 @test "--version and -h" {
-	for tool in stream-split stream-parse stream-reduce stream-state stream-sink; do
+	for tool in stream-split stream-parse stream-reduce stream-state stream-window stream-sink; do
 		run "$tool" --version
 		assert_success
 		assert_output "$tool 0.1.0"

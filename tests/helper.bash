@@ -103,3 +103,44 @@ awk_top_clients() {
 	}
 	END { if (cur != "") flush(cur) }'
 }
+
+# Independent reference: per event-time batch of I seconds, the top N
+# symbols by amount over the window of W seconds that ends with it, as
+# "T<TAB>symbol<TAB>amount" lines; ties go to the bytewise smaller symbol.
+awk_top_stocks() {
+	awk -F, -v I="${1:-5}" -v W="${2:-3600}" -v N="${3:-5}" '
+	function days(y, m, d) {
+		if (m <= 2) { y--; m += 12 }
+		return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + \
+		    int((153 * (m - 3) + 2) / 5) + d - 719469
+	}
+	function flush(b,   i, k, best, used, T) {
+		# the window ending at batch b: batches b - W/I + 1 .. b
+		for (k in tot) delete tot[k]
+		for (i = b - W / I + 1; i <= b; i++)
+			for (k in syms)
+				if ((i, k) in amt) tot[k] += amt[i, k]
+		T = sprintf("%.0f", b * I * 1000)
+		for (k in used) delete used[k]
+		for (i = 1; i <= N; i++) {
+			best = ""
+			for (k in tot)
+				if (!(k in used) && tot[k] > 0 && (best == "" ||
+				    tot[k] > tot[best] || (tot[k] == tot[best] && k < best)))
+					best = k
+			if (best == "") break
+			used[best] = 1
+			printf "%s\t%s\t%d\n", T, best, tot[best]
+		}
+	}
+	{
+		split($1, dt, /[- :]/)
+		s = days(dt[1] + 0, dt[2] + 0, dt[3] + 0) * 86400 + dt[4] * 3600 + dt[5] * 60 + dt[6]
+		b = int(s / I) + 1
+		if (first == "") first = b
+		amt[b, $4] += $5
+		syms[$4] = 1
+		last = b
+	}
+	END { for (x = first; x <= last; x++) flush(x) }'
+}

@@ -1,0 +1,128 @@
+/*
+ * stream-window: sliding-window aggregation (window, reduceByKeyAndWindow,
+ * countByWindow, countByValueAndWindow). At every slide, the groups of the
+ * window of the last --length: one line each, then #end T.
+ * See stream-window(1).
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agg.h"
+#include "buf.h"
+#include "dur.h"
+#include "rec.h"
+#include "util.h"
+#include "win.h"
+
+static const char usage_text[] =
+"usage: stream-window [--avg expr] [--by field[,field...]] [--count]\n"
+"                     --length duration [--max expr] [--min expr]\n"
+"                     [--name name] [--slide duration] [--sum expr]\n"
+"                     [--top n [--order name]] [file]\n";
+
+static struct agg_spec spec;
+static int64_t length, slide, interval;
+
+struct ctx {
+	struct agg_table	*batch;
+	struct win		*w;
+	struct obuf		*out;
+};
+
+/* A batch enters the window; at a slide boundary the window is written. */
+static void
+batch(void *arg, int64_t bt, int timed)
+{
+	struct ctx *c = arg;
+
+	win_add_batch(c->w, c->batch, timed ? bt : 0);
+	if (!timed || slide == 0 || bt % slide == 0)
+		win_emit(c->w, c->out);
+}
+
+/* Length and slide must be whole numbers of the source's batches. */
+static void
+control(void *arg, const char *s, size_t n, enum ctl c)
+{
+	char a[40], b[40];
+
+	(void)arg;
+	if (c != CTL_INTERVAL || n <= 10)
+		return;
+	interval = strtoll(s + 10, NULL, 10);
+	if (interval <= 0)
+		return;
+	if (length % interval != 0)
+		errx(SK_EXIT_USAGE, "--length %s: not a multiple of the batch "
+		    "interval %s", dur_format(length, a), dur_format(interval, b));
+	if (slide == 0)
+		slide = interval;
+	else if (slide % interval != 0)
+		errx(SK_EXIT_USAGE, "--slide %s: not a multiple of the batch "
+		    "interval %s", dur_format(slide, a), dur_format(interval, b));
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		AGG_LONGOPTS,
+		{ "length", required_argument, NULL, 'l' },
+		{ "slide", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctx ctx;
+	struct agg_loop loop = { batch, control, &ctx };
+	struct obuf out;
+	struct ibuf ib;
+	const char *src, *why;
+	size_t i;
+	int ch, fd;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (agg_option(&spec, ch, optarg, usage_text))
+			continue;
+		switch (ch) {
+		case 'l':
+			length = opt_duration(usage_text, "--length", optarg);
+			break;
+		case 's':
+			slide = opt_duration(usage_text, "--slide", optarg);
+			break;
+		default:
+			opt_rest(ch, usage_text);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (length == 0)
+		usage_fail(usage_text, "give the window's --length");
+	agg_validate(&spec, usage_text);
+	for (i = 0; i < spec.ndefs; i++)
+		if ((why = win_supports(&spec.defs[i])) != NULL)
+			usage_fail(usage_text, "%s: %s", spec.defs[i].name, why);
+	if (slide > length)
+		usage_fail(usage_text, "--slide longer than --length leaves "
+		    "batches out of every window");
+	fd = open_one_input(usage_text, argc, argv, &src);
+
+	ctx.batch = agg_table_new(&spec);
+	ctx.w = win_new(&spec, length);
+	ctx.out = &out;
+	ob_init(&out, STDOUT_FILENO, "stdout");
+	ib_init(&ib, fd, src ? src : "stdin");
+	ib.flush = &out;
+	agg_put_header(&out, &spec, NULL);
+	agg_run(ctx.batch, &ib, &out, src, &loop);
+	win_free(ctx.w);
+	agg_table_free(ctx.batch);
+	ob_free(&out);
+	ib_free(&ib);
+	return SK_EXIT_OK;
+}

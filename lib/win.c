@@ -1,0 +1,300 @@
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg_int.h"
+#include "win.h"
+#include "util.h"
+
+/* A value a pane gave a key, still a candidate for --min or --max. */
+struct dq_ent {
+	int64_t		t;
+	struct cell	v;	/* owns v.s */
+};
+
+struct deque {
+	struct dq_ent	*e;
+	uint32_t	 head, n, cap;
+};
+
+struct pane {
+	int64_t		t;
+	struct obuf	data;	/* per key: key, records, partials */
+};
+
+struct win {
+	struct agg_spec		*spec;
+	struct agg_table	*w;	/* the window's aggregates */
+	struct ht		 ext;	/* key -> a deque per aggregation */
+	int64_t			 length;
+	struct pane		*panes;	/* oldest first, from phead */
+	size_t			 phead, pn, pcap;
+};
+
+const char *
+win_supports(const struct agg_def *d)
+{
+	switch (d->kind) {
+	case AGG_COUNT: case AGG_SUM: case AGG_AVG: case AGG_MIN: case AGG_MAX:
+		return NULL;
+	default:
+		return "not kept over a window (--count, --sum, --avg, --min and "
+		    "--max are)";
+	}
+}
+
+struct win *
+win_new(struct agg_spec *s, int64_t length)
+{
+	struct win *w = ecalloc(1, sizeof(*w));
+
+	w->spec = s;
+	w->w = agg_table_new(s);
+	w->length = length;
+	ht_init(&w->ext, sizeof(struct deque) * (s->ndefs ? s->ndefs : 1));
+	return w;
+}
+
+static void
+dq_clear(struct deque *q)
+{
+	uint32_t i;
+
+	for (i = 0; i < q->n; i++)
+		free(q->e[(q->head + i) % q->cap].v.s);
+	free(q->e);
+	memset(q, 0, sizeof(*q));
+}
+
+static struct dq_ent *
+dq_at(struct deque *q, uint32_t i)
+{
+	return &q->e[(q->head + i) % q->cap];
+}
+
+static void
+dq_push(struct deque *q, int64_t t, const struct cell *v)
+{
+	struct dq_ent *e;
+
+	if (q->n == q->cap) {	/* grow, unwrapping the ring */
+		uint32_t cap = q->cap ? q->cap * 2 : 4, i;
+		struct dq_ent *ne = ereallocarray(NULL, cap, sizeof(*ne));
+
+		for (i = 0; i < q->n; i++)
+			ne[i] = *dq_at(q, i);
+		free(q->e);
+		q->e = ne;
+		q->cap = cap;
+		q->head = 0;
+	}
+	e = dq_at(q, q->n++);
+	e->t = t;
+	e->v = *v;
+	e->v.s = v->slen > 0 ? estrndup(v->s, v->slen) : NULL;
+	e->v.scap = v->slen;
+}
+
+/* The extreme of the window: the front of the deque, or nothing. */
+static void
+set_extreme(struct cell *c, struct deque *q)
+{
+	struct val v = { .t = V_NULL };
+
+	if (q->n == 0) {
+		free(c->s);
+		memset(c, 0, sizeof(*c));
+		return;
+	}
+	cell_value(&(struct agg_def){ .kind = AGG_MIN }, &dq_at(q, 0)->v, &v);
+	cell_store(c, &v);
+}
+
+/* A pane's value for a key: drop what it dominates, then queue it. */
+static void
+dq_offer(struct deque *q, int64_t t, const struct cell *v, int sign)
+{
+	while (q->n > 0) {
+		struct dq_ent *back = dq_at(q, q->n - 1);
+
+		if (sign * cell_cmp(&back->v, v) > 0)
+			break;	/* the older value still beats the new one */
+		free(back->v.s);
+		q->n--;
+	}
+	dq_push(q, t, v);
+}
+
+static void
+dq_expire(struct deque *q, int64_t upto)
+{
+	while (q->n > 0 && dq_at(q, 0)->t <= upto) {
+		free(dq_at(q, 0)->v.s);
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+}
+
+static struct pane *
+pane_push(struct win *w, int64_t t)
+{
+	struct pane *p;
+
+	if (w->phead + w->pn == w->pcap) {
+		if (w->phead > 0) {
+			memmove(w->panes, w->panes + w->phead,
+			    w->pn * sizeof(*w->panes));
+			w->phead = 0;
+		}
+		if (w->pn == w->pcap) {
+			w->pcap = w->pcap ? w->pcap * 2 : 16;
+			w->panes = ereallocarray(w->panes, w->pcap,
+			    sizeof(*w->panes));
+		}
+	}
+	p = &w->panes[w->phead + w->pn++];
+	p->t = t;
+	ob_init(&p->data, -1, "pane");
+	return p;
+}
+
+void
+win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
+{
+	const struct agg_spec *s = w->spec;
+	struct pane *p = pane_push(w, bt);
+	size_t i, k, klen;
+	int created;
+
+	for (i = 0; i < b->groups.cap; i++) {
+		const struct group *gb = b->groups.slots[i].val;
+		const char *key;
+		struct group *g;
+		struct deque *dq;
+
+		if (b->groups.slots[i].hash == 0)
+			continue;
+		key = ht_key(&b->groups, gb, &klen);
+		g = ht_get(&w->w->groups, key, klen, &created);
+		dq = ht_get(&w->ext, key, klen, &created);
+		g->nrec += gb->nrec;
+		ob_put_bytes(&p->data, key, klen);
+		ob_put_u64(&p->data, (uint64_t)gb->nrec);
+		for (k = 0; k < s->ndefs; k++) {
+			const struct cell *cb = &gb->c[k];
+			struct cell *c = &g->c[k];
+			struct dec sum;
+
+			switch (s->defs[k].kind) {
+			case AGG_COUNT:
+				c->n += cb->n;
+				ob_put_u64(&p->data, (uint64_t)cb->n);
+				break;
+			case AGG_SUM:
+			case AGG_AVG:
+				if (cb->n > 0) {
+					if (dec_add(&sum, cell_dec(c), cell_dec(cb)) !=
+					    DEC_OK)
+						errx(SK_EXIT_DATA, "the window sum of %s "
+						    "overflows", s->defs[k].name);
+					cell_set_dec(c, sum);
+					c->n += cb->n;
+				}
+				ob_put_u64(&p->data, (uint64_t)cb->n);
+				ob_write(&p->data, &cb->m, sizeof(cb->m));
+				ob_put_u64(&p->data, (uint64_t)cb->scale);
+				break;
+			default:	/* min, max */
+				if (cb->t != V_NULL) {
+					dq_offer(&dq[k], bt, cb,
+					    s->defs[k].kind == AGG_MAX ? 1 : -1);
+					set_extreme(c, &dq[k]);
+				}
+				break;
+			}
+		}
+	}
+	agg_clear(b);
+	/* panes at or before bt - length leave */
+	while (w->pn > 0 && w->panes[w->phead].t <= bt - w->length) {
+		struct pane *old = &w->panes[w->phead];
+		struct bin in;
+
+		bin_init(&in, old->data.p, old->data.len);
+		while (in.p < in.e && !in.bad) {
+			const char *key = bin_bytes(&in, &klen);
+			struct group *g = ht_find(&w->w->groups, key, klen);
+			struct deque *dq = ht_find(&w->ext, key, klen);
+			int64_t nrec = (int64_t)bin_u64(&in);
+
+			for (k = 0; k < s->ndefs; k++) {
+				struct cell *c = &g->c[k];
+				struct cell part = { 0 };
+				struct dec diff;
+
+				switch (s->defs[k].kind) {
+				case AGG_COUNT:
+					c->n -= (int64_t)bin_u64(&in);
+					break;
+				case AGG_SUM:
+				case AGG_AVG:
+					part.n = (int64_t)bin_u64(&in);
+					bin_raw(&in, &part.m, sizeof(part.m));
+					part.scale = (int8_t)bin_u64(&in);
+					if (part.n == 0)
+						break;
+					(void)dec_sub(&diff, cell_dec(c),
+					    cell_dec(&part));
+					cell_set_dec(c, diff);
+					if ((c->n -= part.n) == 0)
+						cell_set_dec(c, dec_from_int(0));
+					break;
+				default:
+					dq_expire(&dq[k], bt - w->length);
+					set_extreme(c, &dq[k]);
+					break;
+				}
+			}
+			if ((g->nrec -= nrec) == 0) {	/* gone from the window */
+				for (k = 0; k < s->ndefs; k++) {
+					free(g->c[k].s);
+					dq_clear(&dq[k]);
+				}
+				ht_del(&w->w->groups, key, klen);
+				ht_del(&w->ext, key, klen);
+			}
+		}
+		ob_free(&old->data);
+		w->phead++;
+		w->pn--;
+	}
+}
+
+void
+win_emit(struct win *w, struct obuf *o)
+{
+	agg_emit(w->w, o, -1);
+}
+
+size_t
+win_groups(const struct win *w)
+{
+	return w->w->groups.n;
+}
+
+void
+win_free(struct win *w)
+{
+	size_t i, k;
+
+	for (i = 0; i < w->ext.cap; i++)
+		if (w->ext.slots[i].hash != 0)
+			for (k = 0; k < w->spec->ndefs; k++)
+				dq_clear(&((struct deque *)w->ext.slots[i].val)[k]);
+	for (i = 0; i < w->pn; i++)
+		ob_free(&w->panes[w->phead + i].data);
+	free(w->panes);
+	ht_free(&w->ext);
+	agg_table_free(w->w);
+	free(w);
+}

@@ -1,0 +1,28 @@
+/*
+ * win: a sliding window over batches, as reduceByKeyAndWindow with an
+ * inverse function. Each batch enters as a pane (its groups' partial
+ * aggregates); panes that leave are subtracted; a key whose window holds
+ * no record any more is removed. --min and --max keep, per key, a deque of
+ * the pane values that can still become the extreme, so nothing rescans
+ * the window. Work per batch is proportional to the keys it and the leaving
+ * pane touch. A struct win owns its tables, panes and deques.
+ */
+#ifndef SK_WIN_H
+#define SK_WIN_H
+
+#include "agg.h"
+
+struct win;
+
+/* Whether the window can keep this aggregation (NULL) or why not. */
+const char *win_supports(const struct agg_def *);
+struct win *win_new(struct agg_spec *, int64_t length);
+void	win_free(struct win *);
+/* Batch bt, aggregated in b (then cleared), enters; panes at or before
+ * bt - length leave. */
+void	win_add_batch(struct win *, struct agg_table *b, int64_t bt);
+/* Writes the window's groups: top N, or all in key order. */
+void	win_emit(struct win *, struct obuf *);
+size_t	win_groups(const struct win *);
+
+#endif

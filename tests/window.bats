@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# stream-window: sliding windows (reduceByKeyAndWindow and kin).
+
+load helper
+
+batches() {	# five 5 s batches: a and b, then only b, then nothing
+	printf '#interval\t5000\n#fields\tk\tv\n'
+	printf 'a\t1\nb\t5\n#end\t5000\n'
+	printf 'a\t2\n#end\t10000\n'
+	printf 'b\t1\n#end\t15000\n'
+	printf '#end\t20000\n#end\t25000\n#eos\n'
+}
+
+@test "top 5 symbols by amount over 1 h equal an awk computation, every batch" {
+	gen-orders -n 50000 --rate 10 > orders.txt
+	stream-parse --csv "$SPEC" orders.txt |
+	    stream-split --event-time time --interval 5s |
+	    stream-window --length 1h --by symbol --sum amount --top 5 --name TOP5STOCKS |
+	    stream-sink > got.tsv
+	awk_top_stocks 5 3600 5 < orders.txt > want.tsv
+	[ "$(wc -l < want.tsv)" -eq $(( 1001 * 5 )) ]
+	diff want.tsv got.tsv
+}
+
+@test "panes enter and leave: sums subtracted, a max that leaves, a key that goes" {
+	run stream-window --length 10s --by k --sum v --max v --count < <(batches)
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tv_max\tcount\n#interval\t5000\na\t1\t1\t1\nb\t5\t5\t1\n#end\t5000\na\t3\t2\t2\nb\t5\t5\t1\n#end\t10000\na\t2\t2\t1\nb\t1\t1\t1\n#end\t15000\nb\t1\t1\t1\n#end\t20000\n#end\t25000\n#eos')"
+}
+
+@test "--min over text and numbers; --avg" {
+	printf '#interval\t1000\n#fields\tk\tv\nx\t3\nx\tzz\n#end\t1000\nx\t1\n#end\t2000\nx\t9\n#end\t3000\n#eos\n' > in.rec
+	run stream-window --length 2s --by k --min v --max v < in.rec
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_min\tv_max\n#interval\t1000\nx\t3\tzz\n#end\t1000\nx\t1\tzz\n#end\t2000\nx\t1\t9\n#end\t3000\n#eos')"
+	printf '#interval\t1000\n#fields\tv\n1\n2\n#end\t1000\n6\n#end\t2000\n#end\t3000\n#eos\n' > avg.rec
+	run stream-window --length 2s --avg v --count < avg.rec
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_avg\tcount\n#interval\t1000\n1.5\t2\n#end\t1000\n3\t3\n#end\t2000\n6\t1\n#end\t3000\n#eos')"
+}
+
+@test "countByWindow: no --by, one line even for an empty window" {
+	run stream-window --length 5s --count < <(batches)
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tcount\n#interval\t5000\n2\n#end\t5000\n1\n#end\t10000\n1\n#end\t15000\n0\n#end\t20000\n0\n#end\t25000\n#eos')"
+}
+
+@test "--slide longer than the interval writes only at slide boundaries" {
+	run stream-window --length 10s --slide 10s --by k --sum v < <(batches)
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\n#end\t5000\na\t3\nb\t5\n#end\t10000\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+}
+
+@test "a length or slide that is not a multiple of the interval is refused" {
+	run --separate-stderr stream-window --length 7s --count < <(batches)
+	assert_failure 2
+	[ "$stderr" = 'stream-window: --length 7s: not a multiple of the batch interval 5s' ]
+	run --separate-stderr stream-window --length 10s --slide 3s --count < <(batches)
+	assert_failure 2
+	[ "$stderr" = 'stream-window: --slide 3s: not a multiple of the batch interval 5s' ]
+}
+
+@test "bad usage" {
+	run stream-window --count
+	assert_failure 2
+	assert_line --index 0 "stream-window: give the window's --length"
+	run stream-window --length 10s --last v
+	assert_failure 2
+	assert_line --index 0 'stream-window: v_last: not kept over a window (--count, --sum, --avg, --min and --max are)'
+	run stream-window --length 10s --slide 20s --count
+	assert_failure 2
+	assert_line --index 0 'stream-window: --slide longer than --length leaves batches out of every window'
+	run stream-window --length 10s --count nosuch.rec
+	assert_failure 1
+	assert_output 'stream-window: nosuch.rec: No such file or directory'
+}
+
+@test "a killed upstream: the unfinished batch is dropped, exit 1" {
+	batches | head -n 8 > in.rec
+	run --separate-stderr stream-window --length 10s --by k --sum v in.rec
+	assert_failure 1
+	[ "$stderr" = 'stream-window: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+}
