@@ -17,9 +17,10 @@ struct deque {
 	uint32_t	 head, n, cap;
 };
 
-struct pane {
-	int64_t		t;
-	struct obuf	data;	/* per key: key, records, partials */
+struct pane {		/* kept at its exact size: a 24 h window of 1 s */
+	int64_t		 t;	/* batches holds 86400 of them */
+	char		*data;	/* per key: key, records, partials */
+	size_t		 len;
 };
 
 struct win {
@@ -29,6 +30,7 @@ struct win {
 	int64_t			 length;
 	struct pane		*panes;	/* oldest first, from phead */
 	size_t			 phead, pn, pcap;
+	struct obuf		 scratch;	/* the pane being built */
 };
 
 const char *
@@ -52,6 +54,7 @@ win_new(struct agg_spec *s, int64_t length)
 	w->w = agg_table_new(s);
 	w->length = length;
 	ht_init(&w->ext, sizeof(struct deque) * (s->ndefs ? s->ndefs : 1));
+	ob_init(&w->scratch, -1, "pane");
 	return w;
 }
 
@@ -154,7 +157,8 @@ pane_push(struct win *w, int64_t t)
 	}
 	p = &w->panes[w->phead + w->pn++];
 	p->t = t;
-	ob_init(&p->data, -1, "pane");
+	p->data = NULL;
+	p->len = 0;
 	return p;
 }
 
@@ -162,9 +166,12 @@ void
 win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 {
 	const struct agg_spec *s = w->spec;
-	struct pane *p = pane_push(w, bt);
+	struct obuf *pd = &w->scratch;
+	struct pane *p;
 	size_t i, k, klen;
 	int created;
+
+	ob_reset(pd);
 
 	for (i = 0; i < b->groups.cap; i++) {
 		const struct group *gb = b->groups.slots[i].val;
@@ -178,8 +185,8 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 		g = ht_get(&w->w->groups, key, klen, &created);
 		dq = ht_get(&w->ext, key, klen, &created);
 		g->nrec += gb->nrec;
-		ob_put_bytes(&p->data, key, klen);
-		ob_put_u64(&p->data, (uint64_t)gb->nrec);
+		ob_put_bytes(pd, key, klen);
+		ob_put_u64(pd, (uint64_t)gb->nrec);
 		for (k = 0; k < s->ndefs; k++) {
 			const struct cell *cb = &gb->c[k];
 			struct cell *c = &g->c[k];
@@ -188,7 +195,7 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 			switch (s->defs[k].kind) {
 			case AGG_COUNT:
 				c->n += cb->n;
-				ob_put_u64(&p->data, (uint64_t)cb->n);
+				ob_put_u64(pd, (uint64_t)cb->n);
 				break;
 			case AGG_SUM:
 			case AGG_AVG:
@@ -200,9 +207,9 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 					cell_set_dec(c, sum);
 					c->n += cb->n;
 				}
-				ob_put_u64(&p->data, (uint64_t)cb->n);
-				ob_write(&p->data, &cb->m, sizeof(cb->m));
-				ob_put_u64(&p->data, (uint64_t)cb->scale);
+				ob_put_u64(pd, (uint64_t)cb->n);
+				ob_write(pd, &cb->m, sizeof(cb->m));
+				ob_put_u64(pd, (uint64_t)cb->scale);
 				break;
 			default:	/* min, max */
 				if (cb->t != V_NULL) {
@@ -215,12 +222,17 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 		}
 	}
 	agg_clear(b);
+	p = pane_push(w, bt);
+	if ((p->len = pd->len) > 0) {
+		p->data = emalloc(p->len);
+		memcpy(p->data, pd->p, p->len);
+	}
 	/* panes at or before bt - length leave */
 	while (w->pn > 0 && w->panes[w->phead].t <= bt - w->length) {
 		struct pane *old = &w->panes[w->phead];
 		struct bin in;
 
-		bin_init(&in, old->data.p, old->data.len);
+		bin_init(&in, old->data, old->len);
 		while (in.p < in.e && !in.bad) {
 			const char *key = bin_bytes(&in, &klen);
 			struct group *g = ht_find(&w->w->groups, key, klen);
@@ -264,7 +276,7 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 				ht_del(&w->ext, key, klen);
 			}
 		}
-		ob_free(&old->data);
+		free(old->data);
 		w->phead++;
 		w->pn--;
 	}
@@ -292,8 +304,9 @@ win_free(struct win *w)
 			for (k = 0; k < w->spec->ndefs; k++)
 				dq_clear(&((struct deque *)w->ext.slots[i].val)[k]);
 	for (i = 0; i < w->pn; i++)
-		ob_free(&w->panes[w->phead + i].data);
+		free(w->panes[w->phead + i].data);
 	free(w->panes);
+	ob_free(&w->scratch);
 	ht_free(&w->ext);
 	agg_table_free(w->w);
 	free(w);
