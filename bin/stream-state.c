@@ -36,7 +36,6 @@ static int64_t timeout;
 static const char *initial;
 static struct ck_opts cko;
 static struct ck ck;
-static int64_t restored = CK_NONE;	/* the batch of the snapshot loaded */
 
 /* The output of one batch: what --emit asks for, then removed keys. */
 static void
@@ -57,69 +56,16 @@ emit_batch(struct agg_table *t, struct obuf *out, struct obuf *removed,
 		agg_close_batch(t, bt);
 }
 
-/* Loads the snapshot every tool restarts from, if there is one. */
-static void
-restore(struct agg_table *t, int argc, char *argv[])
+static const char *
+load(void *t, const void *p, size_t n)
 {
-	const char *why;
-	size_t n;
-	void *p;
-
-	ck_open(&ck, &cko, "stream-state", CK_STATE, argc, argv);
-	restored = ck_restore_point(cko.root, ck_committed(cko.root));
-	if (restored == CK_NONE)
-		return;
-	p = ck_load(&ck, restored, &n);
-	if ((why = agg_restore(t, p, n)) != NULL)
-		errx(SK_EXIT_DATA, "%s/snap-%lld: %s", ck.dir,
-		    (long long)restored, why);
-	free(p);
+	return agg_restore(t, p, n);
 }
 
-/* After batch bt: a snapshot at aligned batches, before #end goes on,
- * streamed to its file (a table of 1M keys is not copied in memory). */
 static void
-checkpoint(struct agg_table *t, int64_t bt)
+save(void *t, struct obuf *o)
 {
-	struct ck_file f;
-	struct obuf snap;
-	char name[64];
-
-	if (restored != CK_NONE && bt <= restored)
-		errx(SK_EXIT_DATA, "batch %lld is not after the restored snapshot "
-		    "%lld: is the source checkpointed too?", (long long)bt,
-		    (long long)restored);
-	if (!ck_aligned(&ck, bt))
-		return;
-	ck_name(&ck, bt, name, sizeof(name));
-	ck_file_begin(&ck, name, &f);
-	ob_init_sink(&snap, ck_file_write, &f);
-	agg_save(t, &snap);
-	ob_flush(&snap);
-	ob_free(&snap);
-	ck_file_end(&f);
-	ck_prune(&ck, ck_committed(cko.root));
-}
-
-/* #interval and #checkpoint every= from the source set the alignment. */
-static void
-source_settings(const char *s, size_t n, enum ctl c)
-{
-	const char *v;
-	size_t vn;
-	long every;
-
-	if (c == CTL_INTERVAL && n > 10)
-		ck.interval = strtoll(s + 10, NULL, 10);
-	if (c == CTL_OTHER && strncmp(s, "#checkpoint\t", 12) == 0 &&
-	    rec_attr(s, n, "every", &v, &vn)) {
-		every = strtol(v, NULL, 10);
-		if (ck.every_set && every != ck.every)
-			errx(SK_EXIT_USAGE, "--checkpoint-every %ld: the source "
-			    "snapshots every %ld batches", ck.every, every);
-		if (every > 0)
-			ck.every = every;
-	}
+	agg_save(t, o);
 }
 
 struct ctx {
@@ -134,7 +80,7 @@ batch(void *arg, int64_t bt, int timed)
 
 	emit_batch(c->t, c->out, c->removed, bt, timed);
 	if (timed && cko.root != NULL)
-		checkpoint(c->t, bt);
+		ck_state_batch(&ck, bt, save, c->t);
 }
 
 static void
@@ -142,7 +88,7 @@ control(void *arg, const char *s, size_t n, enum ctl c)
 {
 	(void)arg;
 	if (cko.root != NULL)
-		source_settings(s, n, c);
+		ck_state_control(&ck, s, n, (int)c);
 }
 
 static void
@@ -230,9 +176,10 @@ main(int argc, char *argv[])
 	fd = open_one_input(usage_text, argc, argv, &src);
 
 	t = agg_table_new(&spec);
+	ck.restored = CK_NONE;
 	if (cko.root != NULL)
-		restore(t, nopts, argv0);
-	if (initial != NULL && restored == CK_NONE) {
+		ck_state_open(&ck, &cko, "stream-state", nopts, argv0, load, t);
+	if (initial != NULL && ck.restored == CK_NONE) {
 		int ifd = open(initial, O_RDONLY);
 
 		if (ifd < 0)

@@ -13,19 +13,35 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "ck.h"
 #include "dur.h"
 #include "rec.h"
 #include "util.h"
 #include "win.h"
 
 static const char usage_text[] =
-"usage: stream-window [--avg expr] [--by field[,field...]] [--count]\n"
+"usage: stream-window [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
+"                     [--checkpoint-every n] [--count] [--id name]\n"
 "                     --length duration [--max expr] [--min expr]\n"
 "                     [--name name] [--slide duration] [--sum expr]\n"
 "                     [--top n [--order name]] [file]\n";
 
 static struct agg_spec spec;
 static int64_t length, slide, interval;
+static struct ck_opts cko;
+static struct ck ck;
+
+static const char *
+load(void *w, const void *p, size_t n)
+{
+	return win_restore(w, p, n);
+}
+
+static void
+save(void *w, struct obuf *o)
+{
+	win_save(w, o);
+}
 
 struct ctx {
 	struct agg_table	*batch;
@@ -42,6 +58,8 @@ batch(void *arg, int64_t bt, int timed)
 	win_add_batch(c->w, c->batch, timed ? bt : 0);
 	if (!timed || slide == 0 || bt % slide == 0)
 		win_emit(c->w, c->out);
+	if (timed && cko.root != NULL)
+		ck_state_batch(&ck, bt, save, c->w);
 }
 
 /* Length and slide must be whole numbers of the source's batches. */
@@ -51,6 +69,8 @@ control(void *arg, const char *s, size_t n, enum ctl c)
 	char a[40], b[40];
 
 	(void)arg;
+	if (cko.root != NULL)
+		ck_state_control(&ck, s, n, (int)c);
 	if (c != CTL_INTERVAL || n <= 10)
 		return;
 	interval = strtoll(s + 10, NULL, 10);
@@ -73,6 +93,8 @@ main(int argc, char *argv[])
 		AGG_LONGOPTS,
 		{ "length", required_argument, NULL, 'l' },
 		{ "slide", required_argument, NULL, 's' },
+		CK_LONGOPTS,
+		CK_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -83,10 +105,12 @@ main(int argc, char *argv[])
 	struct ibuf ib;
 	const char *src, *why;
 	size_t i;
-	int ch, fd;
+	int ch, fd, nopts;
+	char **argv0 = argv;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (agg_option(&spec, ch, optarg, usage_text))
+		if (agg_option(&spec, ch, optarg, usage_text) ||
+		    ck_option(&cko, ch, optarg, usage_text))
 			continue;
 		switch (ch) {
 		case 'l':
@@ -99,8 +123,10 @@ main(int argc, char *argv[])
 			opt_rest(ch, usage_text);
 		}
 	}
+	nopts = optind;		/* the options, without the input */
 	argc -= optind;
 	argv += optind;
+	ck_opts_check(&cko, usage_text);
 	if (length == 0)
 		usage_fail(usage_text, "give the window's --length");
 	agg_validate(&spec, usage_text);
@@ -114,6 +140,8 @@ main(int argc, char *argv[])
 
 	ctx.batch = agg_table_new(&spec);
 	ctx.w = win_new(&spec, length);
+	if (cko.root != NULL)
+		ck_state_open(&ck, &cko, "stream-window", nopts, argv0, load, ctx.w);
 	ctx.out = &out;
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ib_init(&ib, fd, src ? src : "stdin");

@@ -858,7 +858,7 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
  * each group (key, id, last update, cells) and each --distinct entry, in
  * the encoding of buf.h.
  */
-#define AGG_SNAP_VERSION 1
+#define AGG_SNAP_VERSION 2	/* 2: groups keep their record count */
 
 void
 agg_save(const struct agg_table *t, struct obuf *o)
@@ -881,6 +881,7 @@ agg_save(const struct agg_table *t, struct obuf *o)
 		ob_put_bytes(o, key, klen);
 		ob_put_u64(o, g->id);
 		ob_put_u64(o, (uint64_t)g->last);
+		ob_put_u64(o, (uint64_t)g->nrec);
 		for (k = 0; k < s->ndefs; k++) {
 			const struct cell *c = &g->c[k];
 
@@ -905,14 +906,25 @@ agg_save(const struct agg_table *t, struct obuf *o)
 const char *
 agg_restore(struct agg_table *t, const void *buf, size_t len)
 {
-	const struct agg_spec *s = t->spec;
 	struct bin b;
+	const char *why;
+
+	bin_init(&b, buf, len);
+	if ((why = agg_restore_bin(t, &b)) == NULL && b.p != b.e)
+		why = "a snapshot of the wrong length";
+	return why;
+}
+
+const char *
+agg_restore_bin(struct agg_table *t, struct bin *bp)
+{
+	const struct agg_spec *s = t->spec;
+	struct bin b = *bp;
 	uint64_t n, i;
 	size_t k, klen;
 	int created;
 
 	agg_clear(t);
-	bin_init(&b, buf, len);
 	if (bin_u64(&b) != AGG_SNAP_VERSION || bin_u64(&b) != s->ndefs)
 		return "a snapshot of other aggregations or another version";
 	t->nextid = bin_u64(&b);
@@ -924,6 +936,7 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 		g->epoch = 0;
 		g->id = bin_u64(&b);
 		g->last = (int64_t)bin_u64(&b);
+		g->nrec = (int64_t)bin_u64(&b);
 		for (k = 0; k < s->ndefs; k++) {
 			struct cell *c = &g->c[k];
 			const char *sp;
@@ -945,10 +958,11 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 
 		(void)ht_get(&t->distinct, key, klen, &created);
 	}
-	if (b.bad || b.p != b.e)
-		return "a snapshot of the wrong length";
+	if (b.bad)
+		return "a snapshot cut short";
 	t->epoch = 1;
 	t->ntouched = 0;
+	*bp = b;
 	return NULL;
 }
 

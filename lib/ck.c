@@ -13,6 +13,7 @@
 
 #include "ck.h"
 #include "fsx.h"
+#include "rec.h"
 #include "util.h"
 
 #define CK_MAGIC "SKCK"
@@ -127,6 +128,7 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
 	c->every = o->every > 0 ? (long)o->every : 10;
 	c->every_set = o->every > 0;
 	c->keep = 2;
+	c->restored = CK_NONE;
 	epathf(c->root, sizeof(c->root), "%s", root);
 	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL ||
 	    id[0] == '.')
@@ -571,4 +573,68 @@ ck_own_commit(const struct ck *c, void **extra, size_t *n)
 	}
 	free(p);
 	return t;
+}
+
+void
+ck_state_open(struct ck *c, const struct ck_opts *o, const char *tool,
+    int argc, char *const argv[],
+    const char *(*load)(void *, const void *, size_t), void *arg)
+{
+	const char *why;
+	size_t n;
+	void *p;
+
+	ck_open(c, o, tool, CK_STATE, argc, argv);
+	c->restored = ck_restore_point(o->root, ck_committed(o->root));
+	if (c->restored == CK_NONE)
+		return;
+	p = ck_load(c, c->restored, &n);
+	if ((why = load(arg, p, n)) != NULL)
+		errx(SK_EXIT_DATA, "%s/snap-%lld: %s", c->dir,
+		    (long long)c->restored, why);
+	free(p);
+}
+
+void
+ck_state_batch(struct ck *c, int64_t bt, void (*save)(void *, struct obuf *),
+    void *arg)
+{
+	struct ck_file f;
+	struct obuf o;
+	char name[64];
+
+	if (c->restored != CK_NONE && bt <= c->restored)
+		errx(SK_EXIT_DATA, "batch %lld is not after the restored snapshot "
+		    "%lld: is the source checkpointed too?", (long long)bt,
+		    (long long)c->restored);
+	if (!ck_aligned(c, bt))
+		return;
+	ck_name(c, bt, name, sizeof(name));
+	ck_file_begin(c, name, &f);
+	ob_init_sink(&o, ck_file_write, &f);
+	save(arg, &o);
+	ob_flush(&o);
+	ob_free(&o);
+	ck_file_end(&f);
+	ck_prune(c, ck_committed(c->root));
+}
+
+void
+ck_state_control(struct ck *c, const char *s, size_t n, int ctl)
+{
+	const char *v;
+	size_t vn;
+	long every;
+
+	if (ctl == CTL_INTERVAL && n > 10)
+		c->interval = strtoll(s + 10, NULL, 10);
+	if (ctl == CTL_OTHER && strncmp(s, "#checkpoint\t", 12) == 0 &&
+	    rec_attr(s, n, "every", &v, &vn)) {
+		every = strtol(v, NULL, 10);
+		if (c->every_set && every != c->every)
+			errx(SK_EXIT_USAGE, "--checkpoint-every %ld: the source "
+			    "snapshots every %ld batches", c->every, every);
+		if (every > 0)
+			c->every = every;
+	}
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
 #define CK_NONE INT64_MIN	/* no batch */
 #define CK_VERSION 1
 
@@ -27,6 +29,7 @@ struct ck {
 	int		 every_set;	/* given with --checkpoint-every */
 	int64_t		 interval;	/* ms, from #interval; 0: unknown */
 	int		 keep;		/* files kept at or before T_c */
+	int64_t		 restored;	/* the snapshot loaded, or CK_NONE */
 };
 
 /* --checkpoint, --id and --checkpoint-every, as every tool spells them. */
@@ -93,5 +96,20 @@ void	ck_prune(const struct ck *, int64_t tc);
 void	ck_commit(const struct ck *, int64_t t, const void *extra, size_t n);
 /* A sink's own commit: T (CK_NONE if none), extra bytes into *extra. */
 int64_t	ck_own_commit(const struct ck *, void **extra, size_t *n);
+
+/*
+ * A stateful tool (stream-state, stream-window): open its directory and
+ * load the snapshot of the pipeline's restore point, if there is one, with
+ * load(arg, bytes, n), which returns NULL or why the bytes do not fit.
+ */
+void	ck_state_open(struct ck *, const struct ck_opts *, const char *tool,
+	    int argc, char *const argv[],
+	    const char *(*load)(void *, const void *, size_t), void *arg);
+/* After batch bt: at aligned batches, save(arg, o) writes the snapshot,
+ * streamed to its file, before the caller passes #end on. */
+void	ck_state_batch(struct ck *, int64_t bt,
+	    void (*save)(void *, struct obuf *), void *arg);
+/* #interval and #checkpoint every= from the source set the alignment. */
+void	ck_state_control(struct ck *, const char *line, size_t len, int ctl);
 
 #endif

@@ -239,6 +239,11 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 			struct deque *dq = ht_find(&w->ext, key, klen);
 			int64_t nrec = (int64_t)bin_u64(&in);
 
+			if (g == NULL || dq == NULL)	/* never: say so, loudly */
+				errx(SK_EXIT_DATA, "a key of the pane of %lld is not "
+				    "in the window: the window is out of step",
+				    (long long)old->t);
+
 			for (k = 0; k < s->ndefs; k++) {
 				struct cell *c = &g->c[k];
 				struct cell part = { 0 };
@@ -310,4 +315,108 @@ win_free(struct win *w)
 	ht_free(&w->ext);
 	agg_table_free(w->w);
 	free(w);
+}
+
+#define WIN_SNAP_VERSION 1
+
+static void
+put_cell(struct obuf *o, const struct cell *c)
+{
+	ob_put_u64(o, (uint64_t)c->n);
+	ob_write(o, &c->m, sizeof(c->m));
+	ob_put_u64(o, (uint64_t)c->scale);
+	ob_put_u64(o, (uint64_t)c->t);
+	ob_put_bytes(o, c->s, c->slen);
+}
+
+static void
+get_cell(struct bin *b, struct cell *c)
+{
+	const char *s;
+	size_t n;
+
+	c->n = (int64_t)bin_u64(b);
+	bin_raw(b, &c->m, sizeof(c->m));
+	c->scale = (int8_t)bin_u64(b);
+	c->t = (int8_t)bin_u64(b);
+	s = bin_bytes(b, &n);
+	c->s = (char *)s;	/* dq_push copies it */
+	c->slen = (uint32_t)n;
+}
+
+void
+win_save(const struct win *w, struct obuf *o)
+{
+	size_t i, k, klen;
+	uint32_t j;
+
+	ob_put_u64(o, WIN_SNAP_VERSION);
+	agg_save(w->w, o);
+	ob_put_u64(o, w->ext.n);
+	for (i = 0; i < w->ext.cap; i++) {
+		struct deque *dq = w->ext.slots[i].val;
+		const char *key;
+
+		if (w->ext.slots[i].hash == 0)
+			continue;
+		key = ht_key(&w->ext, dq, &klen);
+		ob_put_bytes(o, key, klen);
+		for (k = 0; k < w->spec->ndefs; k++) {
+			ob_put_u64(o, dq[k].n);
+			for (j = 0; j < dq[k].n; j++) {
+				ob_put_u64(o, (uint64_t)dq_at(&dq[k], j)->t);
+				put_cell(o, &dq_at(&dq[k], j)->v);
+			}
+		}
+	}
+	ob_put_u64(o, w->pn);
+	for (i = 0; i < w->pn; i++) {
+		ob_put_u64(o, (uint64_t)w->panes[w->phead + i].t);
+		ob_put_bytes(o, w->panes[w->phead + i].data,
+		    w->panes[w->phead + i].len);
+	}
+}
+
+const char *
+win_restore(struct win *w, const void *buf, size_t len)
+{
+	struct bin b;
+	const char *why;
+	uint64_t n, i, m, j;
+	size_t k, klen;
+	int created;
+
+	bin_init(&b, buf, len);
+	if (bin_u64(&b) != WIN_SNAP_VERSION)
+		return "a snapshot of another version";
+	if ((why = agg_restore_bin(w->w, &b)) != NULL)
+		return why;
+	n = bin_u64(&b);
+	for (i = 0; i < n && !b.bad; i++) {
+		const char *key = bin_bytes(&b, &klen);
+		struct deque *dq = ht_get(&w->ext, key, klen, &created);
+
+		for (k = 0; k < w->spec->ndefs && !b.bad; k++)
+			for (m = bin_u64(&b), j = 0; j < m && !b.bad; j++) {
+				int64_t t = (int64_t)bin_u64(&b);
+				struct cell c = { 0 };
+
+				get_cell(&b, &c);
+				dq_push(&dq[k], t, &c);
+			}
+	}
+	n = bin_u64(&b);
+	for (i = 0; i < n && !b.bad; i++) {
+		int64_t t = (int64_t)bin_u64(&b);
+		const char *data = bin_bytes(&b, &klen);
+		struct pane *p = pane_push(w, t);
+
+		if ((p->len = klen) > 0) {
+			p->data = emalloc(klen);
+			memcpy(p->data, data, klen);
+		}
+	}
+	if (b.bad || b.p != b.e)
+		return "a snapshot of the wrong length";
+	return NULL;
 }

@@ -24,5 +24,8 @@ void	win_add_batch(struct win *, struct agg_table *b, int64_t bt);
 /* Writes the window's groups: top N, or all in key order. */
 void	win_emit(struct win *, struct obuf *);
 size_t	win_groups(const struct win *);
+/* Snapshots: the window's table, the deques and the panes. */
+void	win_save(const struct win *, struct obuf *);
+const char *win_restore(struct win *, const void *, size_t);
 
 #endif

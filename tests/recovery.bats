@@ -103,6 +103,12 @@ stream_of() {
 	assert_output --regexp '^2[0-9] kills in [0-9]+ rounds, 0 lost, 0 duplicated, 0 batches differing, 0 bytes differing$'
 }
 
+@test "crashtest --window: stream-window's panes and deques survive kill -9 too" {
+	run crashtest -n 10 --window --seed 2
+	assert_success
+	assert_output --regexp '^1[0-9] kills in [0-9]+ rounds, 0 lost, 0 duplicated, 0 batches differing, 0 bytes differing$'
+}
+
 # The dashboard's stateful half, on FIFOs, on a watched directory.
 pipeline() {	# pipeline DIR
 	local d=$1
