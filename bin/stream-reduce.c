@@ -21,7 +21,7 @@ static const char usage_text[] =
 "usage: stream-reduce [--avg expr] [--by field[,field...]] [--count]\n"
 "                     [--distinct expr] [--first expr] [--last expr]\n"
 "                     [--max expr] [--min expr] [--name name] [--sum expr]\n"
-"                     [--top n [--order name]] [file]\n";
+"                     [--top n [--order name]] [--where expr] [file]\n";
 
 static struct agg_spec spec;
 

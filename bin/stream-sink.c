@@ -196,20 +196,26 @@ render(struct input *in, char *line, size_t len)
 				ob_putc(o, ')');
 			return;
 		}
-		if (in->sname != NULL) {
+		if (in->sname != NULL) {	/* (NAME,List(aggregations)) */
 			ob_putc(o, '(');
 			ob_puts(o, in->sname);
 			ob_write(o, ",List(", 6);
-		} else if (r->n != 1)
+			for (i = (size_t)in->keys; i < r->n; i++) {
+				if (i > (size_t)in->keys)
+					ob_write(o, ", ", 2);
+				ob_write(o, r->f[i].p, r->f[i].n);
+			}
+			ob_write(o, "))\n", 3);
+			return;
+		}
+		if (r->n != 1)
 			ob_putc(o, '(');
 		for (i = 0; i < r->n; i++) {
 			if (i > 0)
-				ob_write(o, in->sname ? ", " : ",", in->sname ? 2 : 1);
+				ob_putc(o, ',');
 			ob_write(o, r->f[i].p, r->f[i].n);
 		}
-		if (in->sname != NULL)
-			ob_write(o, "))", 2);
-		else if (r->n != 1)
+		if (r->n != 1)
 			ob_putc(o, ')');
 		break;
 	}

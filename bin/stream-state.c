@@ -25,7 +25,7 @@ static const char usage_text[] =
 "                    [--first expr] [--id name] [--initial file]\n"
 "                    [--last expr] [--max expr] [--min expr] [--name name]\n"
 "                    [--sum expr] [--timeout duration]\n"
-"                    [--top n [--order name]] [file]\n";
+"                    [--top n [--order name]] [--where expr] [file]\n";
 
 enum emit { EMIT_ALL, EMIT_UPDATED, EMIT_TOP };
 

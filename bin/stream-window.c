@@ -24,7 +24,7 @@ static const char usage_text[] =
 "                     [--checkpoint-every n] [--count] [--id name]\n"
 "                     --length duration [--max expr] [--min expr]\n"
 "                     [--name name] [--slide duration] [--sum expr]\n"
-"                     [--top n [--order name]] [file]\n";
+"                     [--top n [--order name]] [--where expr] [file]\n";
 
 static struct agg_spec spec;
 static int64_t length, slide, interval;

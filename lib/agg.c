@@ -76,6 +76,16 @@ agg_option(struct agg_spec *s, int opt, const char *arg, const char *usage)
 		free(s->order);
 		s->order = estrdup(arg);
 		return 1;
+	case AGG_OPT_WHERE: {
+		const char *why;
+		size_t at;
+
+		expr_free(s->where);
+		if ((s->where = expr_compile(arg, &why, &at)) == NULL)
+			usage_fail(usage, "--where %s: %s at offset %zu", arg, why,
+			    at);
+		return 1;
+	}
 	case AGG_OPT_NAME:
 		free(s->name);
 		s->name = estrdup(arg);
@@ -143,6 +153,8 @@ agg_bind(struct agg_spec *s, const struct schema *sc)
 		if (s->defs[i].e != NULL &&
 		    (missing = expr_bind(s->defs[i].e, sc)) != NULL)
 			return missing;
+	if (s->where != NULL && (missing = expr_bind(s->where, sc)) != NULL)
+		return missing;
 	return NULL;
 }
 
@@ -406,6 +418,16 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 	size_t k, klen;
 	int created;
 
+	if (s->where != NULL) {		/* --where: does it count? */
+		struct val w;
+
+		if (expr_eval(s->where, r, &w, &e) < 0) {
+			expr_warn(loc_format(where, sizeof(where), src, line), &e);
+			return -1;
+		}
+		if (!val_truth(&w))
+			return 0;
+	}
 	/* evaluate everything first: a bad record changes nothing */
 	for (k = 0; k < s->ndefs; k++) {
 		const struct agg_def *d = &s->defs[k];

@@ -35,13 +35,14 @@ struct agg_spec {
 	char		 *order;	/* --order NAME, or NULL: the first */
 	size_t		  orderidx;
 	char		 *name;		/* --name */
+	struct expr	 *where;	/* --where: records that count */
 };
 
 /* Long option codes of the vocabulary, above any tool's own. */
 enum {
 	AGG_OPT_BY = 1000, AGG_OPT_COUNT, AGG_OPT_SUM, AGG_OPT_MIN, AGG_OPT_MAX,
 	AGG_OPT_AVG, AGG_OPT_FIRST, AGG_OPT_LAST, AGG_OPT_DISTINCT, AGG_OPT_TOP,
-	AGG_OPT_ORDER, AGG_OPT_NAME
+	AGG_OPT_ORDER, AGG_OPT_NAME, AGG_OPT_WHERE
 };
 
 #define AGG_LONGOPTS \
@@ -56,7 +57,8 @@ enum {
 	{ "distinct", required_argument, NULL, AGG_OPT_DISTINCT }, \
 	{ "top", required_argument, NULL, AGG_OPT_TOP }, \
 	{ "order", required_argument, NULL, AGG_OPT_ORDER }, \
-	{ "name", required_argument, NULL, AGG_OPT_NAME }
+	{ "name", required_argument, NULL, AGG_OPT_NAME }, \
+	{ "where", required_argument, NULL, AGG_OPT_WHERE }
 
 /* Takes one option of the vocabulary; returns 1 if it was one. */
 int	agg_option(struct agg_spec *, int opt, const char *arg, const char *usage);

@@ -116,3 +116,15 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_failure 1
 	assert_output 'stream-reduce: stdout: No space left on device'
 }
+
+@test "--where: only the records that pass; a key none pass makes no line" {
+	batches | stream-reduce --by side --where 'side == "S"' --count --name SELLS > out.rec
+	run grep -v '^#' out.rec
+	assert_output "$(printf 'S\t3')"
+	run stream-reduce --where 'amount >' --count
+	assert_failure 2
+	assert_line --index 0 'stream-reduce: --where amount >: unexpected end at offset 8'
+	run --separate-stderr sh -c 'printf "#fields\tk\n1\n" | stream-reduce --where "x == 1" --count'
+	assert_failure 1
+	[ "$stderr" = 'stream-reduce: stdin: no field x in the input' ]
+}

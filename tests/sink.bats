@@ -137,3 +137,12 @@ top() {
 	[ "$(ls out)" = $'o-10000\no-5000' ]
 	[ "$(cat out/o-5000/part-00000)" = $'B\t5074\nS\t4926\n34\t9\n69\t8\n92\t7\n36\t6\n64\t5' ]
 }
+
+@test "spark: a named keyed stream shows its aggregations, SELLS before BUYS by input order" {
+	printf '#stream\tkeys=1\tname=SELLS\n#fields\tside\tcount\nS\t4926\n#end\t5000\n#end\t10000\n#eos\n' > s.rec
+	printf '#stream\tkeys=1\tname=BUYS\n#fields\tside\tcount\nB\t5074\n#end\t5000\nB\t7\n#end\t10000\n#eos\n' > b.rec
+	run stream-sink --format spark --dir out/o s.rec b.rec
+	assert_success
+	[ "$(cat out/o-5000/part-00000)" = $'(SELLS,List(4926))\n(BUYS,List(5074))' ]
+	[ "$(cat out/o-10000/part-00000)" = '(BUYS,List(7))' ]
+}
