@@ -115,11 +115,12 @@ awk_top_stocks() {
 		    int((153 * (m - 3) + 2) / 5) + d - 719469
 	}
 	function flush(b,   i, k, best, used, T) {
-		# the window ending at batch b: batches b - W/I + 1 .. b
-		for (k in tot) delete tot[k]
-		for (i = b - W / I + 1; i <= b; i++)
-			for (k in syms)
-				if ((i, k) in amt) tot[k] += amt[i, k]
+		# the window ending at batch b holds batches b - W/I + 1 .. b:
+		# b comes in, b - W/I goes out
+		for (k in syms) {
+			if ((b, k) in amt) tot[k] += amt[b, k]
+			if ((b - W / I, k) in amt) tot[k] -= amt[b - W / I, k]
+		}
 		T = sprintf("%.0f", b * I * 1000)
 		for (k in used) delete used[k]
 		for (i = 1; i <= N; i++) {
@@ -143,4 +144,31 @@ awk_top_stocks() {
 		last = b
 	}
 	END { for (x = first; x <= last; x++) flush(x) }'
+}
+
+# The dashboard as the Spark job printed it, per batch, from the three
+# references: "T<TAB>line" lines.
+awk_dashboard() {	# awk_dashboard ORDERS N
+	awk_side_counts 5 < "$1" > sides.ref
+	awk_top_clients 5 "$2" < "$1" > clients.ref
+	awk_top_stocks 5 3600 "$2" < "$1" > stocks.ref
+	awk -F'\t' -v N="$2" '
+	FILENAME == "sides.ref" { side[$1, $2] = $3; next }
+	FILENAME == "clients.ref" { c[$1] = c[$1] (c[$1] == "" ? "" : ", ") $2; t[$1] = 1; next }
+	{ s[$1] = s[$1] (s[$1] == "" ? "" : ", ") $2; t[$1] = 1 }
+	END {
+		n = 0
+		for (T in t) order[++n] = T
+		for (i = 2; i <= n; i++)	# few: insertion sort, numerically
+			for (j = i; j > 1 && order[j] + 0 < order[j - 1] + 0; j--) {
+				x = order[j]; order[j] = order[j - 1]; order[j - 1] = x
+			}
+		for (i = 1; i <= n; i++) {
+			T = order[i]
+			if ((T, "S") in side) printf "%s\t(SELLS,List(%d))\n", T, side[T, "S"]
+			if ((T, "B") in side) printf "%s\t(BUYS,List(%d))\n", T, side[T, "B"]
+			printf "%s\t(TOP%dCLIENTS,List(%s))\n", T, N, c[T]
+			printf "%s\t(TOP%dSTOCKS,List(%s))\n", T, N, s[T]
+		}
+	}' sides.ref clients.ref stocks.ref
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# scripts/order-dashboard: the whole chapter 6 job, against awk.
+
+load helper
+
+@test "500k orders, 5 s batches, 1 h window: every batch equals an awk computation" {
+	gen-orders -n 500000 --rate 100 > orders.txt
+	run order-dashboard --event-time --interval 5s --out out/o orders.txt
+	assert_success
+	awk_dashboard orders.txt 5 > want.txt
+	[ "$(cut -f 1 want.txt | uniq | wc -l)" -eq 1001 ]
+	for d in out/o-*.txt; do
+		T=${d#out/o-}
+		T=${T%.txt}
+		sed "s/^/$T\t/" "$d/part-00000"
+	done | sort -n -s -k 1,1 > got.txt
+	# the same batches, each with the same lines in the same order
+	diff want.txt got.txt
+}
+
+@test "--print shows each batch on the console; --top 3" {
+	gen-orders -n 2000 --rate 100 > orders.txt
+	run order-dashboard --event-time --interval 5s --top 3 --print --out out/o orders.txt
+	assert_success
+	assert_line --index 0 -- '-------------------------------------------'
+	assert_line --index 1 'Time: 1458678330000 ms'
+	assert_line --partial '(TOP3CLIENTS,List('
+	assert_line --partial '(TOP3STOCKS,List('
+	[ "$(ls out | wc -l)" -eq 5 ]
+}
+
+@test "bad usage" {
+	run order-dashboard --top x
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --top x: not a positive number'
+	run order-dashboard --watch in file.txt
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --watch takes no files'
+}
