@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -22,12 +23,13 @@
 #include "dec.h"
 #include "fsx.h"
 #include "rec.h"
+#include "ts.h"
 #include "util.h"
 
 static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--format csv | json | spark | tsv]\n"
-"                   [--id name] [--print [n]] [input ...]\n";
+"                   [--id name] [--print [n]] [--view] [input ...]\n";
 
 enum format { F_TSV, F_CSV, F_JSON, F_SPARK };
 
@@ -36,7 +38,11 @@ enum format { F_TSV, F_CSV, F_JSON, F_SPARK };
 struct batch {
 	int64_t		 t;
 	struct obuf	 body;		/* rendered lines */
+	struct obuf	 raw;		/* --view: the data lines as they came */
 	uint64_t	 nrec;
+	int64_t		 n, made;	/* #end n= and made=, or -1 */
+	char		*sname;		/* --view: the stream's name then */
+	long		 keys, top;
 	struct batch	*next;
 };
 
@@ -58,6 +64,8 @@ static size_t ninputs;
 static enum format format = F_TSV;
 static const char *dir_prefix, *suffix, *append_path;
 static long long print_n = -1;
+static int view, view_tty;
+static int64_t view_last = -1;	/* wall-clock ms of the last view */
 static struct obuf out, appendbuf, part;
 static char tmpdir[PATH_MAX];		/* removed if we die while it exists */
 static struct ck_opts cko;
@@ -77,7 +85,9 @@ batch_new(void)
 	struct batch *b = ecalloc(1, sizeof(*b));
 
 	b->t = NO_TIME;
+	b->n = b->made = -1;
 	ob_init(&b->body, -1, "batch");
+	ob_init(&b->raw, -1, "raw");
 	return b;
 }
 
@@ -236,6 +246,9 @@ close_batch(struct input *in, int64_t t)
 		ob_write(&b->body, "))\n", 3);
 	}
 	b->t = t;
+	b->sname = in->sname ? estrdup(in->sname) : NULL;
+	b->keys = in->keys;
+	b->top = in->top;
 	if (in->tail != NULL)
 		in->tail->next = b;
 	else
@@ -276,6 +289,10 @@ take_lines(struct input *in)
 				ob_puts(&in->open->body, in->sname);
 				ob_write(&in->open->body, ",List(", 6);
 			}
+			if (view) {
+				ob_write(&in->open->raw, s, n);
+				ob_putc(&in->open->raw, '\n');
+			}
 			render(in, s, n);
 			in->open->nrec++;
 			break;
@@ -293,6 +310,15 @@ take_lines(struct input *in)
 				    (unsigned long long)in->ib.lineno,
 				    safe_text(shown, sizeof(shown), s, n));
 				break;
+			}
+			{
+				const char *v;
+				size_t vn;
+
+				if (rec_attr(s, n, "n", &v, &vn))
+					in->open->n = strtoll(v, NULL, 10);
+				if (rec_attr(s, n, "made", &v, &vn))
+					in->open->made = strtoll(v, NULL, 10);
 			}
 			close_batch(in, t);
 			break;
@@ -396,6 +422,91 @@ done:
 	ob_putc(&out, '\n');
 }
 
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One stream of the batch: a named stream without --top as "NAME values"
+ * (no keys, as --format spark), anything else as its lines under a name. */
+static void
+view_part(struct obuf *o, const struct batch *b, int tty)
+{
+	const char *s = b->raw.p, *e = s + b->raw.len, *nl;
+	int inline_ = b->sname != NULL && b->top == 0, lines = 0;
+	long skip;
+
+	for (nl = s; nl < e; nl++)
+		lines += *nl == '\n';
+	if (inline_ && lines == 0)
+		return;		/* as Spark: no line for an absent key */
+	ob_puts(o, tty ? "\033[1m" : "  ");
+	ob_puts(o, b->sname ? b->sname : "records");
+	ob_puts(o, tty ? "\033[0m" : "");
+	ob_puts(o, inline_ || !tty ? " " : "\n");
+	for (; s < e; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		if (tty && !inline_)
+			ob_puts(o, "    ");
+		for (skip = inline_ ? b->keys : 0; skip > 0 && s < nl; s++)
+			if (*s == '\t')
+				skip--;
+		for (; s < nl; s++)	/* TAB-separated: spaced */
+			ob_putc(o, *s == '\t' ? ' ' : *s);
+		ob_puts(o, tty ? "\n" : (nl + 1 < e ? ", " : ""));
+	}
+	if (lines == 0)
+		ob_puts(o, tty ? "    -\n" : "-");
+}
+
+/* --view: the batch as a terminal dashboard, redrawn in place, or as one
+ * plain line. Records a second and delay from the source's #end. */
+static void
+publish_view(int64_t t, struct batch **parts)
+{
+	int64_t now = wall_ms(), n = -1, made = -1, rate = -1;
+	char iso[TS_ISOMAX];
+	size_t i;
+
+	for (i = 0; i < ninputs; i++)
+		if (parts[i] != NULL && parts[i]->n >= 0) {
+			n = parts[i]->n;
+			made = parts[i]->made;
+			break;
+		}
+	/* throughput, on the live view only: plain lines stay reproducible */
+	if (view_tty && n >= 0 && view_last >= 0 && now > view_last)
+		rate = n * 1000 / (now - view_last);
+	view_last = now;
+	ts_format(t, iso);
+	if (view_tty)
+		ob_puts(&out, "\033[H\033[2J\033[1mstreamkit\033[0m  ");
+	ob_puts(&out, "batch ");
+	ob_puts(&out, t == NO_TIME ? "-" : iso);
+	if (n >= 0) {
+		ob_puts(&out, "  records ");
+		ob_putint(&out, n);
+	}
+	if (rate >= 0) {
+		ob_puts(&out, "  records/s ");
+		ob_putint(&out, rate);
+	}
+	if (made >= 0) {
+		ob_puts(&out, "  delay ");
+		ob_putint(&out, now - made);
+		ob_puts(&out, " ms");
+	}
+	ob_puts(&out, view_tty ? "\n\n" : "");
+	for (i = 0; i < ninputs; i++)
+		if (parts[i] != NULL)
+			view_part(&out, parts[i], view_tty);
+	ob_putc(&out, '\n');
+}
+
 static void
 publish(int64_t t, struct batch **parts)
 {
@@ -408,12 +519,15 @@ publish(int64_t t, struct batch **parts)
 		publish_dir(t, parts);
 	if (print_n >= 0)
 		publish_print(t, parts);
+	if (view)
+		publish_view(t, parts);
 	for (i = 0; i < ninputs; i++) {
 		if (parts[i] == NULL)
 			continue;
 		if (append_path != NULL)
 			put_timed(&appendbuf, t, &parts[i]->body);
-		if (dir_prefix == NULL && print_n < 0 && append_path == NULL)
+		if (dir_prefix == NULL && print_n < 0 && append_path == NULL &&
+		    !view)
 			put_timed(&out, t, &parts[i]->body);
 	}
 	if (append_path != NULL) {
@@ -490,6 +604,8 @@ publish_ready(void)
 		for (i = 0; i < ninputs; i++)
 			if (parts[i] != NULL) {
 				ob_free(&parts[i]->body);
+				ob_free(&parts[i]->raw);
+				free(parts[i]->sname);
 				free(parts[i]);
 			}
 	}
@@ -538,6 +654,7 @@ main(int argc, char *argv[])
 		{ "print", optional_argument, NULL, 'p' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "view", no_argument, NULL, 'v' },
 		CK_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -573,6 +690,9 @@ main(int argc, char *argv[])
 		case 'a':
 			append_path = optarg;
 			break;
+		case 'v':
+			view = 1;
+			break;
 		case 'f':
 			for (i = 0; i < SK_NELEM(formats); i++)
 				if (strcmp(optarg, formats[i]) == 0)
@@ -590,6 +710,10 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	ck_opts_check(&cko, usage_text);
+	view_tty = view && isatty(STDOUT_FILENO);
+	if (view && print_n >= 0)
+		usage_fail(usage_text, "--print and --view both write to standard "
+		    "output: give one");
 	if (suffix != NULL && dir_prefix == NULL)
 		usage_fail(usage_text, "--suffix goes with --dir");
 	if (dir_prefix != NULL && *dir_prefix == '\0')

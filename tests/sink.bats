@@ -146,3 +146,15 @@ top() {
 	[ "$(cat out/o-5000/part-00000)" = $'(SELLS,List(4926))\n(BUYS,List(5074))' ]
 	[ "$(cat out/o-10000/part-00000)" = '(BUYS,List(7))' ]
 }
+
+@test "--view: one plain line per batch when not on a terminal" {
+	printf '#stream\tkeys=1\tname=SELLS\n#fields\tside\tcount\n#interval\t5000\nS\t4926\n#end\t5000\tn=10000\n#end\t10000\tn=0\n#end\t15000\tn=0\n#eos\n' > s.rec
+	top > b.rec
+	run stream-sink --view s.rec b.rec
+	assert_success
+	assert_line --index 0 'batch 1970-01-01T00:00:05Z  records 10000  SELLS 4926  TOP5CLIENTS 34 9, 69 8, 92 7, 36 6, 64 5'
+	assert_line --index 1 'batch 1970-01-01T00:00:10Z  records 0  TOP5CLIENTS -'
+	run stream-sink --view --print s.rec
+	assert_failure 2
+	assert_line --index 0 'stream-sink: --print and --view both write to standard output: give one'
+}
