@@ -18,10 +18,11 @@
 #include "util.h"
 
 static const char usage_text[] =
-"usage: stream-reduce [--avg expr] [--by field[,field...]] [--count]\n"
-"                     [--distinct expr] [--first expr] [--last expr]\n"
-"                     [--max expr] [--min expr] [--name name] [--sum expr]\n"
-"                     [--top n [--order name]] [--where expr] [file]\n";
+"usage: stream-reduce [--avg expr] [--by field[,field...]] [--collect expr]\n"
+"                     [--count] [--distinct expr] [--first expr]\n"
+"                     [--last expr] [--max expr] [--min expr] [--name name]\n"
+"                     [--sum expr] [--top n [--order name]] [--where expr]\n"
+"                     [file]\n";
 
 static struct agg_spec spec;
 

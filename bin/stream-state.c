@@ -20,8 +20,9 @@
 
 static const char usage_text[] =
 "usage: stream-state [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
-"                    [--checkpoint-every n] [--count] [--distinct expr]\n"
-"                    [--emit all | updated | top] [--emit-removed]\n"
+"                    [--checkpoint-every n] [--collect expr] [--count]\n"
+"                    [--distinct expr] [--emit all | updated | top]\n"
+"                    [--emit-removed]\n"
 "                    [--first expr] [--id name] [--initial file]\n"
 "                    [--last expr] [--max expr] [--min expr] [--name name]\n"
 "                    [--sum expr] [--timeout duration]\n"

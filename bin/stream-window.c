@@ -21,8 +21,9 @@
 
 static const char usage_text[] =
 "usage: stream-window [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
-"                     [--checkpoint-every n] [--count] [--id name]\n"
-"                     --length duration [--max expr] [--min expr]\n"
+"                     [--checkpoint-every n] [--collect expr] [--count]\n"
+"                     [--id name] --length duration [--max expr]\n"
+"                     [--min expr]\n"
 "                     [--name name] [--slide duration] [--sum expr]\n"
 "                     [--top n [--order name]] [--where expr] [file]\n";
 

@@ -9,7 +9,8 @@
 static char *room(char **, size_t *, size_t);
 
 static const char *const kind_names[] = {
-	"count", "sum", "min", "max", "avg", "first", "last", "distinct"
+	"count", "sum", "min", "max", "avg", "first", "last", "distinct",
+	"collect"
 };
 
 static void
@@ -66,7 +67,7 @@ agg_option(struct agg_spec *s, int opt, const char *arg, const char *usage)
 		return 1;
 	case AGG_OPT_COUNT: case AGG_OPT_SUM: case AGG_OPT_MIN: case AGG_OPT_MAX:
 	case AGG_OPT_AVG: case AGG_OPT_FIRST: case AGG_OPT_LAST:
-	case AGG_OPT_DISTINCT:
+	case AGG_OPT_DISTINCT: case AGG_OPT_COLLECT:
 		add_def(s, (enum agg_kind)(opt - AGG_OPT_COUNT), arg, usage);
 		return 1;
 	case AGG_OPT_TOP:
@@ -363,6 +364,29 @@ cell_cmp(const struct cell *a, const struct cell *b)
 	return (a->slen > b->slen) - (a->slen < b->slen);
 }
 
+void
+cell_append(struct cell *c, const struct val *v)
+{
+	char num[DEC_STRMAX];
+	const char *s = v->s;
+	size_t n = v->n, need;
+
+	if (v->t == V_NUM) {
+		n = dec_format(v->d, num);
+		s = num;
+	}
+	need = c->slen + (c->slen > 0) + n;
+	if (need > c->scap) {
+		c->scap = (uint32_t)(need < 16 ? 16 : need * 2);
+		c->s = erealloc(c->s, c->scap);
+	}
+	if (c->slen > 0)
+		c->s[c->slen++] = ',';
+	memcpy(c->s + c->slen, s, n);
+	c->slen += (uint32_t)n;
+	c->t = V_TEXT;
+}
+
 /* For min (sign -1) and max (sign 1): numbers order below text. */
 static void
 cell_extreme(struct cell *c, struct val *v, int sign)
@@ -439,6 +463,11 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 			expr_warn(loc_format(where, sizeof(where), src, line), &e);
 			return -1;
 		}
+		/* numbers for the arithmetic and comparing kinds; --first,
+		 * --last and --collect keep the field's text ("2.50") */
+		if (d->kind == AGG_FIRST || d->kind == AGG_LAST ||
+		    d->kind == AGG_COLLECT)
+			continue;
 		if (val_num(v) < 0 && (d->kind == AGG_SUM || d->kind == AGG_AVG)) {
 			e.why = "is not a number";
 			e.field = v->name;
@@ -508,6 +537,10 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 		case AGG_DISTINCT:
 			if (v->t != V_NULL && distinct_new(t, g, k, v))
 				c->n++;
+			break;
+		case AGG_COLLECT:
+			if (v->t != V_NULL)
+				cell_append(c, v);
 			break;
 		}
 	}

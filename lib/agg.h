@@ -16,7 +16,7 @@
 
 enum agg_kind {
 	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
-	AGG_DISTINCT
+	AGG_DISTINCT, AGG_COLLECT
 };
 
 struct agg_def {
@@ -41,7 +41,8 @@ struct agg_spec {
 /* Long option codes of the vocabulary, above any tool's own. */
 enum {
 	AGG_OPT_BY = 1000, AGG_OPT_COUNT, AGG_OPT_SUM, AGG_OPT_MIN, AGG_OPT_MAX,
-	AGG_OPT_AVG, AGG_OPT_FIRST, AGG_OPT_LAST, AGG_OPT_DISTINCT, AGG_OPT_TOP,
+	AGG_OPT_AVG, AGG_OPT_FIRST, AGG_OPT_LAST, AGG_OPT_DISTINCT,
+	AGG_OPT_COLLECT, AGG_OPT_TOP,
 	AGG_OPT_ORDER, AGG_OPT_NAME, AGG_OPT_WHERE
 };
 
@@ -55,6 +56,7 @@ enum {
 	{ "first", required_argument, NULL, AGG_OPT_FIRST }, \
 	{ "last", required_argument, NULL, AGG_OPT_LAST }, \
 	{ "distinct", required_argument, NULL, AGG_OPT_DISTINCT }, \
+	{ "collect", required_argument, NULL, AGG_OPT_COLLECT }, \
 	{ "top", required_argument, NULL, AGG_OPT_TOP }, \
 	{ "order", required_argument, NULL, AGG_OPT_ORDER }, \
 	{ "name", required_argument, NULL, AGG_OPT_NAME }, \

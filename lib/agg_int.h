@@ -63,6 +63,8 @@ struct agg_table {
 void	cell_value(const struct agg_def *, const struct cell *, struct val *);
 /* Makes c hold v (numbers, or a copy of text). */
 void	cell_store(struct cell *, const struct val *);
+/* Adds v to the comma-separated list in c (--collect). */
+void	cell_append(struct cell *, const struct val *);
 /* Orders two values held in cells: numbers before text, text bytewise. */
 int	cell_cmp(const struct cell *, const struct cell *);
 /* Writes the groups of t that cand lists (top N or key order). */

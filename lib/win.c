@@ -38,10 +38,11 @@ win_supports(const struct agg_def *d)
 {
 	switch (d->kind) {
 	case AGG_COUNT: case AGG_SUM: case AGG_AVG: case AGG_MIN: case AGG_MAX:
+	case AGG_COLLECT:
 		return NULL;
 	default:
-		return "not kept over a window (--count, --sum, --avg, --min and "
-		    "--max are)";
+		return "not kept over a window (--count, --sum, --avg, --min, "
+		    "--max and --collect are)";
 	}
 }
 
@@ -111,6 +112,22 @@ set_extreme(struct cell *c, struct deque *q)
 	}
 	cell_value(&(struct agg_def){ .kind = AGG_MIN }, &dq_at(q, 0)->v, &v);
 	cell_store(c, &v);
+}
+
+/* --collect: the lists of the panes still in the window, joined. */
+static void
+set_collected(struct cell *c, struct deque *q)
+{
+	uint32_t i;
+
+	c->slen = 0;
+	c->t = V_NULL;
+	for (i = 0; i < q->n; i++) {
+		const struct cell *v = &dq_at(q, i)->v;
+		struct val part = { .t = V_TEXT, .s = v->s, .n = v->slen };
+
+		cell_append(c, &part);
+	}
 }
 
 /* A pane's value for a key: drop what it dominates, then queue it. */
@@ -211,6 +228,12 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 				ob_write(pd, &cb->m, sizeof(cb->m));
 				ob_put_u64(pd, (uint64_t)cb->scale);
 				break;
+			case AGG_COLLECT:
+				if (cb->t != V_NULL) {
+					dq_push(&dq[k], bt, cb);
+					set_collected(c, &dq[k]);
+				}
+				break;
 			default:	/* min, max */
 				if (cb->t != V_NULL) {
 					dq_offer(&dq[k], bt, cb,
@@ -265,6 +288,10 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 					cell_set_dec(c, diff);
 					if ((c->n -= part.n) == 0)
 						cell_set_dec(c, dec_from_int(0));
+					break;
+				case AGG_COLLECT:
+					dq_expire(&dq[k], bt - w->length);
+					set_collected(c, &dq[k]);
 					break;
 				default:
 					dq_expire(&dq[k], bt - w->length);

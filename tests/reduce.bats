@@ -128,3 +128,9 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_failure 1
 	[ "$stderr" = 'stream-reduce: stdin: no field x in the input' ]
 }
+
+@test "--collect: the values of each group, in order (groupByKey)" {
+	printf '#fields\tk\tv\na\t1\nb\t2.50\na\tx\n' > in.rec
+	run stream-reduce --by k --collect v in.rec
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\na\t1,x\nb\t2.50')"
+}

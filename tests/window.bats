@@ -62,7 +62,7 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	assert_line --index 0 "stream-window: give the window's --length"
 	run stream-window --length 10s --last v
 	assert_failure 2
-	assert_line --index 0 'stream-window: v_last: not kept over a window (--count, --sum, --avg, --min and --max are)'
+	assert_line --index 0 'stream-window: v_last: not kept over a window (--count, --sum, --avg, --min, --max and --collect are)'
 	run stream-window --length 10s --slide 20s --count
 	assert_failure 2
 	assert_line --index 0 'stream-window: --slide longer than --length leaves batches out of every window'
@@ -76,4 +76,10 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	run --separate-stderr stream-window --length 10s --by k --sum v in.rec
 	assert_failure 1
 	[ "$stderr" = 'stream-window: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+}
+
+@test "--collect: the values of the window's batches, oldest first (groupByKeyAndWindow)" {
+	printf '#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\na\t3\n#end\t5000\na\t2\n#end\t10000\nb\t1\n#end\t15000\n#eos\n' > in.rec
+	run stream-window --length 10s --by k --collect v < in.rec
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\n#interval\t5000\na\t1,3\nb\t5\n#end\t5000\na\t1,3,2\nb\t5\n#end\t10000\na\t2\nb\t1\n#end\t15000\n#eos')"
 }
