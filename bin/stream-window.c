@@ -23,14 +23,15 @@ static const char usage_text[] =
 "usage: stream-window [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
 "                     [--checkpoint-every n] [--collect expr] [--count]\n"
 "                     [--id name] --length duration [--max expr]\n"
-"                     [--min expr]\n"
-"                     [--name name] [--slide duration] [--sum expr]\n"
+"                     [--min expr] [--name name] [--records]\n"
+"                     [--slide duration] [--sum expr]\n"
 "                     [--top n [--order name]] [--where expr] [file]\n";
 
 static struct agg_spec spec;
 static int64_t length, slide, interval;
 static struct ck_opts cko;
 static struct ck ck;
+static int records;
 
 static const char *
 load(void *w, const void *p, size_t n)
@@ -87,6 +88,59 @@ control(void *arg, const char *s, size_t n, enum ctl c)
 		    "interval %s", dur_format(slide, a), dur_format(interval, b));
 }
 
+/*
+ * --records, Spark's window(): each batch's data lines make a pane; at
+ * every slide the records of the window are written, oldest first. The
+ * stream's schema and control lines pass through.
+ */
+static void
+run_records(struct win *w, struct ibuf *ib, struct obuf *out)
+{
+	struct stream_end se = { 0, 0 };
+	struct obuf batch;
+	int64_t bt;
+	char *s;
+	size_t n;
+
+	ob_init(&batch, -1, "batch");
+	while (!se.eos && ib_getline(ib, &s, &n)) {
+		enum ctl c = rec_ctl(s, n);
+
+		stream_note(&se, c);
+		if (c != CTL_DATA)
+			control(NULL, s, n, c);
+		if (c == CTL_DATA) {
+			ob_write(&batch, s, n);
+			ob_putc(&batch, '\n');
+			continue;
+		}
+		if (c == CTL_END) {
+			if (rec_end_time(s, n, &bt) < 0)
+				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,
+				    (unsigned long long)ib->lineno);
+			win_add_records(w, batch.p, batch.len, bt);
+			ob_reset(&batch);
+			if (slide == 0 || bt % slide == 0)
+				win_emit_records(w, out);
+			if (cko.root != NULL)
+				ck_state_batch(&ck, bt, save, w);
+		}
+		ob_write(out, s, n);
+		ob_putc(out, '\n');
+		if (c == CTL_END)
+			ob_flush(out);
+	}
+	if (stream_broken(&se)) {
+		ob_flush(out);
+		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
+		    "upstream failed; the unfinished batch is dropped", ib->name);
+	}
+	if (!se.batched)	/* a plain file: its records are the window */
+		ob_write(out, batch.p, batch.len);
+	ob_free(&batch);
+	ob_flush(out);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -94,6 +148,7 @@ main(int argc, char *argv[])
 		AGG_LONGOPTS,
 		{ "length", required_argument, NULL, 'l' },
 		{ "slide", required_argument, NULL, 's' },
+		{ "records", no_argument, NULL, 'r' },
 		CK_LONGOPTS,
 		CK_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
@@ -120,6 +175,9 @@ main(int argc, char *argv[])
 		case 's':
 			slide = opt_duration(usage_text, "--slide", optarg);
 			break;
+		case 'r':
+			records = 1;
+			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
@@ -130,6 +188,10 @@ main(int argc, char *argv[])
 	ck_opts_check(&cko, usage_text);
 	if (length == 0)
 		usage_fail(usage_text, "give the window's --length");
+	if (records && (spec.ndefs > 0 || spec.nby > 0 || spec.top > 0 ||
+	    spec.name != NULL || spec.where != NULL))
+		usage_fail(usage_text, "--records writes the records themselves: "
+		    "no --by, aggregations, --top, --name or --where");
 	agg_validate(&spec, usage_text);
 	for (i = 0; i < spec.ndefs; i++)
 		if ((why = win_supports(&spec.defs[i])) != NULL)
@@ -147,8 +209,12 @@ main(int argc, char *argv[])
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
-	agg_put_header(&out, &spec, NULL);
-	agg_run(ctx.batch, &ib, &out, src, &loop);
+	if (records)
+		run_records(ctx.w, &ib, &out);
+	else {
+		agg_put_header(&out, &spec, NULL);
+		agg_run(ctx.batch, &ib, &out, src, &loop);
+	}
 	win_free(ctx.w);
 	agg_table_free(ctx.batch);
 	ob_free(&out);

@@ -31,6 +31,7 @@ struct win {
 	struct pane		*panes;	/* oldest first, from phead */
 	size_t			 phead, pn, pcap;
 	struct obuf		 scratch;	/* the pane being built */
+	int			 records;	/* panes of records (window()) */
 };
 
 const char *
@@ -179,6 +180,14 @@ pane_push(struct win *w, int64_t t)
 	return p;
 }
 
+static void
+pane_pop(struct win *w)
+{
+	free(w->panes[w->phead].data);
+	w->phead++;
+	w->pn--;
+}
+
 void
 win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 {
@@ -308,10 +317,32 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 				ht_del(&w->ext, key, klen);
 			}
 		}
-		free(old->data);
-		w->phead++;
-		w->pn--;
+		pane_pop(w);
 	}
+}
+
+void
+win_add_records(struct win *w, const char *lines, size_t len, int64_t bt)
+{
+	struct pane *p = pane_push(w, bt);
+
+	w->records = 1;
+	if ((p->len = len) > 0) {
+		p->data = emalloc(len);
+		memcpy(p->data, lines, len);
+	}
+	while (w->pn > 0 && w->panes[w->phead].t <= bt - w->length)
+		pane_pop(w);
+}
+
+void
+win_emit_records(const struct win *w, struct obuf *o)
+{
+	size_t i;
+
+	for (i = 0; i < w->pn; i++)
+		ob_write(o, w->panes[w->phead + i].data,
+		    w->panes[w->phead + i].len);
 }
 
 void

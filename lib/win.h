@@ -21,6 +21,11 @@ void	win_free(struct win *);
 /* Batch bt, aggregated in b (then cleared), enters; panes at or before
  * bt - length leave. */
 void	win_add_batch(struct win *, struct agg_table *b, int64_t bt);
+/* window(): panes of records instead of aggregates. Batch bt's data lines
+ * enter; panes at or before bt - length leave. */
+void	win_add_records(struct win *, const char *lines, size_t len, int64_t bt);
+/* Writes the records of the window, oldest batch first. */
+void	win_emit_records(const struct win *, struct obuf *);
 /* Writes the window's groups: top N, or all in key order. */
 void	win_emit(struct win *, struct obuf *);
 size_t	win_groups(const struct win *);

@@ -83,3 +83,24 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	run stream-window --length 10s --by k --collect v < in.rec
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\n#interval\t5000\na\t1,3\nb\t5\n#end\t5000\na\t1,3,2\nb\t5\n#end\t10000\na\t2\nb\t1\n#end\t15000\n#eos')"
 }
+
+@test "--records: the records of the window themselves, at every slide (window())" {
+	run stream-window --length 10s --records < <(batches)
+	assert_success
+	assert_output "$(printf '#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\na\t2\nb\t1\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+	run stream-window --length 10s --slide 10s --records < <(batches)
+	assert_output "$(printf '#interval\t5000\n#fields\tk\tv\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+	run stream-window --length 10s --records --by k
+	assert_failure 2
+	assert_line --index 0 'stream-window: --records writes the records themselves: no --by, aggregations, --top, --name or --where'
+}
+
+@test "--records with a checkpoint: the window's records come back after a restart" {
+	printf '#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\nb\t2\n#end\t10000\n#eos\n' > run1.rec
+	printf '#interval\t5000\n#fields\tk\tv\nc\t3\n#end\t15000\n#eos\n' > run2.rec
+	stream-window --length 10s --records --checkpoint ck --checkpoint-every 1 < run1.rec |
+	    stream-sink --checkpoint ck > /dev/null
+	run sh -c 'stream-window --length 10s --records --checkpoint ck --checkpoint-every 1 < run2.rec | stream-sink --checkpoint ck'
+	assert_success
+	assert_output "$(printf '15000\tb\t2\n15000\tc\t3')"
+}
