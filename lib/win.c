@@ -341,8 +341,9 @@ win_emit_records(const struct win *w, struct obuf *o)
 	size_t i;
 
 	for (i = 0; i < w->pn; i++)
-		ob_write(o, w->panes[w->phead + i].data,
-		    w->panes[w->phead + i].len);
+		if (w->panes[w->phead + i].len > 0)	/* else data is NULL */
+			ob_write(o, w->panes[w->phead + i].data,
+			    w->panes[w->phead + i].len);
 }
 
 void
