@@ -35,3 +35,15 @@ load helper
 	grep -q 'make demo' "$ROOT/README.md"
 	grep -q 'make check' "$ROOT/README.md"
 }
+
+@test "make install and uninstall honour PREFIX and DESTDIR" {
+	make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr > /dev/null
+	for t in split parse reduce state window sink; do
+		[ -x "root/usr/bin/stream-$t" ]
+		[ -f "root/usr/share/man/man1/stream-$t.1" ]
+	done
+	[ -f root/usr/share/man/man5/stream-records.5 ]
+	[ -f root/usr/share/man/man5/stream-checkpoint.5 ]
+	make -s -C "$ROOT" uninstall DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr > /dev/null
+	[ -z "$(find root -type f)" ]
+}
