@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -422,15 +421,6 @@ done:
 	ob_putc(&out, '\n');
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One stream of the batch: a named stream without --top as "NAME values"
  * (no keys, as --format spark), anything else as its lines under a name. */
 static void
@@ -468,7 +458,7 @@ view_part(struct obuf *o, const struct batch *b, int tty)
 static void
 publish_view(int64_t t, struct batch **parts)
 {
-	int64_t now = wall_ms(), n = -1, made = -1, rate = -1;
+	int64_t now = ts_now(), n = -1, made = -1, rate = -1;
 	char iso[TS_ISOMAX];
 	size_t i;
 

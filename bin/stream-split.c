@@ -115,15 +115,6 @@ static int64_t last_logged = CK_NONE;
 static struct obuf logbuf;
 
 static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
 floor_div(int64_t a, int64_t b)
 {
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
@@ -348,7 +339,7 @@ put_end_line(int64_t t, uint64_t n)
 
 	if (event_field == NULL)
 		len = snprintf(attrs, sizeof(attrs), "n=%llu\tmade=%lld",
-		    (unsigned long long)n, (long long)now_ms());
+		    (unsigned long long)n, (long long)ts_now());
 	else
 		len = snprintf(attrs, sizeof(attrs), "n=%llu",
 		    (unsigned long long)n);
@@ -1036,7 +1027,7 @@ run_event_time(void)
 		take_files();
 		while (!once && !stopping) {
 			struct pollfd p = { inotify_fd, POLLIN, 0 };
-			int64_t now = now_ms();
+			int64_t now = ts_now();
 
 			if (poll_every > 0 && now >= next_poll) {
 				scan_dir(0);
@@ -1091,7 +1082,7 @@ static int
 run_processing_time(void)
 {
 	struct ibuf ib;
-	int64_t now = now_ms(), next_poll = 0;
+	int64_t now = ts_now(), next_poll = 0;
 	int status = SK_EXIT_OK, fd = -1, k = first_operand(), eos = 0;
 	int reading = watch_dir == NULL;
 	char *s;
@@ -1123,7 +1114,7 @@ run_processing_time(void)
 		}
 		if ((!reading && watch_dir == NULL) || stopping)
 			break;
-		now = now_ms();
+		now = ts_now();
 		while (now >= open_t)		/* the timer: every tick a batch */
 			close_open();
 		if (watch_dir != NULL) {

@@ -284,3 +284,12 @@ ts_format(int64_t ms, char *buf)
 	*p = '\0';
 	return (size_t)(p - buf);
 }
+
+int64_t
+ts_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -30,6 +30,8 @@ const char *ts_parse(const char *s, size_t n, struct tz *z, const char *fmt,
 /* Writes "2016-03-22T20:25:28Z" (".250Z" when there are milliseconds);
  * returns the length. */
 size_t	ts_format(int64_t ms, char *buf);
+/* The wall clock, in milliseconds since the epoch. */
+int64_t	ts_now(void);
 /* Days since 1970-01-01 of a civil date, and back. */
 int64_t	days_from_civil(int64_t y, unsigned m, unsigned d);
 void	civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
