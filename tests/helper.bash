@@ -43,107 +43,24 @@ waitfor() {
 # raw order lines, as "T<TAB>B<TAB>n" lines (no line for a zero count), in
 # batch order, with days from the civil date computed here, not by the tools.
 awk_side_counts() {
-	awk -F, -v I="${1:-5}" '
-	function days(y, m, d) { # days since 1970-01-01
-		if (m <= 2) { y--; m += 12 }
-		return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + \
-		    int((153 * (m - 3) + 2) / 5) + d - 719469
-	}
-	{
-		split($1, dt, /[- :]/)
-		s = days(dt[1] + 0, dt[2] + 0, dt[3] + 0) * 86400 + dt[4] * 3600 + dt[5] * 60 + dt[6]
-		T = sprintf("%.0f", (int(s / I) + 1) * I * 1000)
-		n[T, $7]++
-		if (!(T in seen)) { seen[T] = 1; order[++k] = T }
-	}
-	END {
-		for (i = 1; i <= k; i++) {
-			if (n[order[i], "B"]) printf "%s\tB\t%d\n", order[i], n[order[i], "B"]
-			if (n[order[i], "S"]) printf "%s\tS\t%d\n", order[i], n[order[i], "S"]
-		}
-	}'
+	awk -F, -v I="${1:-5}" -f "$ROOT/scripts/awk/days.awk" \
+	    -f "$ROOT/scripts/awk/side-counts.awk"
 }
 
 # Independent reference: per 5 s event-time batch, the top N clients by
 # cumulative amount*price, as "T<TAB>client<TAB>value" lines; values are
 # summed in integer cents and ties go to the smaller client (DESIGN §4).
 awk_top_clients() {
-	awk -F, -v I="${1:-5}" -v N="${2:-5}" '
-	function days(y, m, d) {
-		if (m <= 2) { y--; m += 12 }
-		return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + \
-		    int((153 * (m - 3) + 2) / 5) + d - 719469
-	}
-	function money(c,   f) {	# cents to the shortest exact decimal
-		f = c % 100
-		if (f == 0) return sprintf("%d", int(c / 100))
-		if (f % 10 == 0) return sprintf("%d.%d", int(c / 100), f / 10)
-		return sprintf("%d.%02d", int(c / 100), f)
-	}
-	function flush(T,   i, k, best, used) {
-		for (k in used) delete used[k]
-		for (i = 1; i <= N; i++) {
-			best = ""
-			for (k in tot)
-				if (!(k in used) && (best == "" || tot[k] > tot[best] ||
-				    (tot[k] == tot[best] && k + 0 < best + 0)))
-					best = k
-			if (best == "") break
-			used[best] = 1
-			printf "%s\t%s\t%s\n", T, best, money(tot[best])
-		}
-	}
-	{
-		split($1, dt, /[- :]/)
-		s = days(dt[1] + 0, dt[2] + 0, dt[3] + 0) * 86400 + dt[4] * 3600 + dt[5] * 60 + dt[6]
-		T = sprintf("%.0f", (int(s / I) + 1) * I * 1000)
-		if (T != cur) { if (cur != "") flush(cur); cur = T }
-		split($6, p, ".")
-		tot[$3] += $5 * (p[1] * 100 + p[2])
-	}
-	END { if (cur != "") flush(cur) }'
+	awk -F, -v I="${1:-5}" -v N="${2:-5}" -f "$ROOT/scripts/awk/days.awk" \
+	    -f "$ROOT/scripts/awk/top-clients.awk"
 }
 
 # Independent reference: per event-time batch of I seconds, the top N
 # symbols by amount over the window of W seconds that ends with it, as
 # "T<TAB>symbol<TAB>amount" lines; ties go to the bytewise smaller symbol.
 awk_top_stocks() {
-	awk -F, -v I="${1:-5}" -v W="${2:-3600}" -v N="${3:-5}" '
-	function days(y, m, d) {
-		if (m <= 2) { y--; m += 12 }
-		return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + \
-		    int((153 * (m - 3) + 2) / 5) + d - 719469
-	}
-	function flush(b,   i, k, best, used, T) {
-		# the window ending at batch b holds batches b - W/I + 1 .. b:
-		# b comes in, b - W/I goes out
-		for (k in syms) {
-			if ((b, k) in amt) tot[k] += amt[b, k]
-			if ((b - W / I, k) in amt) tot[k] -= amt[b - W / I, k]
-		}
-		T = sprintf("%.0f", b * I * 1000)
-		for (k in used) delete used[k]
-		for (i = 1; i <= N; i++) {
-			best = ""
-			for (k in tot)
-				if (!(k in used) && tot[k] > 0 && (best == "" ||
-				    tot[k] > tot[best] || (tot[k] == tot[best] && k < best)))
-					best = k
-			if (best == "") break
-			used[best] = 1
-			printf "%s\t%s\t%d\n", T, best, tot[best]
-		}
-	}
-	{
-		split($1, dt, /[- :]/)
-		s = days(dt[1] + 0, dt[2] + 0, dt[3] + 0) * 86400 + dt[4] * 3600 + dt[5] * 60 + dt[6]
-		b = int(s / I) + 1
-		if (first == "") first = b
-		amt[b, $4] += $5
-		syms[$4] = 1
-		last = b
-	}
-	END { for (x = first; x <= last; x++) flush(x) }'
+	awk -F, -v I="${1:-5}" -v W="${2:-3600}" -v N="${3:-5}" \
+	    -f "$ROOT/scripts/awk/days.awk" -f "$ROOT/scripts/awk/top-stocks.awk"
 }
 
 # The dashboard as the Spark job printed it, per batch, from the three
