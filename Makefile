@@ -81,6 +81,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo
 
+# BENCH=--quick for a small run
+bench: deps
+	@sh scripts/install-deps --bench
+	@$(MAKE) --no-print-directory all
+	@sh scripts/bench $(BENCH)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5
@@ -98,4 +104,4 @@ clean:
 	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/inject.so .flags
 	rm -rf out
 
-.PHONY: all deps check lint sanitize demo install uninstall clean FORCE
+.PHONY: all deps check lint sanitize demo bench install uninstall clean FORCE
