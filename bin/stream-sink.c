@@ -144,6 +144,15 @@ put_json_string(struct obuf *o, const char *s, size_t n)
 	ob_putc(o, '"');
 }
 
+/* "(NAME,List(": how --format spark opens a named stream's list. */
+static void
+put_list_open(struct obuf *o, const char *name)
+{
+	ob_putc(o, '(');
+	ob_puts(o, name);
+	ob_write(o, ",List(", 6);
+}
+
 /* Appends one record to the open batch of in, in the output format. */
 static void
 render(struct input *in, char *line, size_t len)
@@ -206,9 +215,7 @@ render(struct input *in, char *line, size_t len)
 			return;
 		}
 		if (in->sname != NULL) {	/* (NAME,List(aggregations)) */
-			ob_putc(o, '(');
-			ob_puts(o, in->sname);
-			ob_write(o, ",List(", 6);
+			put_list_open(o, in->sname);
 			for (i = (size_t)in->keys; i < r->n; i++) {
 				if (i > (size_t)in->keys)
 					ob_write(o, ", ", 2);
@@ -238,9 +245,7 @@ close_batch(struct input *in, int64_t t)
 
 	if (format == F_SPARK && in->top > 0 && in->sname != NULL) {
 		if (b->nrec == 0) {
-			ob_putc(&b->body, '(');
-			ob_puts(&b->body, in->sname);
-			ob_write(&b->body, ",List(", 6);
+			put_list_open(&b->body, in->sname);
 		}
 		ob_write(&b->body, "))\n", 3);
 	}
@@ -284,9 +289,7 @@ take_lines(struct input *in)
 		case CTL_DATA:
 			if (format == F_SPARK && in->top > 0 && in->sname != NULL &&
 			    in->open->nrec == 0) {
-				ob_putc(&in->open->body, '(');
-				ob_puts(&in->open->body, in->sname);
-				ob_write(&in->open->body, ",List(", 6);
+				put_list_open(&in->open->body, in->sname);
 			}
 			if (view) {
 				ob_write(&in->open->raw, s, n);

@@ -283,12 +283,6 @@ agg_add_line(struct agg_table *t, char *line, size_t len, const char *src,
 	return agg_add(t, &t->r, src, lineno);
 }
 
-size_t
-agg_groups(const struct agg_table *t)
-{
-	return t->groups.n;
-}
-
 static char *
 room(char **buf, size_t *cap, size_t need)
 {

@@ -126,6 +126,5 @@ void	agg_save(const struct agg_table *, struct obuf *);
 const char *agg_restore(struct agg_table *, const void *, size_t);
 /* The same from the middle of a larger snapshot: the reader moves past. */
 const char *agg_restore_bin(struct agg_table *, struct bin *);
-size_t	agg_groups(const struct agg_table *);
 
 #endif

@@ -205,8 +205,7 @@ void
 ob_put_bytes(struct obuf *o, const void *p, size_t n)
 {
 	ob_put_u64(o, n);
-	if (n > 0)	/* p may be NULL then */
-		ob_write(o, p, n);
+	ob_write(o, p, n);
 }
 
 void

@@ -38,6 +38,8 @@ void	ob_grow(struct obuf *, size_t need);
 static inline void
 ob_write(struct obuf *o, const void *s, size_t n)
 {
+	if (n == 0)		/* s may then be NULL, which memcpy forbids */
+		return;
 	if (o->cap - o->len < n)
 		ob_grow(o, n);
 	memcpy(o->p + o->len, s, n);

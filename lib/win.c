@@ -341,21 +341,14 @@ win_emit_records(const struct win *w, struct obuf *o)
 	size_t i;
 
 	for (i = 0; i < w->pn; i++)
-		if (w->panes[w->phead + i].len > 0)	/* else data is NULL */
-			ob_write(o, w->panes[w->phead + i].data,
-			    w->panes[w->phead + i].len);
+		ob_write(o, w->panes[w->phead + i].data,
+		    w->panes[w->phead + i].len);
 }
 
 void
 win_emit(struct win *w, struct obuf *o)
 {
 	agg_emit(w->w, o, -1);
-}
-
-size_t
-win_groups(const struct win *w)
-{
-	return w->w->groups.n;
 }
 
 void

@@ -28,7 +28,6 @@ void	win_add_records(struct win *, const char *lines, size_t len, int64_t bt);
 void	win_emit_records(const struct win *, struct obuf *);
 /* Writes the window's groups: top N, or all in key order. */
 void	win_emit(struct win *, struct obuf *);
-size_t	win_groups(const struct win *);
 /* Snapshots: the window's table, the deques and the panes. */
 void	win_save(const struct win *, struct obuf *);
 const char *win_restore(struct win *, const void *, size_t);
