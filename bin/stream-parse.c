@@ -24,8 +24,8 @@
 static const char usage_text[] =
 "usage: stream-parse --csv spec | --tsv spec [--header] [--max-errors n]\n"
 "                    [--reject file] [--sep c] [--set name=expr]\n"
-"                    [--time-format format] [--tz zone] [--where expr]\n"
-"                    [file ...]\n";
+"                    [--tee file] [--time-format format] [--tz zone]\n"
+"                    [--where expr] [file ...]\n";
 
 enum ftype { T_STR, T_INT, T_NUM, T_TIME, T_ENUM };
 
@@ -486,6 +486,7 @@ main(int argc, char *argv[])
 		{ "where", required_argument, NULL, 'w' },
 		{ "set", required_argument, NULL, 'S' },
 		{ "reject", required_argument, NULL, 'r' },
+		{ "tee", required_argument, NULL, 'T' },
 		{ "max-errors", required_argument, NULL, 'm' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "time-format", required_argument, NULL, 'f' },
@@ -493,8 +494,8 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *spec = NULL, *why;
-	size_t i, at;
+	const char *spec = NULL, *why, **tees = NULL;
+	size_t i, at, ntees = 0;
 	int ch, fd, status = SK_EXIT_OK, sepset = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -523,6 +524,10 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			reject_path = optarg;
+			break;
+		case 'T':
+			tees = ereallocarray(tees, ntees + 1, sizeof(*tees));
+			tees[ntees++] = optarg;
 			break;
 		case 'm':
 			max_errors = opt_number(usage_text, "--max-errors", optarg,
@@ -573,6 +578,11 @@ main(int argc, char *argv[])
 	orec.f = ecalloc(outschema.n, sizeof(*orec.f));
 
 	ob_init(&out, STDOUT_FILENO, "stdout");
+	for (i = 0; i < ntees; i++) {
+		if ((fd = open(tees[i], O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+			err(SK_EXIT_DATA, "%s", tees[i]);
+		ob_tee(&out, fd, tees[i]);
+	}
 	schema_put(&out, &outschema);
 	if (argc == 0 && parse_input(STDIN_FILENO, NULL) < 0)
 		status = SK_EXIT_DATA;

@@ -70,6 +70,9 @@ static char tmpdir[PATH_MAX];		/* removed if we die while it exists */
 static struct ck_opts cko;
 static struct ck ck;
 static int64_t committed = CK_NONE;	/* batches up to here are published */
+/* With a checkpoint, what is published is synced before it is committed;
+ * without one a crash cannot be replayed, and syncing would only wait. */
+static int durable;
 
 static void
 remove_tmpdir(void)
@@ -355,17 +358,17 @@ publish_dir(int64_t t, struct batch **parts)
 		if (parts[i] != NULL)
 			ob_write(&part, parts[i]->body.p, parts[i]->body.len);
 	epathf(path, sizeof(path), "%s/part-00000", tmpdir);
-	if (fsx_write_file(path, part.p, part.len) < 0)
+	if (fsx_write_file(path, part.p, part.len, durable) < 0)
 		err(SK_EXIT_DATA, "%s", path);
 	epathf(path, sizeof(path), "%s/_SUCCESS", tmpdir);
-	if (fsx_write_file(path, "", 0) < 0)
+	if (fsx_write_file(path, "", 0, durable) < 0)
 		err(SK_EXIT_DATA, "%s", path);
-	if (fsx_fsync_dir(tmpdir) < 0)
+	if (durable && fsx_fsync_dir(tmpdir) < 0)
 		err(SK_EXIT_DATA, "%s", tmpdir);
 	if (fsx_replace_dir(tmpdir, final) < 0)
 		err(SK_EXIT_DATA, "%s", final);
 	tmpdir[0] = '\0';
-	if (fsx_fsync_dir(parent) < 0)
+	if (durable && fsx_fsync_dir(parent) < 0)
 		err(SK_EXIT_DATA, "%s", parent);
 }
 
@@ -525,7 +528,7 @@ publish(int64_t t, struct batch **parts)
 	}
 	if (append_path != NULL) {
 		ob_flush(&appendbuf);
-		if (fsync(appendbuf.fd) < 0)
+		if (durable && fsync(appendbuf.fd) < 0)
 			err(SK_EXIT_DATA, "%s", append_path);
 	}
 	ob_flush(&out);
@@ -725,8 +728,10 @@ main(int argc, char *argv[])
 			err(SK_EXIT_DATA, "%s", append_path);
 		ob_init(&appendbuf, fd, append_path);
 	}
-	if (cko.root != NULL)
+	if (cko.root != NULL) {
 		open_checkpoint(nopts, argv0);
+		durable = 1;
+	}
 	atexit(remove_tmpdir);
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ob_init(&part, -1, "part");

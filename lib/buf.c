@@ -1,14 +1,31 @@
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "util.h"
 
+/*
+ * A pipe holds 64 KiB unless asked: a writer of 256 KiB blocks then wakes
+ * its reader four times a block. Asking for 1 MiB (the default limit of
+ * /proc/sys/fs/pipe-max-size) lets whole blocks pass; a refusal is no harm.
+ */
+static void
+pipe_widen(int fd)
+{
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_WIDE);
+}
+
 void
 ob_init(struct obuf *o, int fd, const char *name)
 {
+	pipe_widen(fd);
 	o->fd = fd;
 	o->name = name;
 	o->cap = fd >= 0 ? OBUF_SIZE : 4096;
@@ -16,6 +33,8 @@ ob_init(struct obuf *o, int fd, const char *name)
 	o->p = emalloc(o->cap);
 	o->sink = NULL;
 	o->sink_arg = NULL;
+	o->tee = NULL;
+	o->ntee = 0;
 }
 
 void
@@ -29,10 +48,27 @@ ob_init_sink(struct obuf *o, void (*fn)(void *, const void *, size_t),
 	o->sink_arg = arg;
 }
 
+static void
+write_all(int fd, const char *name, const char *p, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, p + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err(SK_EXIT_DATA, "%s", name);
+		}
+		off += (size_t)n;
+	}
+}
+
 void
 ob_flush(struct obuf *o)
 {
-	size_t off = 0;
+	size_t i;
 
 	if (o->sink != NULL) {
 		if (o->len > 0)
@@ -42,17 +78,20 @@ ob_flush(struct obuf *o)
 	}
 	if (o->fd < 0)
 		return;
-	while (off < o->len) {
-		ssize_t n = write(o->fd, o->p + off, o->len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err(SK_EXIT_DATA, "%s", o->name);
-		}
-		off += (size_t)n;
-	}
+	write_all(o->fd, o->name, o->p, o->len);
+	for (i = 0; i < o->ntee; i++)
+		write_all(o->tee[i].fd, o->tee[i].name, o->p, o->len);
 	o->len = 0;
+}
+
+void
+ob_tee(struct obuf *o, int fd, const char *name)
+{
+	pipe_widen(fd);
+	o->tee = ereallocarray(o->tee, o->ntee + 1, sizeof(*o->tee));
+	o->tee[o->ntee].fd = fd;
+	o->tee[o->ntee].name = name;
+	o->ntee++;
 }
 
 void
@@ -77,6 +116,9 @@ void
 ob_free(struct obuf *o)
 {
 	free(o->p);
+	free(o->tee);
+	o->tee = NULL;
+	o->ntee = 0;
 	o->p = NULL;
 	o->cap = o->len = 0;
 }
@@ -98,6 +140,7 @@ ob_putint(struct obuf *o, int64_t v)
 void
 ib_init(struct ibuf *b, int fd, const char *name)
 {
+	pipe_widen(fd);
 	b->fd = fd;
 	b->name = name;
 	b->cap = IBUF_SIZE;

@@ -15,6 +15,7 @@
 
 #define OBUF_SIZE (256 * 1024)
 #define IBUF_SIZE (1024 * 1024)
+#define PIPE_WIDE (1024 * 1024)	/* asked of pipes read or written */
 
 struct obuf {
 	int		 fd;
@@ -24,6 +25,11 @@ struct obuf {
 	/* if set, ob_flush hands the bytes here instead of to write(2) */
 	void		(*sink)(void *, const void *, size_t);
 	void		*sink_arg;
+	struct {			/* more outputs of the same bytes */
+		int		 fd;
+		const char	*name;
+	}		*tee;
+	size_t		 ntee;
 };
 
 void	ob_init(struct obuf *, int fd, const char *name);
@@ -31,6 +37,9 @@ void	ob_init(struct obuf *, int fd, const char *name);
 void	ob_init_sink(struct obuf *, void (*fn)(void *, const void *, size_t),
 	    void *arg);
 void	ob_flush(struct obuf *);	/* writes what is buffered; dies on error */
+/* Every flush writes the same bytes to fd too, after the first output:
+ * tee(1) without the copy through another process. */
+void	ob_tee(struct obuf *, int fd, const char *name);
 void	ob_free(struct obuf *);
 void	ob_reset(struct obuf *);	/* forgets what is buffered */
 void	ob_grow(struct obuf *, size_t need);

@@ -173,7 +173,7 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
 			    "or --id", c->dir, (int)l, line ? line + 8 : "?", cmd);
 		}
 		free(have);
-	} else if (fsx_write_file(path, want, strlen(want)) < 0 ||
+	} else if (fsx_write_file(path, want, strlen(want), 1) < 0 ||
 	    fsx_fsync_dir(c->dir) < 0 || fsx_fsync_dir(root) < 0)
 		err(SK_EXIT_DATA, "%s", path);
 	free(cmd);
@@ -529,7 +529,7 @@ ck_prune(const struct ck *c, int64_t tc)
 	free(times);
 	if (pruned) {
 		epathf(path, sizeof(path), "%s/pruned", c->dir);
-		if (access(path, F_OK) < 0 && fsx_write_file(path, "", 0) < 0)
+		if (access(path, F_OK) < 0 && fsx_write_file(path, "", 0, 1) < 0)
 			err(SK_EXIT_DATA, "%s", path);
 	}
 }

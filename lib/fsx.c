@@ -30,13 +30,13 @@ fsx_write_all(int fd, const void *p, size_t n)
 }
 
 int
-fsx_write_file(const char *path, const void *p, size_t n)
+fsx_write_file(const char *path, const void *p, size_t n, int sync)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), e;
 
 	if (fd < 0)
 		return -1;
-	if (fsx_write_all(fd, p, n) < 0 || fsync(fd) < 0) {
+	if (fsx_write_all(fd, p, n) < 0 || (sync && fsync(fd) < 0)) {
 		e = errno;
 		close(fd);
 		errno = e;

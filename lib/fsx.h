@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 int	fsx_write_all(int fd, const void *, size_t);
-/* Creates path with the bytes, fsyncs it and closes it. */
-int	fsx_write_file(const char *path, const void *, size_t);
+/* Creates path with the bytes, fsyncs it if sync and closes it. */
+int	fsx_write_file(const char *path, const void *, size_t, int sync);
 int	fsx_fsync_dir(const char *dir);
 /* Puts directory from at to: renamed, or atomically exchanged with an
  * existing to, whose old tree is then removed. */

@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cut.h"
 #include "rec.h"
 #include "util.h"
 
@@ -112,22 +113,20 @@ unescape(char *s, size_t n)
 void
 rec_split(struct rec *r, char *line, size_t len)
 {
-	char *s = line, *e = line + len, *tab;
+	static struct cutter tabs;
+	unsigned seen;
+	size_t i, n;
 
-	r->n = 0;
-	for (;;) {
-		if (r->n == r->cap) {
-			r->cap = r->cap ? r->cap * 2 : 16;
-			r->f = ereallocarray(r->f, r->cap, sizeof(*r->f));
-		}
-		tab = memchr(s, '\t', (size_t)(e - s));
-		r->f[r->n].p = s;
-		r->f[r->n].n = unescape(s, (size_t)((tab ? tab : e) - s));
-		r->n++;
-		if (tab == NULL)
-			break;
-		s = tab + 1;
+	if (tabs.sep != '\t')
+		cut_init(&tabs, '\t', "\\");
+	while ((n = cut_line(&tabs, line, len, r->f, r->cap, &seen)) > r->cap) {
+		r->cap = n < 16 ? 16 : n * 2;
+		r->f = ereallocarray(r->f, r->cap, sizeof(*r->f));
 	}
+	r->n = n;
+	if (seen)	/* a backslash somewhere: unescape each field */
+		for (i = 0; i < n; i++)
+			r->f[i].n = unescape(r->f[i].p, r->f[i].n);
 }
 
 void

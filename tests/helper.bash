@@ -11,13 +11,17 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || exit 1
 }
 
+# with_inject VAR=VALUE COMMAND...: runs COMMAND with tests/inject.so
+# preloaded and VAR set (see tests/inject.c).
+with_inject() {
+	env "$1" LD_PRELOAD="$ROOT/tests/inject.so" \
+	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "${@:2}"
+}
+
 # full_disk TEXT COMMAND...: runs COMMAND as if files whose path contains
-# TEXT were on a full disk (tests/inject.c).
+# TEXT were on a full disk.
 full_disk() {
-	local text=$1
-	shift
-	INJECT_ENOSPC=$text LD_PRELOAD="$ROOT/tests/inject.so" \
-	    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" "$@"
+	with_inject "INJECT_ENOSPC=$1" "${@:2}"
 }
 
 # Kills what a test started in the background, if it is still running.

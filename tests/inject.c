@@ -1,7 +1,8 @@
 /*
  * inject.so: fault injection for the tests, loaded with LD_PRELOAD.
  * INJECT_ENOSPC=text makes every write(2) to a file whose path contains
- * text fail with ENOSPC, as on a full disk.
+ * text fail with ENOSPC, as on a full disk. INJECT_FSYNC_LOG=file appends
+ * a line "fsync" to file for every fsync(2) call, which still happens.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -55,4 +56,23 @@ write(int fd, const void *p, size_t n)
 		return -1;
 	}
 	return real(fd, p, n);
+}
+
+int
+fsync(int fd)
+{
+	static int (*real)(int);
+	const char *log = getenv("INJECT_FSYNC_LOG");
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	if (log != NULL && *log != '\0') {
+		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+		if (lfd >= 0) {
+			(void)!write(lfd, "fsync\n", 6);
+			close(lfd);
+		}
+	}
+	return real(fd);
 }

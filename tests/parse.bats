@@ -161,3 +161,25 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	assert_failure 1
 	assert_output 'stream-parse: stdout: No space left on device'
 }
+
+@test "--tee writes the same stream to every file, FIFOs included" {
+	gen-orders -n 100000 --bad 0.001 > orders.txt
+	mkfifo f
+	cat f > from-fifo &
+	run --separate-stderr stream-parse --csv "$SPEC" --tee a.out --tee f orders.txt
+	assert_success
+	wait
+	[ "${#output}" -gt 4000000 ]
+	printf '%s\n' "$output" | cmp - a.out
+	cmp a.out from-fifo
+	[ "${stderr##*$'\n'}" = 'stream-parse: 99900 lines accepted, 100 rejected' ]
+}
+
+@test "--tee: a file that cannot be made, a full disk" {
+	run --separate-stderr stream-parse --csv a:int --tee no/such/dir <<<'1'
+	assert_failure 1
+	[ "$stderr" = 'stream-parse: no/such/dir: No such file or directory' ]
+	run --separate-stderr full_disk copy.out stream-parse --csv a:int --tee copy.out <<<'1'
+	assert_failure 1
+	[ "$stderr" = 'stream-parse: copy.out: No space left on device' ]
+}

@@ -81,6 +81,20 @@ top() {
 	[ "$(cat log.txt)" = $'old\n5000,B,5074\n5000,S,4926\n15000,S,2' ]
 }
 
+@test "published batches are synced to disk with a checkpoint, not without" {
+	counts > a.rec
+	with_inject INJECT_FSYNC_LOG="$PWD/plain.log" \
+	    stream-sink --dir out/o --append log.txt a.rec
+	[ ! -e plain.log ]
+	with_inject INJECT_FSYNC_LOG="$PWD/ck.log" \
+	    stream-sink --checkpoint ck --dir out/p --append log2.txt a.rec
+	# each of 3 batches: part-00000, _SUCCESS, the directory, its parent,
+	# the appended file; then the commit
+	[ "$(wc -l < ck.log)" -ge 15 ]
+	diff -r out/o-5000 out/p-5000
+	cmp log.txt log2.txt
+}
+
 @test "a named stream renders as (NAME,List(values))" {
 	printf '#stream\tkeys=0\tname=BUYS\n#fields\tcount\n5074\n#end\t5000\n#eos\n' > in.rec
 	run stream-sink --format spark in.rec
