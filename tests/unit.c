@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cut.h"
 #include "dec.h"
 #include "dur.h"
 #include "expr.h"
@@ -251,6 +252,68 @@ test_ht(void)
 	ht_free(&t);
 }
 
+/* The fields and attention bits of a line, the slow way, as text. */
+static void
+cut_slow(const char *s, size_t n, char sep, const char *att, char *out,
+    size_t cap)
+{
+	size_t i, k, len = 0;
+	unsigned seen = 0;
+
+	out[len++] = '[';
+	for (i = 0; i < n; i++)
+		out[len++] = s[i] == sep ? '|' : s[i];
+	for (i = 0; i < n; i++)
+		for (k = 0; att[k] != '\0'; k++)
+			if (s[i] == att[k])
+				seen |= 1u << k;
+	snprintf(out + len, cap - len, "] %u", seen);
+}
+
+static void
+test_cut(void)
+{
+	static const char alphabet[] = "ab,,\"\\x\ty";
+	struct slice f[80];
+	struct cutter c;
+	char line[80], got[200], want[200], in[120];
+	unsigned seed = 1, seen;
+	size_t n, i, k, nf, len;
+	int round;
+
+	cut_init(&c, ',', "\"\\\t");
+	/* every length across the 16-byte blocks, random bytes */
+	for (round = 0; round < 4000; round++) {
+		n = (size_t)round % 70;
+		for (i = 0; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			line[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		nf = cut_line(&c, line, n, f, round % 7 == 0 ? 2 : 80, &seen);
+		len = 0;
+		got[len++] = '[';
+		for (k = 0; k < nf && k < (round % 7 == 0 ? 2 : 80); k++) {
+			if (k > 0)
+				got[len++] = '|';
+			memcpy(got + len, f[k].p, f[k].n);
+			len += f[k].n;
+		}
+		if (round % 7 == 0) {	/* two slices kept: the count is right */
+			for (i = 0, k = 1; i < n; i++)
+				k += line[i] == ',';
+			snprintf(got, sizeof(got), "%zu", nf);
+			snprintf(want, sizeof(want), "%zu", k);
+			check(nf == k, "cut_line count", "", got, want);
+			continue;
+		}
+		snprintf(got + len, sizeof(got) - len, "] %u", seen);
+		cut_slow(line, n, ',', "\"\\\t", want, sizeof(want));
+		memcpy(in, line, n);
+		in[n] = '\0';
+		check(strcmp(got, want) == 0, "cut_line", in, got, want);
+	}
+}
+
 int
 main(void)
 {
@@ -259,6 +322,7 @@ main(void)
 	test_ts();
 	test_expr();
 	test_ht();
+	test_cut();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
