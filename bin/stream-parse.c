@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cut.h"
 #include "dec.h"
 #include "expr.h"
 #include "rec.h"
@@ -33,6 +34,7 @@ struct field {
 	char		*name;
 	enum ftype	 type;
 	char		**alts;		/* T_ENUM: the allowed values */
+	size_t		*altlens;
 	char		*altlist;	/* and as given: "B|S" */
 	size_t		 nalts;
 };
@@ -108,6 +110,9 @@ parse_spec(const char *spec)
 			while ((alt = strsep(&type, "|")) != NULL) {
 				f.alts = ereallocarray(f.alts, f.nalts + 1,
 				    sizeof(*f.alts));
+				f.altlens = ereallocarray(f.altlens, f.nalts + 1,
+				    sizeof(*f.altlens));
+				f.altlens[f.nalts] = strlen(alt);
 				f.alts[f.nalts++] = estrdup(alt);
 			}
 		} else
@@ -147,24 +152,36 @@ slice_push(const char *p, size_t n)
 	ncut++;
 }
 
-/* Cuts a line into fields; returns NULL or why it cannot be cut. */
-static const char *
-cut_line(const char *s, size_t n)
+/* The attention bytes of a line, in the order of cut.att: a quote (CSV),
+ * then those that must be escaped on output. */
+static struct cutter cutter;
+static unsigned att_quote;	/* the bit of '"', 0 for TSV */
+
+static void
+cutter_init(void)
 {
-	const char *e = s + n, *q;
+	char att[5], *a = att;
+
+	if (csv)
+		*a++ = '"';
+	*a++ = '\\';
+	*a++ = '\r';
+	if (sep != '\t')
+		*a++ = '\t';
+	*a = '\0';
+	cut_init(&cutter, sep, att);
+	att_quote = csv ? 1 : 0;
+}
+
+/* Cuts a CSV line with quotes (RFC 4180: "" is a quote) into unquoted
+ * copies; returns NULL or why it cannot be cut. */
+static const char *
+cut_quoted(const char *s, size_t n)
+{
+	const char *e = s + n;
 	char *w;
 
 	ncut = 0;
-	if (!csv || memchr(s, '"', n) == NULL) {
-		/* fields are short: a plain loop beats a memchr call each */
-		for (q = s; q < e; q++)
-			if (*q == sep) {
-				slice_push(s, (size_t)(q - s));
-				s = q + 1;
-			}
-		slice_push(s, (size_t)(e - s));
-		return NULL;
-	}
 	if (unqcap < n) {
 		unqcap = n * 2;
 		unq = erealloc(unq, unqcap);
@@ -173,7 +190,7 @@ cut_line(const char *s, size_t n)
 	for (;;) {
 		char *start = w;
 
-		if (s < e && *s == '"') {	/* RFC 4180: "" is a quote */
+		if (s < e && *s == '"') {
 			for (s++;; s++) {
 				if (s == e)
 					return "unterminated quote";
@@ -196,6 +213,23 @@ cut_line(const char *s, size_t n)
 			return NULL;
 		s++;
 	}
+}
+
+/* Cuts a line into fields and says whether any byte of it would need
+ * escaping; returns NULL or why it cannot be cut. */
+static const char *
+cut_fields(const char *s, size_t n)
+{
+	unsigned seen;
+
+	while ((ncut = cut_line(&cutter, s, n, cut, capcut, &seen)) > capcut) {
+		capcut = ncut * 2;
+		cut = ereallocarray(cut, capcut, sizeof(*cut));
+	}
+	line_plain = (seen & ~att_quote) == 0;
+	if (seen & att_quote)
+		return cut_quoted(s, n);
+	return NULL;
 }
 
 static void
@@ -225,6 +259,45 @@ bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
 	}
 }
 
+/* memcmp(a, b, n) == 0 without a call, for the short texts of fields */
+static inline int
+same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	if (n < 8)
+		return memcmp(a, b, n) == 0;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
+/*
+ * True for 1..max digits with at most ndots dots among them and a digit
+ * somewhere: text dec_parse_int (ndots 0) or dec_parse (1) always accepts,
+ * checked without working out the value, which nothing here needs.
+ */
+static inline int
+plain_digits(const char *s, size_t n, size_t max, int ndots)
+{
+	size_t i;
+	int dots = 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned)(s[i] - '0') > 9 && (s[i] != '.' || ++dots > ndots))
+			return 0;
+	return n > (size_t)dots;
+}
+
 /* Checks field i; returns NULL or why it does not fit. */
 static const char *
 check_field(size_t i, struct slice *f, char *why, size_t cap)
@@ -239,6 +312,8 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	case T_STR:
 		return NULL;
 	case T_INT:
+		if (plain_digits(f->p, f->n, 18, 0))
+			return NULL;
 		switch (dec_parse_int(f->p, f->n, &iv)) {
 		case DEC_OK:
 			return NULL;
@@ -251,6 +326,8 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 		}
 		break;
 	case T_NUM:
+		if (plain_digits(f->p, f->n, 30, 1))
+			return NULL;
 		switch (dec_parse(f->p, f->n, &d)) {
 		case DEC_OK:
 			return NULL;
@@ -265,7 +342,7 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	case T_TIME: {
 		struct time_cache *tc = &times[i];
 
-		if (f->n == tc->rawlen && memcmp(f->p, tc->raw, f->n) == 0) {
+		if (f->n == tc->rawlen && same_bytes(f->p, tc->raw, f->n)) {
 			f->p = tc->iso;
 			f->n = tc->isolen;
 			return NULL;
@@ -289,8 +366,9 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	}
 	case T_ENUM:
 		for (k = 0; k < fields[i].nalts; k++)
-			if (strlen(fields[i].alts[k]) == f->n &&
-			    memcmp(fields[i].alts[k], f->p, f->n) == 0)
+			if (fields[i].altlens[k] == f->n &&
+			    (f->n == 1 ? fields[i].alts[k][0] == f->p[0] :
+			    memcmp(fields[i].alts[k], f->p, f->n) == 0))
 				return NULL;
 		tw = fields[i].altlist;
 		break;
@@ -300,24 +378,129 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	return why;
 }
 
+/*
+ * The common case: no byte needs escaping and no --set. Fields that lie in
+ * the line one separator apart go out as one run, the separators made
+ * TABs; a time field rewritten to ISO 8601 starts a new run.
+ */
+/*
+ * The fields of each type in a list of their own, so the check of a line
+ * runs loops of one kind each instead of a switch per field; any doubt
+ * (and every bad line) goes to check_field, field by field, for the reason.
+ */
+static size_t *cols_int, *cols_num, *cols_enum, *cols_time;
+static size_t ncols_int, ncols_num, ncols_enum, ncols_time;
+
+static void
+plan_checks(void)
+{
+	size_t i;
+
+	cols_int = ecalloc(nfields, sizeof(size_t));
+	cols_num = ecalloc(nfields, sizeof(size_t));
+	cols_enum = ecalloc(nfields, sizeof(size_t));
+	cols_time = ecalloc(nfields, sizeof(size_t));
+	for (i = 0; i < nfields; i++)
+		switch (fields[i].type) {
+		case T_INT: cols_int[ncols_int++] = i; break;
+		case T_NUM: cols_num[ncols_num++] = i; break;
+		case T_ENUM: cols_enum[ncols_enum++] = i; break;
+		case T_TIME: cols_time[ncols_time++] = i; break;
+		case T_STR: break;
+		}
+}
+
+/* True if every field of cut fits, each time field then replaced by its
+ * remembered ISO text; false if check_field must look. */
+static int
+quick_check(void)
+{
+	size_t i, k;
+
+	for (i = 0; i < ncols_int; i++) {
+		const struct slice *f = &cut[cols_int[i]];
+
+		if (!plain_digits(f->p, f->n, 18, 0))
+			return 0;
+	}
+	for (i = 0; i < ncols_num; i++) {
+		const struct slice *f = &cut[cols_num[i]];
+
+		if (!plain_digits(f->p, f->n, 30, 1))
+			return 0;
+	}
+	for (i = 0; i < ncols_enum; i++) {
+		const struct field *fd = &fields[cols_enum[i]];
+		const struct slice *f = &cut[cols_enum[i]];
+
+		for (k = 0; k < fd->nalts; k++)
+			if (fd->altlens[k] == f->n && (f->n == 1 ?
+			    fd->alts[k][0] == f->p[0] :
+			    memcmp(fd->alts[k], f->p, f->n) == 0))
+				break;
+		if (k == fd->nalts)
+			return 0;
+	}
+	for (i = 0; i < ncols_time; i++) {
+		const struct time_cache *tc = &times[cols_time[i]];
+		const struct slice *f = &cut[cols_time[i]];
+
+		if (f->n != tc->rawlen || !same_bytes(f->p, tc->raw, f->n))
+			return 0;
+	}
+	for (i = 0; i < ncols_time; i++) {
+		const struct time_cache *tc = &times[cols_time[i]];
+
+		cut[cols_time[i]].p = (char *)tc->iso;
+		cut[cols_time[i]].n = tc->isolen;
+	}
+	return 1;
+}
+
+static void
+put_plain(void)
+{
+	size_t i, j, k, need = 0;
+	char *d;
+
+	for (i = 0; i < nfields; i++)
+		need += orec.f[i].n + 1;
+	if (out.cap - out.len < need)
+		ob_grow(&out, need);
+	d = out.p + out.len;
+	for (i = 0; i < nfields; i = j) {
+		const char *start = orec.f[i].p;
+		size_t len;
+
+		for (j = i + 1; j < nfields && orec.f[j].p ==
+		    orec.f[j - 1].p + orec.f[j - 1].n + 1; j++)
+			;
+		len = (size_t)(orec.f[j - 1].p + orec.f[j - 1].n - start);
+		memcpy(d, start, len);
+		for (k = i; k + 1 < j; k++)
+			d[orec.f[k].p + orec.f[k].n - start] = '\t';
+		d += len;
+		*d++ = '\t';
+	}
+	d[-1] = '\n';
+	out.len = (size_t)(d - out.p);
+}
+
 static void
 put_record(void)
 {
 	size_t i;
 
-	if (line_plain && orec.f[0].n > 0 && orec.f[0].p[0] != '#') {
-		/* the common case: copy the fields, no byte needs a look */
-		ob_write(&out, orec.f[0].p, orec.f[0].n);
-		for (i = 1; i < nfields; i++) {
+	if (line_plain && nsetters == 0 && orec.f[0].n > 0 &&
+	    orec.f[0].p[0] != '#') {
+		put_plain();
+		return;
+	}
+	for (i = 0; i < nfields; i++) {
+		if (i > 0)
 			ob_putc(&out, '\t');
-			ob_write(&out, orec.f[i].p, orec.f[i].n);
-		}
-	} else
-		for (i = 0; i < nfields; i++) {
-			if (i > 0)
-				ob_putc(&out, '\t');
-			rec_put_field(&out, orec.f[i].p, orec.f[i].n, i == 0);
-		}
+		rec_put_field(&out, orec.f[i].p, orec.f[i].n, i == 0);
+	}
 	for (; i < orec.n; i++) {	/* --set values */
 		ob_putc(&out, '\t');
 		rec_put_field(&out, orec.f[i].p, orec.f[i].n, 0);
@@ -385,9 +568,7 @@ parse_line(const char *src, uint64_t line, char *s, size_t n)
 	const char *w;
 	size_t i;
 
-	line_plain = memchr(s, '\\', n) == NULL && memchr(s, '\r', n) == NULL &&
-	    (sep == '\t' || memchr(s, '\t', n) == NULL);
-	if ((w = cut_line(s, n)) != NULL) {
+	if ((w = cut_fields(s, n)) != NULL) {
 		bad_line(src, line, s, n, "%s", w);
 		return;
 	}
@@ -396,11 +577,12 @@ parse_line(const char *src, uint64_t line, char *s, size_t n)
 		    nfields, ncut);
 		return;
 	}
-	for (i = 0; i < nfields; i++)
-		if ((w = check_field(i, &cut[i], why, sizeof(why))) != NULL) {
-			bad_line(src, line, s, n, "%s", w);
-			return;
-		}
+	if (!quick_check())
+		for (i = 0; i < nfields; i++)
+			if ((w = check_field(i, &cut[i], why, sizeof(why))) != NULL) {
+				bad_line(src, line, s, n, "%s", w);
+				return;
+			}
 	orec.n = outschema.n;
 	memcpy(orec.f, cut, nfields * sizeof(*cut));
 	if ((nsetters > 0 || where_expr != NULL) && derive(src, line, s, n) < 0)
@@ -551,6 +733,8 @@ main(int argc, char *argv[])
 	if (!csv && !sepset)
 		sep = '\t';
 	parse_spec(spec);
+	cutter_init();
+	plan_checks();
 	if (reject_path != NULL && (reject = fopen(reject_path, "w")) == NULL)
 		err(SK_EXIT_DATA, "%s", reject_path);
 

@@ -38,16 +38,25 @@ enum dec_err
 dec_parse(const char *s, size_t n, struct dec *d)
 {
 	const char *e = s + n;
+	uint64_t u = 0;		/* the first 18 digits: no overflow check */
 	i128 m = 0;
 	int neg = 0, digits = 0, scale = 0, dot = 0;
 
 	if (s < e && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
 	for (; s < e; s++) {
-		if (*s >= '0' && *s <= '9') {
-			if (m > (I128_MAX - 9) / 10)
-				return DEC_ERANGE;
-			m = m * 10 + (*s - '0');
+		unsigned c = (unsigned)(*s - '0');
+
+		if (c <= 9) {
+			if (digits < 18)
+				u = u * 10 + c;
+			else {
+				if (digits == 18)
+					m = (i128)u;
+				if (m > (I128_MAX - 9) / 10)
+					return DEC_ERANGE;
+				m = m * 10 + c;
+			}
 			digits++;
 			scale += dot;
 		} else if (*s == '.' && !dot)
@@ -59,6 +68,8 @@ dec_parse(const char *s, size_t n, struct dec *d)
 		return DEC_ESYNTAX;
 	if (scale > 38)
 		return DEC_ERANGE;
+	if (digits <= 18)
+		m = (i128)u;
 	d->m = neg ? -m : m;
 	d->scale = scale;
 	return DEC_OK;
@@ -75,6 +86,17 @@ dec_parse_int(const char *s, size_t n, int64_t *v)
 		neg = *s++ == '-';
 	if (s == e)
 		return DEC_ESYNTAX;
+	if (e - s <= 18) {	/* 18 digits always fit */
+		for (; s < e; s++) {
+			unsigned c = (unsigned)(*s - '0');
+
+			if (c > 9)
+				return DEC_ESYNTAX;
+			u = u * 10 + c;
+		}
+		*v = neg ? -(int64_t)u : (int64_t)u;
+		return DEC_OK;
+	}
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; s < e; s++) {
 		unsigned c = (unsigned)(*s - '0');

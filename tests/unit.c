@@ -28,6 +28,41 @@ check(int ok, const char *what, const char *in, const char *got,
 }
 
 static void
+test_dec_int(void)
+{
+	static const struct {
+		const char *in, *want;
+	} rows[] = {
+		{ "710", "710" },
+		{ "-42", "-42" },
+		{ "+7", "7" },
+		{ "999999999999999999", "999999999999999999" },
+		{ "9223372036854775807", "9223372036854775807" },
+		{ "9223372036854775808", "number out of range" },
+		{ "-9223372036854775808", "-9223372036854775808" },
+		{ "-9223372036854775809", "number out of range" },
+		{ "00000000000000000000042", "42" },
+		{ "12x", "not a number" },
+		{ "-", "not a number" },
+		{ "", "not a number" },
+	};
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char got[64];
+		int64_t v;
+		enum dec_err e = dec_parse_int(rows[i].in, strlen(rows[i].in), &v);
+
+		if (e == DEC_OK)
+			snprintf(got, sizeof(got), "%lld", (long long)v);
+		else
+			snprintf(got, sizeof(got), "%s", dec_strerror(e));
+		check(strcmp(got, rows[i].want) == 0, "dec_parse_int", rows[i].in,
+		    got, rows[i].want);
+	}
+}
+
+static void
 test_dec(void)
 {
 	static const struct {
@@ -52,6 +87,12 @@ test_dec(void)
 		{ "9223372036854775807", "+", "1", "9223372036854775808" },
 		{ "12x", "+", "1", "not a number" },
 		{ ".5", "+", "5.", "5.5" },
+		/* across the 18 digits parsed without overflow checks */
+		{ "123456789012345678", "+", "1", "123456789012345679" },
+		{ "1234567890123456789", "+", "0", "1234567890123456789" },
+		{ "12345678901234567.89", "+", "0.11", "12345678901234568" },
+		{ "-999999999999999999", "-", "1", "-1000000000000000000" },
+		{ "0000000000000000000000000007", "*", "6", "42" },
 	};
 	size_t i;
 
@@ -77,6 +118,7 @@ test_dec(void)
 			strcpy(got, dec_strerror(e));
 		check(strcmp(got, rows[i].want) == 0, "dec", in, got, rows[i].want);
 	}
+	test_dec_int();
 }
 
 static void
@@ -278,7 +320,7 @@ test_cut(void)
 	struct cutter c;
 	char line[80], got[200], want[200], in[120];
 	unsigned seed = 1, seen;
-	size_t n, i, k, nf, len;
+	size_t n, i, k, nf, len, bad[70] = { 0 };
 	int round;
 
 	cut_init(&c, ',', "\"\\\t");
@@ -303,15 +345,20 @@ test_cut(void)
 				k += line[i] == ',';
 			snprintf(got, sizeof(got), "%zu", nf);
 			snprintf(want, sizeof(want), "%zu", k);
-			check(nf == k, "cut_line count", "", got, want);
+			if (nf != k && bad[n]++ == 0)
+				check(0, "cut_line count", "", got, want);
 			continue;
 		}
 		snprintf(got + len, sizeof(got) - len, "] %u", seen);
 		cut_slow(line, n, ',', "\"\\\t", want, sizeof(want));
 		memcpy(in, line, n);
 		in[n] = '\0';
-		check(strcmp(got, want) == 0, "cut_line", in, got, want);
+		if (strcmp(got, want) != 0 && bad[n]++ == 0)
+			check(0, "cut_line", in, got, want);
 	}
+	for (n = 0; n < SK_NELEM(bad); n++)	/* a row per length */
+		if (bad[n] == 0)
+			passed++;
 }
 
 int
