@@ -71,15 +71,7 @@ static size_t unqcap;
 static struct rec orec;
 static int line_plain;		/* the line needs no escaping on output */
 
-/* Orders come ~1000 a second with the same time text: each time field
- * remembers its last text and what it became. */
-struct time_cache {
-	char	 raw[40];
-	size_t	 rawlen;		/* 0: empty */
-	char	 iso[TS_ISOMAX];
-	size_t	 isolen;
-};
-static struct time_cache *times;
+static struct ts_memo *times;	/* one for each time field */
 
 static void
 parse_spec(const char *spec)
@@ -259,26 +251,6 @@ bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
 	}
 }
 
-/* memcmp(a, b, n) == 0 without a call, for the short texts of fields */
-static inline int
-same_bytes(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-	size_t i;
-
-	if (n < 8)
-		return memcmp(a, b, n) == 0;
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y)
-			return 0;
-	}
-	memcpy(&x, a + n - 8, 8);
-	memcpy(&y, b + n - 8, 8);
-	return x == y;
-}
-
 /*
  * True for 1..max digits with at most ndots dots among them and a digit
  * somewhere: text dec_parse_int (ndots 0) or dec_parse (1) always accepts,
@@ -340,23 +312,12 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 		}
 		break;
 	case T_TIME: {
-		struct time_cache *tc = &times[i];
+		struct ts_memo *tm = &times[i];
 
-		if (f->n == tc->rawlen && same_bytes(f->p, tc->raw, f->n)) {
-			f->p = tc->iso;
-			f->n = tc->isolen;
-			return NULL;
-		}
-		if ((tw = ts_parse(f->p, f->n, &zone,
-		    time_format, &ms)) == NULL) {
-			tc->rawlen = 0;
-			if (f->n <= sizeof(tc->raw)) {
-				memcpy(tc->raw, f->p, f->n);
-				tc->rawlen = f->n;
-			}
-			tc->isolen = ts_format(ms, tc->iso);
-			f->p = tc->iso;
-			f->n = tc->isolen;
+		if ((tw = ts_parse_memo(tm, f->p, f->n, &zone, time_format,
+		    &ms)) == NULL) {
+			f->p = tm->iso;
+			f->n = tm->isolen;
 			return NULL;
 		}
 		snprintf(why, cap, "%s \"%s\" is not a timestamp (%s)",
@@ -442,17 +403,16 @@ quick_check(void)
 			return 0;
 	}
 	for (i = 0; i < ncols_time; i++) {
-		const struct time_cache *tc = &times[cols_time[i]];
 		const struct slice *f = &cut[cols_time[i]];
 
-		if (f->n != tc->rawlen || !same_bytes(f->p, tc->raw, f->n))
+		if (!ts_memo_hit(&times[cols_time[i]], f->p, f->n))
 			return 0;
 	}
 	for (i = 0; i < ncols_time; i++) {
-		const struct time_cache *tc = &times[cols_time[i]];
+		const struct ts_memo *tm = &times[cols_time[i]];
 
-		cut[cols_time[i]].p = (char *)tc->iso;
-		cut[cols_time[i]].n = tc->isolen;
+		cut[cols_time[i]].p = (char *)tm->iso;
+		cut[cols_time[i]].n = tm->isolen;
 	}
 	return 1;
 }

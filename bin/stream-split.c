@@ -50,6 +50,7 @@ static long long max_files;
 static int take_all, once, late_next;
 static char sep = ',';
 static struct tz zone;		/* zeroed: UTC */
+static struct ts_memo event_memo;	/* the last event time parsed */
 static char **operands;
 static int noperands;
 
@@ -432,7 +433,8 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 
 		fn = (size_t)((c ? c : s + n) - f);
 	}
-	if ((why = ts_parse(f, fn, &zone, time_format, &t)) != NULL) {
+	if ((why = ts_parse_memo(&event_memo, f, fn, &zone, time_format,
+	    &t)) != NULL) {
 		warnx("%s: %s \"%s\" is not a timestamp (%s)",
 		    loc_format(where, sizeof(where), src, lineno), event_field,
 		    safe_text(shown, sizeof(shown), f, fn), why);

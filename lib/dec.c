@@ -42,6 +42,28 @@ dec_parse(const char *s, size_t n, struct dec *d)
 	i128 m = 0;
 	int neg = 0, digits = 0, scale = 0, dot = 0;
 
+	if (n <= 18) {		/* the common case: digits, maybe a dot */
+		const char *dp = NULL, *p;
+
+		for (p = s; p < e; p++) {
+			unsigned c = (unsigned)(*p - '0');
+
+			if (c <= 9)
+				u = u * 10 + c;
+			else if (*p != '.' || dp != NULL)
+				goto general;
+			else
+				dp = p;
+		}
+		if (n == 0 || (dp != NULL && n == 1))
+			return DEC_ESYNTAX;
+		d->m = (i128)u;
+		d->scale = dp == NULL ? 0 : (int)(e - dp - 1);
+		return DEC_OK;
+	}
+general:
+	u = 0;
+
 	if (s < e && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
 	for (; s < e; s++) {

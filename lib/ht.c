@@ -71,9 +71,16 @@ ht_hash(const void *key, size_t n)
 		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
 		h ^= h >> 31;
 	}
-	if (n > 0) {
-		w = 0;
-		memcpy(&w, p, n);
+	if (n > 0) {	/* 1..7 bytes, read without a call or a loop */
+		if (n >= 4) {
+			uint32_t a, b;
+
+			memcpy(&a, p, 4);
+			memcpy(&b, p + n - 4, 4);
+			w = (uint64_t)a << 32 | b;
+		} else
+			w = (uint64_t)p[0] << 16 | (uint64_t)p[n >> 1] << 8 |
+			    p[n - 1];
 		h = (h ^ w) * 0x94d049bb133111ebULL;
 	}
 	h ^= h >> 29;

@@ -140,13 +140,12 @@ rec_free(struct rec *r)
 int
 rec_field_plain(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	static struct cutter esc;
+	unsigned seen;
 
-	for (; p < e; p++)
-		if (*p <= '\\' && (*p == '\\' || *p == '\t' || *p == '\n' ||
-		    *p == '\r'))
-			return 0;
-	return 1;
+	if (esc.sep != '\t')
+		cut_init(&esc, '\t', "\\\n\r");
+	return cut_line(&esc, s, n, NULL, 0, &seen) == 1 && seen == 0;
 }
 
 void

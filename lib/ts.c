@@ -293,3 +293,25 @@ ts_now(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+const char *
+ts_parse_memo(struct ts_memo *m, const char *s, size_t n, struct tz *z,
+    const char *fmt, int64_t *ms)
+{
+	const char *why;
+
+	if (ts_memo_hit(m, s, n)) {
+		*ms = m->ms;
+		return NULL;
+	}
+	if ((why = ts_parse(s, n, z, fmt, ms)) != NULL)
+		return why;
+	m->rawlen = 0;
+	if (n <= sizeof(m->raw)) {
+		memcpy(m->raw, s, n);
+		m->rawlen = n;
+	}
+	m->ms = *ms;
+	m->isolen = ts_format(*ms, m->iso);
+	return NULL;
+}

@@ -93,6 +93,10 @@ test_dec(void)
 		{ "12345678901234567.89", "+", "0.11", "12345678901234568" },
 		{ "-999999999999999999", "-", "1", "-1000000000000000000" },
 		{ "0000000000000000000000000007", "*", "6", "42" },
+		{ ".", "+", "1", "not a number" },
+		{ "1.2.3", "+", "1", "not a number" },
+		{ "-1.5", "*", "2", "-3" },
+		{ "", "+", "1", "not a number" },
 	};
 	size_t i;
 
@@ -313,7 +317,7 @@ cut_slow(const char *s, size_t n, char sep, const char *att, char *out,
 }
 
 static void
-test_cut(void)
+test_cut_with(const char *kind)
 {
 	static const char alphabet[] = "ab,,\"\\x\ty";
 	struct slice f[80];
@@ -324,6 +328,10 @@ test_cut(void)
 	int round;
 
 	cut_init(&c, ',', "\"\\\t");
+	if (cut_force(&c, kind) < 0) {
+		printf("cut_line: no %s on this machine, not tested\n", kind);
+		return;
+	}
 	/* every length across the 16-byte blocks, random bytes */
 	for (round = 0; round < 4000; round++) {
 		n = (size_t)round % 70;
@@ -346,7 +354,7 @@ test_cut(void)
 			snprintf(got, sizeof(got), "%zu", nf);
 			snprintf(want, sizeof(want), "%zu", k);
 			if (nf != k && bad[n]++ == 0)
-				check(0, "cut_line count", "", got, want);
+				check(0, kind, "count", got, want);
 			continue;
 		}
 		snprintf(got + len, sizeof(got) - len, "] %u", seen);
@@ -354,11 +362,31 @@ test_cut(void)
 		memcpy(in, line, n);
 		in[n] = '\0';
 		if (strcmp(got, want) != 0 && bad[n]++ == 0)
-			check(0, "cut_line", in, got, want);
+			check(0, kind, in, got, want);
 	}
 	for (n = 0; n < SK_NELEM(bad); n++)	/* a row per length */
 		if (bad[n] == 0)
 			passed++;
+}
+
+static void
+test_cut(void)
+{
+	struct cutter one;
+	struct slice f[4];
+	unsigned seen;
+	size_t n;
+
+	test_cut_with("bytes");
+	test_cut_with("sse2");
+	test_cut_with("avx2");
+	/* one attention byte takes the loop that compares once */
+	cut_init(&one, '\t', "\\");
+	n = cut_line(&one, "abcdefghijklmnop\tqrstuvwxyz0123456789\\ABCDEF\tx", 46,
+	    f, 4, &seen);
+	check(n == 3 && seen == 1 && f[1].n == 27 && f[2].n == 1, "cut_line",
+	    "one attention byte", n == 3 && seen == 1 ? "fields" : "count",
+	    "3 fields, a backslash");
 }
 
 int
