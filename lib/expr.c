@@ -32,6 +32,9 @@ struct expr {
 	size_t		 nnames;
 	struct val	*stack;
 	size_t		 depth, maxdepth;
+	/* programs common enough to run without the interpreter */
+	enum { SHAPE_ANY, SHAPE_FIELD, SHAPE_FIELD_EQ, SHAPE_FIELD_NE } shape;
+	long		 sfield, sconst;	/* their field and constant */
 };
 
 struct parser {
@@ -285,6 +288,25 @@ parse_ternary(struct parser *ps)
 	ps->x->code[jend].arg = (long)ps->x->ncode;
 }
 
+/* A field alone (--sum amount), or a field compared with a string
+ * (--where 'side == "S"'): expr_eval does these directly, the same way. */
+static void
+find_shape(struct expr *x)
+{
+	const struct insn *c = x->code;
+
+	if (x->ncode == 1 && c[0].op == OP_FIELD) {
+		x->shape = SHAPE_FIELD;
+		x->sfield = c[0].arg;
+	} else if (x->ncode == 3 && (c[2].op == OP_EQ || c[2].op == OP_NE) &&
+	    ((c[0].op == OP_FIELD && c[1].op == OP_STR) ||
+	    (c[0].op == OP_STR && c[1].op == OP_FIELD))) {
+		x->shape = c[2].op == OP_EQ ? SHAPE_FIELD_EQ : SHAPE_FIELD_NE;
+		x->sfield = c[c[0].op == OP_FIELD ? 0 : 1].arg;
+		x->sconst = c[c[0].op == OP_STR ? 0 : 1].arg;
+	}
+}
+
 struct expr *
 expr_compile(const char *src, const char **why, size_t *at)
 {
@@ -306,6 +328,7 @@ expr_compile(const char *src, const char **why, size_t *at)
 	}
 	x->cols = ecalloc(x->nnames, sizeof(*x->cols));
 	x->stack = ecalloc(x->maxdepth + 1, sizeof(*x->stack));
+	find_shape(x);
 	return x;
 }
 
@@ -484,6 +507,27 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 	int cmp;
 
 	e->field = NULL;
+	if (x->shape != SHAPE_ANY) {
+		long col = x->cols[x->sfield];
+		const struct val *k = &x->consts[x->sconst];
+
+		out->name = x->names[x->sfield];
+		if (col < (long)r->n && r->f[col].n > 0) {
+			out->t = V_TEXT;
+			out->s = r->f[col].p;
+			out->n = r->f[col].n;
+		} else {
+			out->t = V_NULL;
+			out->s = "";
+			out->n = 0;
+		}
+		if (x->shape == SHAPE_FIELD)
+			return 0;
+		/* a string constant compares as text (val_cmp) */
+		cmp = out->n == k->n && bytes_equal(out->s, k->s, k->n);
+		set_bool(out, x->shape == SHAPE_FIELD_EQ ? cmp : !cmp);
+		return 0;
+	}
 	for (pc = 0; pc < n; pc++) {
 		switch (c[pc].op) {
 		case OP_FIELD: {

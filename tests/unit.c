@@ -227,6 +227,14 @@ test_expr(void)
 		{ "amount * ", "1\t2\tB", "compile: unexpected end" },
 		{ "nosuch + 1", "1\t2\tB", "bind: nosuch" },
 		{ "1 === 1", "1\t2\tB", "compile: unexpected text" },
+		/* the shapes expr_eval runs without its interpreter */
+		{ "side", "710\t51.00\tB", "B" },
+		{ "price", "710\t\tB", "" },
+		{ "side == \"S\"", "710\t51.00\tS", "1" },
+		{ "\"S\" == side", "710\t51.00\tSS", "0" },
+		{ "side != \"\"", "710\t51.00\t", "0" },
+		{ "price == \"51.0\"", "710\t51.00\tB", "0" },
+		{ "price == 51.0", "710\t51.00\tB", "1" },
 	};
 	static char *names[] = { "amount", "price", "side" };
 	struct schema sc = { 0 };
