@@ -5,19 +5,23 @@
  * price 1.00..100.00, B or S). The same seed gives the same lines.
  * With --bad F, line i (from 1) is malformed when floor(i*F) > floor((i-1)*F):
  * evenly spaced, floor(N*F) in all, the kinds taken in turn.
+ * With --pace P the lines are written at P a second of wall-clock time (a
+ * live feed, in steps of a millisecond); --rate only sets their timestamps.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ts.h"
 #include "util.h"
 
 static const char usage_text[] =
-"usage: gen-orders [-n count] [--bad fraction] [--rate r] [--seed s]\n"
-"                  [--start time]\n";
+"usage: gen-orders [-n count] [--bad fraction] [--pace lines] [--rate r]\n"
+"                  [--seed s] [--start time]\n";
 
 static const char *const symbols[80] = {
 	"AMD", "INTC", "BP", "EGO", "NEM", "EPE", "AAPL", "MSFT", "GOOG", "AMZN",
@@ -67,11 +71,14 @@ main(int argc, char *argv[])
 		{ "rate", required_argument, NULL, 'r' },
 		{ "bad", required_argument, NULL, 'b' },
 		{ "start", required_argument, NULL, 't' },
+		{ "pace", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned long long n = 10, i, nbad = 0;
-	double bad = 0, rate = 1000;
+	double bad = 0, rate = 1000, pace = 0;
+	unsigned long long step = 0;
+	struct timespec t0;
 	int64_t start, last_sec = INT64_MIN;
 	char stamp[32] = "", iso[TS_ISOMAX], *end;
 	const char *why;
@@ -101,6 +108,12 @@ main(int argc, char *argv[])
 				usage_fail(usage_text, "--bad %s: not a fraction "
 				    "from 0 to 1", optarg);
 			break;
+		case 'p':
+			pace = strtod(optarg, &end);
+			if (*end != '\0' || !(pace > 0) || pace > 1e9)
+				usage_fail(usage_text, "--pace %s: not a positive "
+				    "number of lines a second", optarg);
+			break;
 		case 't':
 			if ((why = ts_parse(optarg, strlen(optarg), NULL, NULL,
 			    &start)) != NULL)
@@ -113,6 +126,10 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage_fail(usage_text, "no operands expected");
 
+	if (pace > 0) {
+		step = (unsigned long long)(pace / 1000) + 1;	/* a millisecond's */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+	}
 	for (i = 0; i < n; i++) {
 		int64_t ms = start + (int64_t)((double)i * 1000.0 / rate);
 		int64_t sec = ms - ((ms % 1000) + 1000) % 1000;
@@ -120,6 +137,22 @@ main(int argc, char *argv[])
 		unsigned cents = 100 + pick(9901);
 		const char *sym = symbols[pick(80)], *side = pick(2) ? "B" : "S";
 
+		if (step > 0 && i % step == 0 && i > 0) {	/* line i's moment */
+			double at = (double)i / pace;
+			struct timespec due = t0;
+
+			if (fflush(stdout) != 0)
+				err(SK_EXIT_DATA, "stdout");
+			due.tv_sec += (time_t)at;
+			due.tv_nsec += (long)((at - (double)(time_t)at) * 1e9);
+			if (due.tv_nsec >= 1000000000L) {
+				due.tv_sec++;
+				due.tv_nsec -= 1000000000L;
+			}
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due,
+			    NULL) == EINTR)
+				;
+		}
 		if (sec != last_sec) {	/* "yyyy-MM-dd HH:mm:ss" once a second */
 			ts_format(sec, iso);
 			snprintf(stamp, sizeof(stamp), "%.10s %.8s", iso, iso + 11);

@@ -19,6 +19,16 @@ load helper
 	printf '%s\n' "${lines[@]}" | grep -q $'^#end\t[0-9]*\tn=1\tmade=[0-9]*$'
 }
 
+@test "a paced feed in 10 ms batches: every order once, spread over many batches" {
+	# gen-orders --pace writes 100000 lines a second: 0.3 s of feed
+	gen-orders -n 30000 --pace 100000 | stream-split --interval 10ms > out
+	[ "$(grep -vc '^#' out)" -eq 30000 ]
+	gen-orders -n 30000 | cmp - <(grep -v '^#' out)
+	# about 30 batches hold orders; a stalled reader merges some
+	[ "$(grep -c $'^#end\t.*\tn=[1-9]' out)" -ge 5 ]
+	[ "$(awk -F'\t' '/^#end/ { split($3, a, "="); s += a[2] } END { print s }' out)" -eq 30000 ]
+}
+
 @test "event time from raw lines: batches [T-I, T), empty ones too, same bytes every run" {
 	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:29,2' \
 	    '2016-03-22 20:25:30,3' '2016-03-22 20:25:41,4' > in.csv
