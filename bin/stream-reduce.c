@@ -20,7 +20,8 @@
 static const char usage_text[] =
 "usage: stream-reduce [--avg expr] [--by field[,field...]] [--collect expr]\n"
 "                     [--count] [--distinct expr] [--first expr]\n"
-"                     [--last expr] [--max expr] [--min expr] [--name name]\n"
+"                     [--label key=name[,key=name...]] [--last expr]\n"
+"                     [--max expr] [--min expr] [--name name]\n"
 "                     [--sum expr] [--top n [--order name]] [--where expr]\n"
 "                     [file]\n";
 

@@ -42,6 +42,7 @@ struct batch {
 	int64_t		 n, made;	/* #end n= and made=, or -1 */
 	char		*sname;		/* --view: the stream's name then */
 	long		 keys, top;
+	int		 labels;
 	struct batch	*next;
 };
 
@@ -52,6 +53,7 @@ struct input {
 	struct rec	 r;
 	char		*sname;		/* #stream name= */
 	long		 top, keys;	/* #stream top= keys= */
+	int		 labels;	/* #stream labels=1: rows named by key */
 	struct batch	*open;		/* being filled */
 	struct batch	*head, *tail;	/* complete, waiting for the others */
 	struct stream_end end;
@@ -217,10 +219,18 @@ render(struct input *in, char *line, size_t len)
 				ob_putc(o, ')');
 			return;
 		}
-		if (in->sname != NULL) {	/* (NAME,List(aggregations)) */
-			put_list_open(o, in->sname);
-			for (i = (size_t)in->keys; i < r->n; i++) {
-				if (i > (size_t)in->keys)
+		if (in->sname != NULL || (in->labels && r->n > 0)) {
+			/* (NAME,List(aggregations)); labelled: (LABEL,...) */
+			size_t from = in->labels ? 1 : (size_t)in->keys;
+
+			ob_putc(o, '(');
+			if (in->labels)
+				ob_write(o, r->f[0].p, r->f[0].n);
+			else
+				ob_puts(o, in->sname);
+			ob_write(o, ",List(", 6);
+			for (i = from; i < r->n; i++) {
+				if (i > from)
 					ob_write(o, ", ", 2);
 				ob_write(o, r->f[i].p, r->f[i].n);
 			}
@@ -256,6 +266,7 @@ close_batch(struct input *in, int64_t t)
 	b->sname = in->sname ? estrdup(in->sname) : NULL;
 	b->keys = in->keys;
 	b->top = in->top;
+	b->labels = in->labels;
 	if (in->tail != NULL)
 		in->tail->next = b;
 	else
@@ -274,6 +285,7 @@ read_stream_attrs(struct input *in, const char *s, size_t n)
 	in->sname = rec_attr(s, n, "name", &v, &vn) ? estrndup(v, vn) : NULL;
 	in->top = rec_attr(s, n, "top", &v, &vn) ? strtol(v, NULL, 10) : 0;
 	in->keys = rec_attr(s, n, "keys", &v, &vn) ? strtol(v, NULL, 10) : 0;
+	in->labels = rec_attr(s, n, "labels", &v, &vn) && vn == 1 && *v == '1';
 }
 
 /* Takes the complete lines now in the buffer of in. */
@@ -428,13 +440,31 @@ done:
 }
 
 /* One stream of the batch: a named stream without --top as "NAME values"
- * (no keys, as --format spark), anything else as its lines under a name. */
+ * (no keys, as --format spark), a labelled one as "LABEL values" a row,
+ * anything else as its lines under a name. */
 static void
 view_part(struct obuf *o, const struct batch *b, int tty)
 {
 	const char *s = b->raw.p, *e = s + b->raw.len, *nl;
 	int inline_ = b->sname != NULL && b->top == 0, lines = 0;
 	long skip;
+
+	if (b->labels) {	/* each row on its own: "LABEL values" */
+		for (; s < e; s = nl + 1) {
+			const char *tab;
+
+			nl = memchr(s, '\n', (size_t)(e - s));
+			if ((tab = memchr(s, '\t', (size_t)(nl - s))) == NULL)
+				tab = nl;
+			ob_puts(o, tty ? "\033[1m" : "  ");
+			ob_write(o, s, (size_t)(tab - s));
+			ob_puts(o, tty ? "\033[0m" : "");
+			for (s = tab; s < nl; s++)
+				ob_putc(o, *s == '\t' ? ' ' : *s);
+			ob_puts(o, tty ? "\n" : "");
+		}
+		return;
+	}
 
 	for (nl = s; nl < e; nl++)
 		lines += *nl == '\n';

@@ -24,7 +24,8 @@ static const char usage_text[] =
 "                    [--distinct expr] [--emit all | updated | top]\n"
 "                    [--emit-removed]\n"
 "                    [--first expr] [--id name] [--initial file]\n"
-"                    [--last expr] [--max expr] [--min expr] [--name name]\n"
+"                    [--label key=name[,key=name...]] [--last expr]\n"
+"                    [--max expr] [--min expr] [--name name]\n"
 "                    [--sum expr] [--timeout duration]\n"
 "                    [--top n [--order name]] [--where expr] [file]\n";
 

@@ -22,7 +22,8 @@
 static const char usage_text[] =
 "usage: stream-window [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
 "                     [--checkpoint-every n] [--collect expr] [--count]\n"
-"                     [--id name] --length duration [--max expr]\n"
+"                     [--id name] [--label key=name[,key=name...]]\n"
+"                     --length duration [--max expr]\n"
 "                     [--min expr] [--name name] [--records]\n"
 "                     [--slide duration] [--sum expr]\n"
 "                     [--top n [--order name]] [--where expr] [file]\n";

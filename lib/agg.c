@@ -87,6 +87,25 @@ agg_option(struct agg_spec *s, int opt, const char *arg, const char *usage)
 			    at);
 		return 1;
 	}
+	case AGG_OPT_LABEL:	/* KEY=NAME,...: Spark's map to a label */
+		list = p = estrdup(arg);
+		while ((tok = strsep(&p, ",")) != NULL) {
+			char *eq = strchr(tok, '=');
+
+			if (eq == NULL || eq[1] == '\0' ||
+			    strpbrk(eq + 1, "\t\n\r") != NULL)
+				usage_fail(usage, "--label %s: expected key=name,...",
+				    arg);
+			*eq = '\0';
+			s->lkeys = ereallocarray(s->lkeys, s->nlabels + 1,
+			    sizeof(*s->lkeys));
+			s->lnames = ereallocarray(s->lnames, s->nlabels + 1,
+			    sizeof(*s->lnames));
+			s->lkeys[s->nlabels] = estrdup(tok);
+			s->lnames[s->nlabels++] = estrdup(eq + 1);
+		}
+		free(list);
+		return 1;
 	case AGG_OPT_NAME:
 		free(s->name);
 		s->name = estrdup(arg);
@@ -139,6 +158,22 @@ agg_validate(struct agg_spec *s, const char *usage)
 	}
 	if (s->order != NULL && s->top == 0)
 		usage_fail(usage, "--order goes with --top");
+	if (s->nlabels > 0 && s->nby != 1)
+		usage_fail(usage, "--label needs one --by field");
+	if (s->nlabels > 0 && s->name != NULL)
+		usage_fail(usage, "give --name or --label, not both");
+}
+
+/* The index of the label of a key, or nlabels if it has none. */
+static size_t
+label_of(const struct agg_spec *s, const char *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlabels; i++)
+		if (strlen(s->lkeys[i]) == n && memcmp(s->lkeys[i], k, n) == 0)
+			break;
+	return i;
 }
 
 const char *
@@ -174,6 +209,8 @@ agg_put_header(struct obuf *o, const struct agg_spec *s, const char *extra)
 		ob_puts(o, "\tname=");
 		ob_puts(o, s->name);
 	}
+	if (s->nlabels > 0)
+		ob_puts(o, "\tlabels=1");
 	ob_write(o, "\n#fields", 8);
 	for (i = 0; i < s->nby; i++) {
 		ob_putc(o, '\t');
@@ -202,6 +239,9 @@ agg_table_new(struct agg_spec *s)
 	t->sums = ecalloc(s->ndefs, sizeof(*t->sums));
 	t->epoch = 1;
 	(void)room(&t->kbuf, &t->kcap, 1);
+	scan_init(&t->scan, '\t', "\\");
+	t->r.cap = 16;
+	t->r.f = ecalloc(t->r.cap, sizeof(*t->r.f));
 	return t;
 }
 
@@ -263,10 +303,10 @@ agg_schema(struct agg_table *t, char *line, size_t len, const char *src)
 }
 
 int
-agg_add_line(struct agg_table *t, char *line, size_t len, const char *src,
-    uint64_t lineno)
+agg_add_line(struct agg_table *t, char *line, size_t len, size_t nf,
+    unsigned seen, const char *src, uint64_t lineno)
 {
-	rec_split(&t->r, line, len);
+	rec_scanned(&t->r, line, len, nf, seen);
 	if (!t->bound) {	/* no #fields: the fields are 1, 2, ... */
 		char **names = ereallocarray(NULL, t->r.n, sizeof(*names));
 		size_t i;
@@ -612,6 +652,13 @@ key_cmp(const struct group *a, const struct group *b)
 	uint32_t pn, qn;
 	int c;
 
+	if (sorting->spec->nlabels > 0) {	/* labelled keys in label order */
+		size_t la = label_of(sorting->spec, p, an);
+		size_t lb = label_of(sorting->spec, q, bn);
+
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
 	if (nby <= 1)
 		return field_cmp(p, an, q, bn);
 	for (i = 0; i < nby; i++) {
@@ -666,7 +713,9 @@ put_group(const struct agg_table *t, struct obuf *o, const struct group *g,
 	const char *p = ht_key(&t->groups, g, &klen);
 	uint32_t n;
 
-	if (s->nby == 1)
+	if (s->nby == 1 && (i = label_of(s, p, klen)) < s->nlabels)
+		rec_put_field(o, s->lnames[i], strlen(s->lnames[i]), 1);
+	else if (s->nby == 1)
 		rec_put_field(o, p, klen, 1);
 	else
 		for (i = 0; i < s->nby; i++) {
@@ -1023,9 +1072,11 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 	uint64_t bad = 0, pending = 0;
 	int64_t bt;
 	char *s;
-	size_t n;
+	size_t n, nf;
+	unsigned seen;
 
-	while (!se.eos && ib_getline(ib, &s, &n)) {
+	while (!se.eos && scan_getline(&t->scan, ib, &s, &n, t->r.f, t->r.cap,
+	    &nf, &seen)) {
 		enum ctl c = rec_ctl(s, n);
 
 		stream_note(&se, c);
@@ -1033,7 +1084,7 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			loop->control(loop->arg, s, n, c);
 		switch (c) {
 		case CTL_DATA:
-			if (agg_add_line(t, s, n, src, ib->lineno) < 0)
+			if (agg_add_line(t, s, n, nf, seen, src, ib->lineno) < 0)
 				bad++;
 			else
 				pending++;

@@ -1,7 +1,8 @@
 /*
  * agg: the grouping and aggregation vocabulary shared by stream-reduce,
  * stream-state and stream-window: --by, --count, --sum, --min, --max, --avg,
- * --first, --last, --distinct, --top, --order, --name. An agg_spec holds the
+ * --first, --last, --distinct, --top, --order, --name, --where, --label.
+ * An agg_spec holds the
  * parsed options; an agg_table holds one group per key (in an ht) with one
  * cell per aggregation. The table owns its groups and their string copies.
  */
@@ -36,6 +37,8 @@ struct agg_spec {
 	size_t		  orderidx;
 	char		 *name;		/* --name */
 	struct expr	 *where;	/* --where: records that count */
+	char		**lkeys, **lnames;	/* --label KEY=NAME, in order */
+	size_t		  nlabels;
 };
 
 /* Long option codes of the vocabulary, above any tool's own. */
@@ -43,7 +46,7 @@ enum {
 	AGG_OPT_BY = 1000, AGG_OPT_COUNT, AGG_OPT_SUM, AGG_OPT_MIN, AGG_OPT_MAX,
 	AGG_OPT_AVG, AGG_OPT_FIRST, AGG_OPT_LAST, AGG_OPT_DISTINCT,
 	AGG_OPT_COLLECT, AGG_OPT_TOP,
-	AGG_OPT_ORDER, AGG_OPT_NAME, AGG_OPT_WHERE
+	AGG_OPT_ORDER, AGG_OPT_NAME, AGG_OPT_WHERE, AGG_OPT_LABEL
 };
 
 #define AGG_LONGOPTS \
@@ -60,7 +63,8 @@ enum {
 	{ "top", required_argument, NULL, AGG_OPT_TOP }, \
 	{ "order", required_argument, NULL, AGG_OPT_ORDER }, \
 	{ "name", required_argument, NULL, AGG_OPT_NAME }, \
-	{ "where", required_argument, NULL, AGG_OPT_WHERE }
+	{ "where", required_argument, NULL, AGG_OPT_WHERE }, \
+	{ "label", required_argument, NULL, AGG_OPT_LABEL }
 
 /* Takes one option of the vocabulary; returns 1 if it was one. */
 int	agg_option(struct agg_spec *, int opt, const char *arg, const char *usage);
@@ -83,10 +87,11 @@ int	agg_add(struct agg_table *, const struct rec *, const char *src,
 /* Takes a #fields line: the fields the aggregations read from now on.
  * Dies if one is missing. src names the input (NULL: standard input). */
 void	agg_schema(struct agg_table *, char *line, size_t len, const char *src);
-/* Adds a data line, split in place: agg_add, after binding the fields if
- * no #fields came first (a headerless input's fields are named 1, 2, ...). */
-int	agg_add_line(struct agg_table *, char *line, size_t len, const char *src,
-	    uint64_t lineno);
+/* Adds a data line that agg_run's scanner cut into nf fields (seen: its
+ * attention bits): agg_add, after binding the fields if no #fields came
+ * first (a headerless input's fields are named 1, 2, ...). */
+int	agg_add_line(struct agg_table *, char *line, size_t len, size_t nf,
+	    unsigned seen, const char *src, uint64_t lineno);
 /* Writes the groups: the top N by --order, or all in key order; flag >= 0
  * adds a last field with that value (0 or 1). */
 void	agg_emit(struct agg_table *, struct obuf *, int flag);

@@ -6,6 +6,7 @@
 #define SK_AGG_INT_H
 
 #include "agg.h"
+#include "cut.h"
 
 /* 48 bytes: a struct dec would pad its scale to 16 (README.md here). */
 struct cell {
@@ -52,6 +53,7 @@ struct agg_table {
 	int		 initial;	/* groups from agg_load_initial, unstamped */
 	struct schema	 sc;		/* of the input */
 	struct rec	 r;
+	struct scanner	 scan;		/* cuts the input's lines into r */
 	int		 bound;
 	struct val	*vals;		/* one per aggregation, per record */
 	struct dec	*sums;

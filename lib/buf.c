@@ -144,7 +144,7 @@ ib_init(struct ibuf *b, int fd, const char *name)
 	b->fd = fd;
 	b->name = name;
 	b->cap = IBUF_SIZE;
-	b->p = emalloc(b->cap);
+	b->p = ecalloc(1, b->cap + IBUF_PAD);
 	b->start = b->end = 0;
 	b->eof = 0;
 	b->lineno = 0;
@@ -210,8 +210,9 @@ ib_fill(struct ibuf *b)
 		b->start = 0;
 	}
 	if (b->end == b->cap) {	/* one line fills the buffer: make room */
+		b->p = erealloc(b->p, 2 * b->cap + IBUF_PAD);
+		memset(b->p + b->cap + IBUF_PAD, 0, b->cap);
 		b->cap *= 2;
-		b->p = erealloc(b->p, b->cap);
 	}
 	if (b->flush != NULL && b->flush->len > 0)
 		ob_flush(b->flush);

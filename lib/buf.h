@@ -15,6 +15,7 @@
 
 #define OBUF_SIZE (256 * 1024)
 #define IBUF_SIZE (1024 * 1024)
+#define IBUF_PAD 64		/* readable bytes after the buffer (lib/cut) */
 #define PIPE_WIDE (1024 * 1024)	/* asked of pipes read or written */
 
 struct obuf {

@@ -145,3 +145,220 @@ cut_force(struct cutter *c, const char *kind)
 #endif
 	return -1;
 }
+
+/* --- the scanner --- */
+
+#define SCAN_W 64
+
+static uint64_t
+valid_bits(const struct scanner *s)
+{
+	size_t v = (size_t)(s->end - s->win);
+
+	return v >= SCAN_W ? ~(uint64_t)0 : ((uint64_t)1 << v) - 1;
+}
+
+static void
+window_bytes(struct scanner *s)
+{
+	uint64_t nl = 0, sep = 0, att[4] = { 0, 0, 0, 0 }, valid = valid_bits(s);
+	unsigned i, k;
+
+	for (i = 0; i < SCAN_W && (valid >> i & 1); i++) {
+		char b = s->win[i];
+
+		nl |= (uint64_t)(b == '\n') << i;
+		sep |= (uint64_t)(b == s->c.sep) << i;
+		for (k = 0; k < s->c.natt; k++)
+			att[k] |= (uint64_t)(b == s->c.att[k]) << i;
+	}
+	s->nl = nl;
+	s->sep = sep;
+	memcpy(s->att, att, sizeof(att));
+}
+
+#ifdef CUT_X86
+static void
+window_sse2(struct scanner *s)
+{
+	const char *w = s->win;
+	__m128i v[4];
+	uint64_t valid = valid_bits(s);
+	unsigned i, k;
+
+#define MASK16(c) ((uint64_t)(uint16_t)_mm_movemask_epi8(			\
+	_mm_cmpeq_epi8(v[0], c)) | (uint64_t)(uint16_t)_mm_movemask_epi8(	\
+	_mm_cmpeq_epi8(v[1], c)) << 16 | (uint64_t)(uint16_t)		\
+	_mm_movemask_epi8(_mm_cmpeq_epi8(v[2], c)) << 32 |		\
+	(uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[3], c)) << 48)
+	for (i = 0; i < 4; i++)
+		v[i] = _mm_loadu_si128((const __m128i *)(w + 16 * i));
+	s->nl = MASK16(_mm_set1_epi8('\n')) & valid;
+	s->sep = MASK16(_mm_set1_epi8(s->c.sep)) & valid;
+	for (k = 0; k < s->c.natt; k++)
+		s->att[k] = MASK16(_mm_set1_epi8(s->c.att[k])) & valid;
+#undef MASK16
+}
+
+__attribute__((target("avx2"))) static void
+window_avx2(struct scanner *s)
+{
+	const char *w = s->win;
+	__m256i lo = _mm256_loadu_si256((const __m256i *)w);
+	__m256i hi = _mm256_loadu_si256((const __m256i *)(w + 32));
+	uint64_t valid = valid_bits(s);
+	unsigned k;
+
+#define MASK32(c) ((uint64_t)(uint32_t)_mm256_movemask_epi8(		\
+	_mm256_cmpeq_epi8(lo, c)) | (uint64_t)(uint32_t)		\
+	_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) << 32)
+	s->nl = MASK32(_mm256_set1_epi8('\n')) & valid;
+	s->sep = MASK32(_mm256_set1_epi8(s->c.sep)) & valid;
+	for (k = 0; k < s->c.natt; k++)
+		s->att[k] = MASK32(_mm256_set1_epi8(s->c.att[k])) & valid;
+#undef MASK32
+}
+#endif
+
+void
+scan_init(struct scanner *s, char sep, const char *att)
+{
+	memset(s, 0, sizeof(*s));
+	cut_init(&s->c, sep, att);
+	s->window = window_bytes;
+#ifdef CUT_X86
+	s->window = __builtin_cpu_supports("avx2") ? window_avx2 : window_sse2;
+#endif
+}
+
+int
+scan_force(struct scanner *s, const char *kind)
+{
+	if (cut_force(&s->c, kind) < 0)
+		return -1;
+	s->window = window_bytes;
+#ifdef CUT_X86
+	if (strcmp(kind, "sse2") == 0)
+		s->window = window_sse2;
+	else if (strcmp(kind, "avx2") == 0)
+		s->window = window_avx2;
+#endif
+	s->pos = NULL;
+	return 0;
+}
+
+/* The fields of the line at s->pos up to its LF, which *lf is set to;
+ * 0 if the data ends first. The masks are worked on in locals: the
+ * stores to f could otherwise alias them. */
+static int
+scan_one(struct scanner *s, struct slice *f, size_t cap, size_t *nf,
+    unsigned *seen, const char **lf)
+{
+	const char *start = s->pos, *win = s->win, *q;
+	uint64_t nl = s->nl, sep = s->sep;
+	size_t k = 0;
+	unsigned sn = 0, a, natt = s->c.natt;
+
+	for (;;) {
+		uint64_t lfbit = nl & -nl;	/* 0: no LF in this window */
+		uint64_t before = lfbit ? lfbit - 1 : ~(uint64_t)0;
+		uint64_t ms = sep & before;
+
+		while (ms != 0) {		/* the separators before it */
+			q = win + __builtin_ctzll(ms);
+			if (k < cap) {
+				f[k].p = (char *)start;
+				f[k].n = (size_t)(q - start);
+			}
+			k++;
+			start = q + 1;
+			ms &= ms - 1;
+		}
+		if (lfbit != 0) {
+			uint64_t done = before | lfbit;
+
+			q = win + __builtin_ctzll(lfbit);
+			if (k < cap) {
+				f[k].p = (char *)start;
+				f[k].n = (size_t)(q - start);
+			}
+			k++;
+			for (a = 0; a < natt; a++)
+				if (s->att[a] & done) {
+					sn |= 1u << a;
+					s->att[a] &= ~done;
+				}
+			s->nl = nl & ~done;
+			s->sep = sep & ~done;
+			s->win = win;
+			s->pos = q + 1;
+			*nf = k;
+			*seen = sn;
+			*lf = q;
+			return 1;
+		}
+		/* no LF left in this window: its attention bytes are ours */
+		for (a = 0; a < natt; a++)
+			if (s->att[a] != 0)
+				sn |= 1u << a;
+		win += SCAN_W;
+		s->win = win;
+		if (win >= s->end)
+			return 0;
+		s->window(s);
+		nl = s->nl;
+		sep = s->sep;
+	}
+}
+
+int
+scan_getline(struct scanner *s, struct ibuf *ib, char **line, size_t *len,
+    struct slice *f, size_t cap, size_t *nf, unsigned *seen)
+{
+	const char *lf;
+	char *start;
+	size_t n;
+	unsigned a;
+
+	for (;;) {
+		start = ib->p + ib->start;
+		if (s->pos != start || s->end != ib->p + ib->end) {
+			/* the buffer moved, was refilled or read by another */
+			s->pos = s->win = start;
+			s->end = ib->p + ib->end;
+			if (s->win < s->end)
+				s->window(s);
+		}
+		if (s->win < s->end && scan_one(s, f, cap, nf, seen, &lf)) {
+			n = (size_t)(lf - start);
+			ib->start += n + 1;
+			break;
+		}
+		s->pos = NULL;		/* rescan from the line's start */
+		if (ib->eof) {
+			if (ib->start == ib->end)
+				return 0;
+			n = ib->end - ib->start;	/* the rest, without a LF */
+			*nf = cut_line(&s->c, start, n, f, cap, seen);
+			ib->start = ib->end;
+			break;
+		}
+		if (ib_fill(ib) < 0)
+			return 0;
+	}
+	if (n > 0 && start[n - 1] == '\r') {	/* CRLF: the CR is not data */
+		n--;
+		if (*nf - 1 < cap)
+			f[*nf - 1].n--;
+		for (a = 0; a < s->c.natt; a++)
+			if (s->c.att[a] == '\r') {
+				*seen &= ~(1u << a);
+				if (memchr(start, '\r', n) != NULL)
+					*seen |= 1u << a;
+			}
+	}
+	*line = start;
+	*len = n;
+	ib->lineno++;
+	return 1;
+}

@@ -11,6 +11,7 @@
 #define SK_CUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rec.h"
 
@@ -40,5 +41,32 @@ cut_line(const struct cutter *c, const char *s, size_t n, struct slice *f,
 {
 	return c->fn(c, s, n, f, cap, seen);
 }
+
+/*
+ * A scanner finds the lines of an ibuf and cuts each into fields in the
+ * same pass: 64 bytes at a time it takes a bit mask of the LFs, one of the
+ * separators and one per attention byte, then walks the bits. No memchr
+ * per line and no second pass per line. The ibuf's buffer is padded so a
+ * window may be read past the data (its bits there are dropped).
+ */
+struct scanner {
+	struct cutter	 c;
+	const char	*pos;		/* the next line's start */
+	const char	*win;		/* the window the masks are of */
+	const char	*end;		/* the end of the data scanned */
+	uint64_t	 nl, sep, att[4];
+	void		(*window)(struct scanner *);
+};
+
+void	scan_init(struct scanner *, char sep, const char *att);
+/* For the tests: "bytes", "sse2" or "avx2"; -1 if the machine has not it. */
+int	scan_force(struct scanner *, const char *kind);
+/*
+ * The next line of ib as ib_getline hands it out (no LF, no CR before it),
+ * cut like cut_line: 1 with *line, *len, *nf and *seen, and the fields in
+ * f (the first cap of them); 0 at EOF or when a read was interrupted.
+ */
+int	scan_getline(struct scanner *, struct ibuf *, char **line, size_t *len,
+	    struct slice *f, size_t cap, size_t *nf, unsigned *seen);
 
 #endif

@@ -130,6 +130,21 @@ rec_split(struct rec *r, char *line, size_t len)
 }
 
 void
+rec_scanned(struct rec *r, char *line, size_t len, size_t nf, unsigned seen)
+{
+	size_t i;
+
+	if (nf > r->cap) {
+		rec_split(r, line, len);
+		return;
+	}
+	r->n = nf;
+	if (seen)
+		for (i = 0; i < nf; i++)
+			r->f[i].n = unescape(r->f[i].p, r->f[i].n);
+}
+
+void
 rec_free(struct rec *r)
 {
 	free(r->f);

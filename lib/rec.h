@@ -52,6 +52,10 @@ int	rec_attr(const char *line, size_t len, const char *key, const char **v,
 
 /* Splits a data line on TAB and unescapes each field in place. */
 void	rec_split(struct rec *, char *line, size_t len);
+/* The same for a line a scanner (lib/cut) cut into r->f: nf fields (cut
+ * again if more than r->cap), seen: 1 if there is a backslash. */
+void	rec_scanned(struct rec *, char *line, size_t len, size_t nf,
+	    unsigned seen);
 void	rec_free(struct rec *);
 
 /* Writes one field, escaped; first says it starts a line (a leading # is

@@ -134,3 +134,43 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	run stream-reduce --by k --collect v in.rec
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\na\t1,x\nb\t2.50')"
 }
+
+@test "--label names groups by key, in the order given, unlabelled keys after" {
+	batches > in.rec
+	run stream-reduce --by side --count --label S=SELLS,B=BUYS in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\tlabels=1\n#fields\tside\tcount\n#interval\t5000\nSELLS\t3\nBUYS\t1\n#end\t1458678330000\tn=4\n#end\t1458678335000\tn=0\nBUYS\t1\n#end\t1458678340000\tn=1\n#eos')"
+	run stream-reduce --by symbol --sum amount --label NEM=Newmont in.rec
+	assert_success
+	assert_line --index 3 $'Newmont\t20'
+	assert_line --index 4 $'AMD\t12'
+	assert_line --index 5 $'EPE\t710'
+	# with --top the labels replace the keys of the ranked groups
+	run stream-reduce --by side --count --top 1 --label S=SELLS,B=BUYS in.rec
+	assert_success
+	assert_line --index 3 $'SELLS\t3'
+	# and in stream-state and stream-window alike
+	run stream-state --by side --count --emit all --label S=SELLS,B=BUYS in.rec
+	assert_success
+	assert_line --index 9 $'SELLS\t3'
+	assert_line --index 10 $'BUYS\t2'
+	run stream-window --length 10s --by side --count --label S=SELLS,B=BUYS in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\tlabels=1\n#fields\tside\tcount\n#interval\t5000\nSELLS\t3\nBUYS\t1\n#end\t1458678330000\tn=4\nSELLS\t3\nBUYS\t1\n#end\t1458678335000\tn=0\nBUYS\t1\n#end\t1458678340000\tn=1\n#eos')"
+}
+
+@test "--label: bad usage" {
+	for args in '--label S=SELLS' '--by side,client --label S=SELLS' \
+	    '--by side --label S' '--by side --label S=' \
+	    '--by side --label S=SELLS --name X'; do
+		run stream-reduce --count $args
+		assert_failure 2
+		assert_line --index 1 --partial 'usage: stream-reduce'
+	done
+	run stream-reduce --count --by side --label S=SELLS --name X
+	assert_line --index 0 'stream-reduce: give --name or --label, not both'
+	run stream-reduce --count --label S=SELLS
+	assert_line --index 0 'stream-reduce: --label needs one --by field'
+	run stream-reduce --count --by side --label S
+	assert_line --index 0 'stream-reduce: --label S: expected key=name,...'
+}

@@ -161,6 +161,19 @@ top() {
 	[ "$(cat out/o-10000/part-00000)" = '(BUYS,List(7))' ]
 }
 
+@test "spark and --view: a labelled stream names each line by its label" {
+	printf '#stream\tkeys=1\tlabels=1\n#fields\tside\tcount\n#interval\t5000\nSELLS\t4926\nBUYS\t5074\n#end\t5000\tn=10000\n#end\t10000\tn=0\nBUYS\t7\n#end\t15000\tn=7\n#eos\n' > l.rec
+	top > t.rec
+	run stream-sink --format spark --dir out/o l.rec t.rec
+	assert_success
+	[ "$(cat out/o-5000/part-00000)" = $'(SELLS,List(4926))\n(BUYS,List(5074))\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))' ]
+	[ "$(cat out/o-10000/part-00000)" = '(TOP5CLIENTS,List())' ]
+	[ "$(cat out/o-15000/part-00000)" = $'(BUYS,List(7))\n(TOP5CLIENTS,List(7))' ]
+	run stream-sink --view l.rec
+	assert_success
+	assert_output "$(printf 'batch 1970-01-01T00:00:05Z  records 10000  SELLS 4926  BUYS 5074\nbatch 1970-01-01T00:00:10Z  records 0\nbatch 1970-01-01T00:00:15Z  records 7  BUYS 7')"
+}
+
 @test "--view: one plain line per batch when not on a terminal" {
 	printf '#stream\tkeys=1\tname=SELLS\n#fields\tside\tcount\n#interval\t5000\nS\t4926\n#end\t5000\tn=10000\n#end\t10000\tn=0\n#end\t15000\tn=0\n#eos\n' > s.rec
 	top > b.rec

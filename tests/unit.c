@@ -2,9 +2,13 @@
  * Unit tests of lib/: one table row per case. Prints each failure with its
  * input, then "N passed, N failed"; exits 1 if any failed.
  */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cut.h"
 #include "dec.h"
 #include "dur.h"
@@ -397,6 +401,94 @@ test_cut(void)
 	    "3 fields, a backslash");
 }
 
+/* scan_getline against ib_getline and cut_line, over a file of random
+ * lines (CRLF, quotes, empty lines, one line longer than the buffer) that
+ * crosses the buffer's end many times. */
+static void
+test_scan_with(const char *kind, const char *path)
+{
+	struct ibuf a, b;
+	struct scanner sc;
+	struct cutter c;
+	struct slice fa[64], fb[64];
+	char *la, *lb;
+	size_t na, nb, ka, kb, i, lines = 0, bad = 0;
+	unsigned sa, sb;
+	int fda = open(path, O_RDONLY), fdb = open(path, O_RDONLY);
+	char got[64];
+
+	scan_init(&sc, ',', "\"\\\r");
+	cut_init(&c, ',', "\"\\\r");
+	if (scan_force(&sc, kind) < 0) {
+		printf("scan_getline: no %s on this machine, not tested\n", kind);
+		close(fda);
+		close(fdb);
+		return;
+	}
+	ib_init(&a, fda, path);
+	ib_init(&b, fdb, path);
+	for (;;) {
+		int ra = scan_getline(&sc, &a, &la, &na, fa, 64, &ka, &sa);
+		int rb = ib_getline(&b, &lb, &nb);
+
+		if (ra != rb) {
+			bad++;
+			break;
+		}
+		if (!ra)
+			break;
+		lines++;
+		kb = cut_line(&c, lb, nb, fb, 64, &sb);
+		if (na != nb || memcmp(la, lb, na) != 0 || ka != kb || sa != sb ||
+		    a.lineno != b.lineno) {
+			bad++;
+			continue;
+		}
+		for (i = 0; i < ka && i < 64; i++)
+			if (fa[i].n != fb[i].n || fa[i].p - la != fb[i].p - lb)
+				bad++;
+	}
+	snprintf(got, sizeof(got), "%zu bad of %zu lines", bad, lines);
+	check(bad == 0 && lines > 100000, "scan_getline", kind, got, "0 bad");
+	ib_free(&a);
+	ib_free(&b);
+	close(fda);
+	close(fdb);
+}
+
+static void
+test_scan(void)
+{
+	static const char alphabet[] = "abcdefgh,,,,\"\\\r";
+	char path[] = "/tmp/unit-scan.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *fp = fd < 0 ? NULL : fdopen(fd, "w");
+	unsigned seed = 7;
+	size_t i, k, n;
+
+	if (fp == NULL) {
+		check(0, "scan_getline", "mkstemp", "failed", "a file");
+		return;
+	}
+	for (i = 0; i < 150000; i++) {
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 16) % 90;
+		if (i == 70000)
+			n = 1500000;	/* longer than the buffer */
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			putc(alphabet[(seed >> 16) % (sizeof(alphabet) - 1)], fp);
+		}
+		if (i + 1 < 150000)	/* the last line has no LF */
+			putc('\n', fp);
+	}
+	fclose(fp);
+	test_scan_with("bytes", path);
+	test_scan_with("sse2", path);
+	test_scan_with("avx2", path);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -406,6 +498,7 @@ main(void)
 	test_expr();
 	test_ht();
 	test_cut();
+	test_scan();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
