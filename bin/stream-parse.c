@@ -147,7 +147,10 @@ slice_push(const char *p, size_t n)
 /* The attention bytes of a line, in the order of cut.att: a quote (CSV),
  * then those that must be escaped on output. */
 static struct cutter cutter;
+static struct scanner scanner;	/* the same, over the input buffer */
 static unsigned att_quote;	/* the bit of '"', 0 for TSV */
+static unsigned att_raw;	/* bits that keep a record's field from being
+				 * the raw line itself: a backslash, a TAB */
 
 static void
 cutter_init(void)
@@ -162,7 +165,9 @@ cutter_init(void)
 		*a++ = '\t';
 	*a = '\0';
 	cut_init(&cutter, sep, att);
+	scan_init(&scanner, sep, att);
 	att_quote = csv ? 1 : 0;
+	att_raw = (csv ? 2 : 1) | (sep != '\t' ? (csv ? 8 : 4) : 0);
 }
 
 /* Cuts a CSV line with quotes (RFC 4180: "" is a quote) into unquoted
@@ -207,17 +212,18 @@ cut_quoted(const char *s, size_t n)
 	}
 }
 
-/* Cuts a line into fields and says whether any byte of it would need
+/* Cuts a line into fields (unless the scanner did: ncut fields in cut,
+ * seen its attention bits) and says whether any byte of it would need
  * escaping; returns NULL or why it cannot be cut. */
 static const char *
-cut_fields(const char *s, size_t n)
+cut_fields(const char *s, size_t n, int scanned, unsigned seen)
 {
-	unsigned seen;
-
-	while ((ncut = cut_line(&cutter, s, n, cut, capcut, &seen)) > capcut) {
-		capcut = ncut * 2;
-		cut = ereallocarray(cut, capcut, sizeof(*cut));
-	}
+	if (!scanned || ncut > capcut)
+		while ((ncut = cut_line(&cutter, s, n, cut, capcut, &seen)) >
+		    capcut) {
+			capcut = ncut * 2;
+			cut = ereallocarray(cut, capcut, sizeof(*cut));
+		}
 	line_plain = (seen & ~att_quote) == 0;
 	if (seen & att_quote)
 		return cut_quoted(s, n);
@@ -522,13 +528,14 @@ fail:
 }
 
 static void
-parse_line(const char *src, uint64_t line, char *s, size_t n)
+parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
+    unsigned seen)
 {
 	char why[512];
 	const char *w;
 	size_t i;
 
-	if ((w = cut_fields(s, n)) != NULL) {
+	if ((w = cut_fields(s, n, scanned, seen)) != NULL) {
 		bad_line(src, line, s, n, "%s", w);
 		return;
 	}
@@ -564,10 +571,14 @@ parse_input(int fd, const char *src)
 	struct stream_end se = { 0, 0 };
 	uint64_t datalines = 0;	/* what line numbers count */
 	struct rec r = { 0 };
+	unsigned seen;
 
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
-	while (!se.eos && ib_getline(&ib, &s, &n)) {
+	while (!se.eos && scan_getline(&scanner, &ib, &s, &n, cut, capcut, &ncut,
+	    &seen)) {
+		int scanned = 1;
+
 		if (first && rec_stream_start(s, n))
 			records = 1;	/* a record stream: parse one field */
 		first = 0;
@@ -577,6 +588,11 @@ parse_input(int fd, const char *src)
 			stream_note(&se, c);
 			switch (c) {
 			case CTL_DATA:
+				/* one field, nothing escaped: the raw line, cut */
+				if (col == 0 && (seen & att_raw) == 0 &&
+				    (sep != '\t' || ncut == 1))
+					break;
+				scanned = 0;
 				rec_split(&r, s, n);
 				if ((size_t)col >= r.n)
 					continue;
@@ -604,7 +620,7 @@ parse_input(int fd, const char *src)
 			skip = 0;
 			continue;
 		}
-		parse_line(src, datalines, s, n);
+		parse_line(src, datalines, s, n, scanned, seen);
 	}
 	ib_free(&ib);
 	rec_free(&r);
