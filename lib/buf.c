@@ -28,7 +28,7 @@ ob_init(struct obuf *o, int fd, const char *name)
 	pipe_widen(fd);
 	o->fd = fd;
 	o->name = name;
-	o->cap = fd >= 0 ? OBUF_SIZE : 4096;
+	o->cap = fd >= 0 ? OBUF_SIZE : 256;	/* in memory: grows as used */
 	o->len = 0;
 	o->p = emalloc(o->cap);
 	o->sink = NULL;

@@ -497,6 +497,25 @@ set_bool(struct val *v, int b)
 	v->d.scale = 0;
 }
 
+/* Field number arg of the expression, from r: its text, or null when it is
+ * missing or empty. */
+static void
+load_field(const struct expr *x, long arg, const struct rec *r, struct val *v)
+{
+	long col = x->cols[arg];
+
+	v->name = x->names[arg];
+	if (col < (long)r->n && r->f[col].n > 0) {
+		v->t = V_TEXT;
+		v->s = r->f[col].p;
+		v->n = r->f[col].n;
+	} else {
+		v->t = V_NULL;
+		v->s = "";
+		v->n = 0;
+	}
+}
+
 int
 expr_eval(const struct expr *x, const struct rec *r, struct val *out,
     struct expr_err *e)
@@ -508,19 +527,9 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 
 	e->field = NULL;
 	if (x->shape != SHAPE_ANY) {
-		long col = x->cols[x->sfield];
 		const struct val *k = &x->consts[x->sconst];
 
-		out->name = x->names[x->sfield];
-		if (col < (long)r->n && r->f[col].n > 0) {
-			out->t = V_TEXT;
-			out->s = r->f[col].p;
-			out->n = r->f[col].n;
-		} else {
-			out->t = V_NULL;
-			out->s = "";
-			out->n = 0;
-		}
+		load_field(x, x->sfield, r, out);
 		if (x->shape == SHAPE_FIELD)
 			return 0;
 		/* a string constant compares as text (val_cmp) */
@@ -530,22 +539,9 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 	}
 	for (pc = 0; pc < n; pc++) {
 		switch (c[pc].op) {
-		case OP_FIELD: {
-			long col = x->cols[c[pc].arg];
-
-			top++;
-			top->name = x->names[c[pc].arg];
-			if (col < (long)r->n && r->f[col].n > 0) {
-				top->t = V_TEXT;
-				top->s = r->f[col].p;
-				top->n = r->f[col].n;
-			} else {
-				top->t = V_NULL;
-				top->s = "";
-				top->n = 0;
-			}
+		case OP_FIELD:
+			load_field(x, c[pc].arg, r, ++top);
 			break;
-		}
 		case OP_NUM:
 		case OP_STR:
 			*++top = x->consts[c[pc].arg];

@@ -63,6 +63,19 @@ pick(unsigned n)
 	return (unsigned)(next() % n);
 }
 
+/* A rate of an option: a positive number a second, up to 1e9. */
+static double
+per_second(const char *opt, const char *arg)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (*end != '\0' || !(v > 0) || v > 1e9)
+		usage_fail(usage_text, "%s %s: not a positive number a second",
+		    opt, arg);
+	return v;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -97,10 +110,7 @@ main(int argc, char *argv[])
 			    0, 1LL << 62);
 			break;
 		case 'r':
-			rate = strtod(optarg, &end);
-			if (*end != '\0' || !(rate > 0) || rate > 1e9)
-				usage_fail(usage_text, "--rate %s: not a positive "
-				    "number of orders a second", optarg);
+			rate = per_second("--rate", optarg);
 			break;
 		case 'b':
 			bad = strtod(optarg, &end);
@@ -109,10 +119,7 @@ main(int argc, char *argv[])
 				    "from 0 to 1", optarg);
 			break;
 		case 'p':
-			pace = strtod(optarg, &end);
-			if (*end != '\0' || !(pace > 0) || pace > 1e9)
-				usage_fail(usage_text, "--pace %s: not a positive "
-				    "number of lines a second", optarg);
+			pace = per_second("--pace", optarg);
 			break;
 		case 't':
 			if ((why = ts_parse(optarg, strlen(optarg), NULL, NULL,
