@@ -144,10 +144,10 @@ slice_push(const char *p, size_t n)
 	ncut++;
 }
 
-/* The attention bytes of a line, in the order of cut.att: a quote (CSV),
- * then those that must be escaped on output. */
-static struct cutter cutter;
-static struct scanner scanner;	/* the same, over the input buffer */
+/* Cuts lines at the separator, noting the attention bytes: a quote (CSV),
+ * then those that must be escaped on output. Its cutter (scanner.c) cuts
+ * lines that did not come from the scanner. */
+static struct scanner scanner;
 static unsigned att_quote;	/* the bit of '"', 0 for TSV */
 static unsigned att_raw;	/* bits that keep a record's field from being
 				 * the raw line itself: a backslash, a TAB */
@@ -155,19 +155,22 @@ static unsigned att_raw;	/* bits that keep a record's field from being
 static void
 cutter_init(void)
 {
-	char att[5], *a = att;
+	char att[5];
+	unsigned n = 0;
 
-	if (csv)
-		*a++ = '"';
-	*a++ = '\\';
-	*a++ = '\r';
-	if (sep != '\t')
-		*a++ = '\t';
-	*a = '\0';
-	cut_init(&cutter, sep, att);
+	if (csv) {
+		att_quote |= 1u << n;
+		att[n++] = '"';
+	}
+	att_raw |= 1u << n;
+	att[n++] = '\\';
+	att[n++] = '\r';
+	if (sep != '\t') {
+		att_raw |= 1u << n;
+		att[n++] = '\t';
+	}
+	att[n] = '\0';
 	scan_init(&scanner, sep, att);
-	att_quote = csv ? 1 : 0;
-	att_raw = (csv ? 2 : 1) | (sep != '\t' ? (csv ? 8 : 4) : 0);
 }
 
 /* Cuts a CSV line with quotes (RFC 4180: "" is a quote) into unquoted
@@ -219,7 +222,7 @@ static const char *
 cut_fields(const char *s, size_t n, int scanned, unsigned seen)
 {
 	if (!scanned || ncut > capcut)
-		while ((ncut = cut_line(&cutter, s, n, cut, capcut, &seen)) >
+		while ((ncut = cut_line(&scanner.c, s, n, cut, capcut, &seen)) >
 		    capcut) {
 			capcut = ncut * 2;
 			cut = ereallocarray(cut, capcut, sizeof(*cut));
@@ -290,8 +293,6 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	case T_STR:
 		return NULL;
 	case T_INT:
-		if (plain_digits(f->p, f->n, 18, 0))
-			return NULL;
 		switch (dec_parse_int(f->p, f->n, &iv)) {
 		case DEC_OK:
 			return NULL;
@@ -304,8 +305,6 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 		}
 		break;
 	case T_NUM:
-		if (plain_digits(f->p, f->n, 30, 1))
-			return NULL;
 		switch (dec_parse(f->p, f->n, &d)) {
 		case DEC_OK:
 			return NULL;
