@@ -23,10 +23,11 @@
 #include "util.h"
 
 static const char usage_text[] =
-"usage: stream-parse --csv spec | --tsv spec [--header] [--max-errors n]\n"
-"                    [--reject file] [--sep c] [--set name=expr]\n"
-"                    [--tee file] [--time-format format] [--tz zone]\n"
-"                    [--where expr] [file ...]\n";
+"usage: stream-parse --csv spec | --tsv spec [--cut fields] [--header]\n"
+"                    [--max-errors n] [--reject file] [--sep c]\n"
+"                    [--set name=expr] [--tee file [--cut fields]]\n"
+"                    [--time-format format] [--tz zone] [--where expr]\n"
+"                    [file ...]\n";
 
 enum ftype { T_STR, T_INT, T_NUM, T_TIME, T_ENUM };
 
@@ -60,8 +61,27 @@ static const char *time_format;
 static FILE *reject;
 static const char *reject_path;
 static uint64_t accepted, rejected;
-static struct obuf out;
 static struct schema outschema;
+
+/*
+ * The outputs: standard output and each --tee file, each with the fields
+ * its --cut keeps. Outputs that keep the same fields share a view: one
+ * buffer, written to each of them (ob_tee). The views' obufs are linked
+ * (next), so that the input flushes them all before it reads.
+ */
+struct output {
+	const char	*path;		/* NULL: standard output */
+	const char	*cut;		/* NULL: every field */
+};
+
+struct view {
+	struct obuf	 ob;
+	size_t		*cols;		/* the fields it writes, columns of orec */
+	size_t		 ncols;
+};
+
+static struct view *views;
+static size_t nviews;
 
 /* Per-line scratch, reused: no allocation per record. */
 static struct slice *cut;
@@ -234,6 +254,29 @@ cut_fields(const char *s, size_t n, int scanned, unsigned seen)
 }
 
 static void
+flush_views(void)
+{
+	size_t i;
+
+	for (i = 0; i < nviews; i++)
+		ob_flush(&views[i].ob);
+}
+
+/* A control line, to every output; #end is flushed at once. */
+static void
+put_control(const char *s, size_t n, enum ctl c)
+{
+	size_t i;
+
+	for (i = 0; i < nviews; i++) {
+		ob_write(&views[i].ob, s, n);
+		ob_putc(&views[i].ob, '\n');
+	}
+	if (c == CTL_END)
+		flush_views();
+}
+
+static void
 bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -254,7 +297,7 @@ bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
 	    putc('\n', reject) == EOF))
 		err(SK_EXIT_DATA, "%s", reject_path);
 	if (max_errors > 0 && rejected >= (uint64_t)max_errors) {
-		ob_flush(&out);
+		flush_views();
 		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
 		    (unsigned long long)rejected, max_errors);
 	}
@@ -345,11 +388,6 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 }
 
 /*
- * The common case: no byte needs escaping and no --set. Fields that lie in
- * the line one separator apart go out as one run, the separators made
- * TABs; a time field rewritten to ISO 8601 starts a new run.
- */
-/*
  * The fields of each type in a list of their own, so the check of a line
  * runs loops of one kind each instead of a switch per field; any doubt
  * (and every bad line) goes to check_field, field by field, for the reason.
@@ -422,55 +460,59 @@ quick_check(void)
 	return 1;
 }
 
+/*
+ * The common case: no byte needs escaping and no --set. Fields that lie in
+ * the line one separator apart go out as one run, the separators made
+ * TABs; a time field rewritten to ISO 8601 starts a new run.
+ */
 static void
-put_plain(void)
+put_plain(struct view *v)
 {
+	const size_t *c = v->cols;
 	size_t i, j, k, need = 0;
+	struct obuf *o = &v->ob;
 	char *d;
 
-	for (i = 0; i < nfields; i++)
-		need += orec.f[i].n + 1;
-	if (out.cap - out.len < need)
-		ob_grow(&out, need);
-	d = out.p + out.len;
-	for (i = 0; i < nfields; i = j) {
-		const char *start = orec.f[i].p;
+	for (i = 0; i < v->ncols; i++)
+		need += orec.f[c[i]].n + 1;
+	if (o->cap - o->len < need)
+		ob_grow(o, need);
+	d = o->p + o->len;
+	for (i = 0; i < v->ncols; i = j) {
+		const char *start = orec.f[c[i]].p;
 		size_t len;
 
-		for (j = i + 1; j < nfields && orec.f[j].p ==
-		    orec.f[j - 1].p + orec.f[j - 1].n + 1; j++)
+		for (j = i + 1; j < v->ncols && orec.f[c[j]].p ==
+		    orec.f[c[j - 1]].p + orec.f[c[j - 1]].n + 1; j++)
 			;
-		len = (size_t)(orec.f[j - 1].p + orec.f[j - 1].n - start);
+		len = (size_t)(orec.f[c[j - 1]].p + orec.f[c[j - 1]].n - start);
 		memcpy(d, start, len);
 		for (k = i; k + 1 < j; k++)
-			d[orec.f[k].p + orec.f[k].n - start] = '\t';
+			d[orec.f[c[k]].p + orec.f[c[k]].n - start] = '\t';
 		d += len;
 		*d++ = '\t';
 	}
 	d[-1] = '\n';
-	out.len = (size_t)(d - out.p);
+	o->len = (size_t)(d - o->p);
 }
 
 static void
-put_record(void)
+put_record(struct view *v)
 {
+	const struct slice *first = &orec.f[v->cols[0]];
 	size_t i;
 
-	if (line_plain && nsetters == 0 && orec.f[0].n > 0 &&
-	    orec.f[0].p[0] != '#') {
-		put_plain();
+	if (line_plain && nsetters == 0 && first->n > 0 && first->p[0] != '#') {
+		put_plain(v);
 		return;
 	}
-	for (i = 0; i < nfields; i++) {
+	for (i = 0; i < v->ncols; i++) {
 		if (i > 0)
-			ob_putc(&out, '\t');
-		rec_put_field(&out, orec.f[i].p, orec.f[i].n, i == 0);
+			ob_putc(&v->ob, '\t');
+		rec_put_field(&v->ob, orec.f[v->cols[i]].p, orec.f[v->cols[i]].n,
+		    i == 0);
 	}
-	for (; i < orec.n; i++) {	/* --set values */
-		ob_putc(&out, '\t');
-		rec_put_field(&out, orec.f[i].p, orec.f[i].n, 0);
-	}
-	ob_putc(&out, '\n');
+	ob_putc(&v->ob, '\n');
 }
 
 /* Applies --set and --where; returns 0 to keep the record. */
@@ -554,7 +596,8 @@ parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
 	if ((nsetters > 0 || where_expr != NULL) && derive(src, line, s, n) < 0)
 		return;
 	accepted++;
-	put_record();
+	for (i = 0; i < nviews; i++)
+		put_record(&views[i]);
 }
 
 /* Returns 0, or -1 if the input ended inside a batch. */
@@ -573,7 +616,7 @@ parse_input(int fd, const char *src)
 	unsigned seen;
 
 	ib_init(&ib, fd, src ? src : "stdin");
-	ib.flush = &out;
+	ib.flush = &views[0].ob;
 	while (!se.eos && scan_getline(&scanner, &ib, &s, &n, cut, capcut, &ncut,
 	    &seen)) {
 		int scanned = 1;
@@ -603,14 +646,8 @@ parse_input(int fd, const char *src)
 				if ((col = schema_find(&insc, "line")) < 0)
 					col = 0;
 				continue;
-			case CTL_END:
-				ob_write(&out, s, n);
-				ob_putc(&out, '\n');
-				ob_flush(&out);
-				continue;
 			default:
-				ob_write(&out, s, n);
-				ob_putc(&out, '\n');
+				put_control(s, n, c);
 				continue;
 			}
 		}
@@ -632,6 +669,77 @@ parse_input(int fd, const char *src)
 	return 0;
 }
 
+/* The columns of outschema a --cut list names (every one if NULL). */
+static size_t
+cut_columns(const char *list, size_t **cols)
+{
+	char *copy, *p, *name;
+	size_t i, n = 0;
+	long c;
+
+	*cols = ereallocarray(NULL, outschema.n, sizeof(**cols));
+	if (list == NULL) {
+		for (n = 0; n < outschema.n; n++)
+			(*cols)[n] = n;
+		return n;
+	}
+	p = copy = estrdup(list);
+	while ((name = strsep(&p, ",")) != NULL) {
+		if ((c = schema_find(&outschema, name)) < 0)
+			usage_fail(usage_text, "--cut %s: no field %s", list,
+			    *name != '\0' ? name : "\"\"");
+		for (i = 0; i < n; i++)
+			if ((*cols)[i] == (size_t)c)
+				usage_fail(usage_text, "--cut %s: %s twice", list,
+				    outschema.names[c]);
+		(*cols)[n++] = (size_t)c;	/* none twice: n <= outschema.n */
+	}
+	free(copy);
+	return n;
+}
+
+/* Opens the outputs and gives each a view, shared by those with the same
+ * fields; writes each view's #fields. */
+static void
+open_outputs(const struct output *outs, size_t nouts)
+{
+	struct schema sc;
+	size_t i, j, k, *cols, ncols;
+	int fd;
+
+	views = ecalloc(nouts, sizeof(*views));
+	for (i = 0; i < nouts; i++) {
+		if (outs[i].path == NULL)
+			fd = STDOUT_FILENO;
+		else if ((fd = open(outs[i].path,
+		    O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
+			err(SK_EXIT_DATA, "%s", outs[i].path);
+		ncols = cut_columns(outs[i].cut, &cols);
+		for (k = 0; k < nviews; k++)
+			if (views[k].ncols == ncols && memcmp(views[k].cols, cols,
+			    ncols * sizeof(*cols)) == 0)
+				break;
+		if (k < nviews) {
+			ob_tee(&views[k].ob, fd, outs[i].path);
+			free(cols);
+			continue;
+		}
+		ob_init(&views[k].ob, fd, outs[i].path != NULL ? outs[i].path :
+		    "stdout");
+		if (k > 0)
+			views[k - 1].ob.next = &views[k].ob;
+		views[k].cols = cols;
+		views[k].ncols = ncols;
+		sc.n = ncols;
+		sc.names = ereallocarray(NULL, ncols, sizeof(*sc.names));
+		for (j = 0; j < ncols; j++)
+			sc.names[j] = outschema.names[cols[j]];
+		schema_put(&views[k].ob, &sc);
+		free(sc.names);
+		nviews++;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -644,6 +752,7 @@ main(int argc, char *argv[])
 		{ "set", required_argument, NULL, 'S' },
 		{ "reject", required_argument, NULL, 'r' },
 		{ "tee", required_argument, NULL, 'T' },
+		{ "cut", required_argument, NULL, 'C' },
 		{ "max-errors", required_argument, NULL, 'm' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "time-format", required_argument, NULL, 'f' },
@@ -651,8 +760,9 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *spec = NULL, *why, **tees = NULL;
-	size_t i, at, ntees = 0;
+	const char *spec = NULL, *why;
+	struct output *outs = ecalloc(1, sizeof(*outs));
+	size_t i, at, nouts = 1;
 	int ch, fd, status = SK_EXIT_OK, sepset = 0;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -683,8 +793,17 @@ main(int argc, char *argv[])
 			reject_path = optarg;
 			break;
 		case 'T':
-			tees = ereallocarray(tees, ntees + 1, sizeof(*tees));
-			tees[ntees++] = optarg;
+			outs = ereallocarray(outs, nouts + 1, sizeof(*outs));
+			outs[nouts].path = optarg;
+			outs[nouts++].cut = NULL;
+			break;
+		case 'C':	/* for the output named last */
+			if (outs[nouts - 1].cut != NULL)
+				usage_fail(usage_text, "--cut %s: %s has --cut %s",
+				    optarg, outs[nouts - 1].path != NULL ?
+				    outs[nouts - 1].path : "standard output",
+				    outs[nouts - 1].cut);
+			outs[nouts - 1].cut = optarg;
 			break;
 		case 'm':
 			max_errors = opt_number(usage_text, "--max-errors", optarg,
@@ -736,13 +855,8 @@ main(int argc, char *argv[])
 	orec.cap = outschema.n;
 	orec.f = ecalloc(outschema.n, sizeof(*orec.f));
 
-	ob_init(&out, STDOUT_FILENO, "stdout");
-	for (i = 0; i < ntees; i++) {
-		if ((fd = open(tees[i], O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0)
-			err(SK_EXIT_DATA, "%s", tees[i]);
-		ob_tee(&out, fd, tees[i]);
-	}
-	schema_put(&out, &outschema);
+	open_outputs(outs, nouts);
+	free(outs);
 	if (argc == 0 && parse_input(STDIN_FILENO, NULL) < 0)
 		status = SK_EXIT_DATA;
 	for (; *argv != NULL; argv++) {
@@ -755,7 +869,7 @@ main(int argc, char *argv[])
 			status = SK_EXIT_DATA;
 		close(fd);
 	}
-	ob_flush(&out);
+	flush_views();
 	if (rejected > 0)
 		warnx("%llu lines accepted, %llu rejected",
 		    (unsigned long long)accepted, (unsigned long long)rejected);

@@ -35,6 +35,7 @@ ob_init(struct obuf *o, int fd, const char *name)
 	o->sink_arg = NULL;
 	o->tee = NULL;
 	o->ntee = 0;
+	o->next = NULL;
 }
 
 void
@@ -199,6 +200,7 @@ ib_next(struct ibuf *b, char **line, size_t *len)
 ssize_t
 ib_fill(struct ibuf *b)
 {
+	struct obuf *o;
 	ssize_t n;
 
 	if (b->eof)
@@ -214,8 +216,9 @@ ib_fill(struct ibuf *b)
 		memset(b->p + b->cap + IBUF_PAD, 0, b->cap);
 		b->cap *= 2;
 	}
-	if (b->flush != NULL && b->flush->len > 0)
-		ob_flush(b->flush);
+	for (o = b->flush; o != NULL; o = o->next)
+		if (o->len > 0)
+			ob_flush(o);
 	n = read(b->fd, b->p + b->end, b->cap - b->end);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)

@@ -31,6 +31,8 @@ struct obuf {
 		const char	*name;
 	}		*tee;
 	size_t		 ntee;
+	struct obuf	*next;		/* a list of outputs that ib_fill
+					 * flushes together (ibuf.flush) */
 };
 
 void	ob_init(struct obuf *, int fd, const char *name);
@@ -102,7 +104,8 @@ struct ibuf {
 	int		 eof;
 	uint64_t	 lineno;	/* lines handed out so far */
 	uint64_t	 base;		/* the file offset of p[0] */
-	struct obuf	*flush;		/* flushed before a read that may block */
+	struct obuf	*flush;		/* flushed before a read that may block,
+					 * with the obufs its next links */
 };
 
 void	ib_init(struct ibuf *, int fd, const char *name);

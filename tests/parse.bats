@@ -183,3 +183,75 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	assert_failure 1
 	[ "$stderr" = 'stream-parse: copy.out: No space left on device' ]
 }
+
+@test "--cut keeps the fields it names, in its order, on the output named before it" {
+	printf '#interval\t5000\n#fields\tline\n1,x y,#3\n#end\t5000\tn=1\n2,"a\\tb",4\n#end\t10000\tn=1\n#eos\n' > in.rec
+	run stream-parse --csv a:int,b,c --set 'd=a*2' --cut d,c,a \
+	    --tee one.out --cut b --tee two.out --tee three.out --cut b \
+	    --tee four.out --cut c,b in.rec
+	assert_success
+	assert_output "$(printf '#fields\td\tc\ta\n#interval\t5000\n2\t#3\t1\n#end\t5000\tn=1\n4\t4\t2\n#end\t10000\tn=1\n#eos')"
+	[ "$(cat one.out)" = "$(printf '#fields\tb\n#interval\t5000\nx y\n#end\t5000\tn=1\na\\tb\n#end\t10000\tn=1\n#eos')" ]
+	[ "$(cat two.out)" = "$(printf '#fields\ta\tb\tc\td\n#interval\t5000\n1\tx y\t#3\t2\n#end\t5000\tn=1\n2\ta\\tb\t4\t4\n#end\t10000\tn=1\n#eos')" ]
+	cmp one.out three.out
+	[ "$(cat four.out)" = "$(printf '#fields\tc\tb\n#interval\t5000\n\\#3\tx y\n#end\t5000\tn=1\n4\ta\\tb\n#end\t10000\tn=1\n#eos')" ]
+}
+
+@test "--cut: columns by number, --where on a field left out, plain and quoted lines" {
+	printf '%s\n' '2016-03-22 20:25:28,1,80,EPE,710,51.00,B' \
+	    '2016-03-22 20:25:29,2,81,"E""P",5,1.5,S' \
+	    '2016-03-22 20:25:30,3,82,XOM,7,2.5,S' > orders.txt
+	run stream-parse --csv "$SPEC" --where 'side == "S"' --cut 7,client,1 orders.txt
+	assert_success
+	assert_output "$(printf '#fields\tside\tclient\ttime\nS\t81\t2016-03-22T20:25:29Z\nS\t82\t2016-03-22T20:25:30Z')"
+	run stream-parse --csv "$SPEC" --cut symbol,amount orders.txt
+	assert_output "$(printf '#fields\tsymbol\tamount\nEPE\t710\nE"P\t5\nXOM\t7')"
+}
+
+@test "--cut: the order dashboard's three outputs equal cuts of the whole stream" {
+	gen-orders -n 20000 --bad 0.001 | stream-split --event-time 1 --interval 5s > in.rec
+	stream-parse --csv "$SPEC" in.rec 2> all.err > all.out
+	run --separate-stderr stream-parse --csv "$SPEC" --cut symbol,amount \
+	    --tee sides --cut side --tee clients --cut client,amount,price in.rec
+	assert_success
+	[ "$stderr" = "$(cat all.err)" ]
+	[ "${stderr##*$'\n'}" = 'stream-parse: 19980 lines accepted, 15 rejected' ]
+	cut_like() {	# cut_like COLUMN...: all.out as cut(1) would cut it
+		awk -F'\t' -v OFS='\t' -v c="$*" 'BEGIN { n = split(c, k, " ") }
+		    /^#fields/ { s = "#fields"; for (i = 1; i <= n; i++) s = s OFS $(k[i] + 1); print s; next }
+		    /^#/ { print; next }
+		    { s = $(k[1]); for (i = 2; i <= n; i++) s = s OFS $(k[i]); print s }' all.out
+	}
+	[ "$output" = "$(cut_like 4 5)" ]
+	[ "$(cat sides)" = "$(cut_like 7)" ]
+	[ "$(cat clients)" = "$(cut_like 3 5 6)" ]
+}
+
+@test "--cut: bad lists are usage errors" {
+	run stream-parse --csv a,b --cut c
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --cut c: no field c'
+	assert_line --index 1 --partial 'usage: stream-parse'
+	run stream-parse --csv a,b --cut a,
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --cut a,: no field ""'
+	run stream-parse --csv a,b --cut b,2
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --cut b,2: b twice'
+	run stream-parse --csv a,b --cut a --cut b
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --cut b: standard output has --cut a'
+	run stream-parse --csv a,b --tee x.out --cut a --cut b
+	assert_failure 2
+	assert_line --index 0 'stream-parse: --cut b: x.out has --cut a'
+}
+
+@test "--cut: a full disk under a cut output, --max-errors flushes every output" {
+	run --separate-stderr full_disk cut.out stream-parse --csv a:int,b --tee cut.out --cut b <<<'1,x'
+	assert_failure 1
+	[ "$stderr" = 'stream-parse: cut.out: No space left on device' ]
+	run --separate-stderr stream-parse --csv a:int,b --max-errors 1 --cut b --tee t.out --cut a <<<$'1,x\ny,z'
+	assert_failure 1
+	assert_output "$(printf '#fields\tb\nx')"
+	[ "$(cat t.out)" = "$(printf '#fields\ta\n1')" ]
+}
