@@ -333,9 +333,11 @@ room(char **buf, size_t *cap, size_t need)
 	return *buf;
 }
 
-/* One key field: the bytes; several: each as a 4-byte length and bytes. */
-static size_t
-make_key_cols(struct agg_table *t, const struct rec *r, const long *cols)
+/* The key of a record's group. One key field: its bytes, in place; several:
+ * each as a 4-byte length and bytes, in t->kbuf. */
+static const char *
+make_key_cols(struct agg_table *t, const struct rec *r, const long *cols,
+    size_t *klen)
 {
 	const struct agg_spec *s = t->spec;
 	size_t i, len = 0;
@@ -343,11 +345,12 @@ make_key_cols(struct agg_table *t, const struct rec *r, const long *cols)
 	if (s->nby == 1) {
 		long c = cols[0];
 
-		if (c >= (long)r->n)
-			return 0;
-		room(&t->kbuf, &t->kcap, r->f[c].n + 1);
-		memcpy(t->kbuf, r->f[c].p, r->f[c].n);
-		return r->f[c].n;
+		if (c >= (long)r->n) {
+			*klen = 0;
+			return t->kbuf;
+		}
+		*klen = r->f[c].n;
+		return r->f[c].p;
 	}
 	for (i = 0; i < s->nby; i++) {
 		long c = cols[i];
@@ -359,7 +362,8 @@ make_key_cols(struct agg_table *t, const struct rec *r, const long *cols)
 			memcpy(t->kbuf + len + 4, r->f[c].p, n);
 		len += 4 + n;
 	}
-	return len;
+	*klen = len;
+	return t->kbuf;
 }
 
 void
@@ -473,6 +477,7 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 	const struct agg_spec *s = t->spec;
 	struct expr_err e;
 	struct group *g;
+	const char *key;
 	size_t k, klen;
 	int created;
 
@@ -511,8 +516,8 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 			return -1;
 		}
 	}
-	klen = make_key_cols(t, r, s->bycol);
-	g = ht_get(&t->groups, t->kbuf, klen, &created);
+	key = make_key_cols(t, r, s->bycol, &klen);
+	g = ht_get(&t->groups, key, klen, &created);
 	if (created)
 		g->id = t->nextid++;
 	for (k = 0; k < s->ndefs; k++) {
@@ -873,6 +878,7 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
 	long *col = ecalloc(s->nby + s->ndefs, sizeof(*col));
 	const char *why = NULL;
 	char *line, where[300];
+	const char *key;
 	size_t n, k, klen;
 	int created, bound = 0;
 
@@ -904,8 +910,8 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
 			break;
 		}
 		rec_split(&r, line, n);
-		klen = make_key_cols(t, &r, col);
-		g = ht_get(&t->groups, t->kbuf, klen, &created);
+		key = make_key_cols(t, &r, col, &klen);
+		g = ht_get(&t->groups, key, klen, &created);
 		if (created) {
 			g->id = t->nextid++;
 			g->last = INT64_MIN;

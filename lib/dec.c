@@ -149,7 +149,7 @@ align(struct dec *a, struct dec *b)
 }
 
 enum dec_err
-dec_add(struct dec *r, struct dec a, struct dec b)
+dec_add_any(struct dec *r, struct dec a, struct dec b)
 {
 	if (align(&a, &b) != DEC_OK || __builtin_add_overflow(a.m, b.m, &r->m))
 		return DEC_ERANGE;
@@ -167,7 +167,7 @@ dec_sub(struct dec *r, struct dec a, struct dec b)
 }
 
 enum dec_err
-dec_mul(struct dec *r, struct dec a, struct dec b)
+dec_mul_any(struct dec *r, struct dec a, struct dec b)
 {
 	int scale = a.scale + b.scale;
 

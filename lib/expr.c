@@ -33,7 +33,8 @@ struct expr {
 	struct val	*stack;
 	size_t		 depth, maxdepth;
 	/* programs common enough to run without the interpreter */
-	enum { SHAPE_ANY, SHAPE_FIELD, SHAPE_FIELD_EQ, SHAPE_FIELD_NE } shape;
+	enum { SHAPE_ANY, SHAPE_FIELD, SHAPE_FIELD_EQ, SHAPE_FIELD_NE,
+	    SHAPE_ARITH } shape;
 	long		 sfield, sconst;	/* their field and constant */
 };
 
@@ -288,14 +289,31 @@ parse_ternary(struct parser *ps)
 	ps->x->code[jend].arg = (long)ps->x->ncode;
 }
 
-/* A field alone (--sum amount), or a field compared with a string
- * (--where 'side == "S"'): expr_eval does these directly, the same way. */
+static int
+is_operand(const struct insn *c)
+{
+	return c->op == OP_FIELD || c->op == OP_NUM || c->op == OP_STR;
+}
+
+static int
+is_arith(const struct insn *c)
+{
+	return c->op == OP_ADD || c->op == OP_SUB || c->op == OP_MUL ||
+	    c->op == OP_DIV || c->op == OP_MOD;
+}
+
+/* A field alone (--sum amount), a field compared with a string (--where
+ * 'side == "S"'), and arithmetic on two fields or numbers (--sum
+ * 'amount*price'): expr_eval does these directly, the same way. */
 static void
 find_shape(struct expr *x)
 {
 	const struct insn *c = x->code;
 
-	if (x->ncode == 1 && c[0].op == OP_FIELD) {
+	if (x->ncode == 3 && is_operand(&c[0]) && is_operand(&c[1]) &&
+	    is_arith(&c[2]))
+		x->shape = SHAPE_ARITH;
+	else if (x->ncode == 1 && c[0].op == OP_FIELD) {
 		x->shape = SHAPE_FIELD;
 		x->sfield = c[0].arg;
 	} else if (x->ncode == 3 && (c[2].op == OP_EQ || c[2].op == OP_NE) &&
@@ -516,6 +534,19 @@ load_field(const struct expr *x, long arg, const struct rec *r, struct val *v)
 	}
 }
 
+/* Operand insn c (a field or a constant), from r. */
+static inline void
+load_operand(const struct expr *x, const struct insn *c, const struct rec *r,
+    struct val *v)
+{
+	if (c->op == OP_FIELD)
+		load_field(x, c->arg, r, v);
+	else {
+		*v = x->consts[c->arg];
+		v->name = NULL;
+	}
+}
+
 int
 expr_eval(const struct expr *x, const struct rec *r, struct val *out,
     struct expr_err *e)
@@ -526,6 +557,13 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 	int cmp;
 
 	e->field = NULL;
+	if (x->shape == SHAPE_ARITH) {
+		struct val b;
+
+		load_operand(x, &c[0], r, out);
+		load_operand(x, &c[1], r, &b);
+		return arith(out, &b, c[2].op, e);
+	}
 	if (x->shape != SHAPE_ANY) {
 		const struct val *k = &x->consts[x->sconst];
 

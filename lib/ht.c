@@ -98,6 +98,14 @@ ht_init(struct ht *t, size_t vsize)
 	t->slots = ecalloc(t->cap, sizeof(*t->slots));
 }
 
+/* The home slot of a hash: its low bit is always set (0 marks an empty
+ * slot), so the index comes from the bits above it. */
+static inline size_t
+home(const struct ht *t, uint64_t h)
+{
+	return (size_t)(h >> 1) & (t->cap - 1);
+}
+
 static void
 grow(struct ht *t)
 {
@@ -111,7 +119,7 @@ grow(struct ht *t)
 
 		if (old[i].hash == 0)
 			continue;
-		for (j = old[i].hash & (t->cap - 1); t->slots[j].hash != 0;
+		for (j = home(t, old[i].hash); t->slots[j].hash != 0;
 		    j = (j + 1) & (t->cap - 1))
 			;
 		t->slots[j] = old[i];
@@ -122,14 +130,14 @@ grow(struct ht *t)
 static size_t
 probe(const struct ht *t, uint64_t h, const void *key, size_t klen)
 {
-	size_t j = h & (t->cap - 1), n;
+	size_t j = home(t, h), n;
 	const char *k;
 
 	for (; t->slots[j].hash != 0; j = (j + 1) & (t->cap - 1)) {
 		if (t->slots[j].hash != h)
 			continue;
 		k = ht_key(t, t->slots[j].val, &n);
-		if (n == klen && memcmp(k, key, klen) == 0)
+		if (n == klen && bytes_equal(k, key, klen))
 			break;
 	}
 	return j;
@@ -186,7 +194,7 @@ ht_del(struct ht *t, const void *key, size_t klen)
 		j = (j + 1) & mask;
 		if (t->slots[j].hash == 0)
 			break;
-		k = t->slots[j].hash & mask;
+		k = home(t, t->slots[j].hash);
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			t->slots[i] = t->slots[j];
 			i = j;
