@@ -78,6 +78,13 @@ struct view {
 	struct obuf	 ob;
 	size_t		*cols;		/* the fields it writes, columns of orec */
 	size_t		 ncols;
+	/* for a plain line: runs of fields that lie side by side in it, and
+	 * time fields, which are rewritten */
+	struct run {
+		size_t	first, last;	/* columns */
+		int	time;
+	}		*runs;
+	size_t		 nruns;
 };
 
 static struct view *views;
@@ -89,7 +96,8 @@ static size_t ncut, capcut;
 static char *unq;		/* unquoted CSV fields */
 static size_t unqcap;
 static struct rec orec;
-static int line_plain;		/* the line needs no escaping on output */
+static int line_plain;		/* its fields are as they lie in the line, and
+				 * need no escaping on output */
 
 static struct ts_memo *times;	/* one for each time field */
 
@@ -204,7 +212,7 @@ cut_quoted(const char *s, size_t n)
 	ncut = 0;
 	if (unqcap < n) {
 		unqcap = n * 2;
-		unq = erealloc(unq, unqcap);
+		unq = erealloc(unq, unqcap + 8);	/* plain_digits reads 8 */
 	}
 	w = unq;
 	for (;;) {
@@ -247,7 +255,7 @@ cut_fields(const char *s, size_t n, int scanned, unsigned seen)
 			capcut = ncut * 2;
 			cut = ereallocarray(cut, capcut, sizeof(*cut));
 		}
-	line_plain = (seen & ~att_quote) == 0;
+	line_plain = seen == 0;
 	if (seen & att_quote)
 		return cut_quoted(s, n);
 	return NULL;
@@ -303,10 +311,14 @@ bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
 	}
 }
 
+#define BYTES(b)	(0x0101010101010101ULL * (b))
+
 /*
  * True for 1..max digits with at most ndots dots among them and a digit
  * somewhere: text dec_parse_int (ndots 0) or dec_parse (1) always accepts,
- * checked without working out the value, which nothing here needs.
+ * checked without working out the value, which nothing here needs. A field
+ * of up to 8 bytes is checked as one 64-bit word, which may be read past
+ * its end: fields lie in a padded ibuf or in unq.
  */
 static inline int
 plain_digits(const char *s, size_t n, size_t max, int ndots)
@@ -314,6 +326,26 @@ plain_digits(const char *s, size_t n, size_t max, int ndots)
 	size_t i;
 	int dots = 0;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n - 1 < 8) {
+		uint64_t x, y, a, dot, m = n == 8 ? ~0ULL : (1ULL << 8 * n) - 1;
+
+		memcpy(&x, s, 8);
+		if (ndots > 0) {	/* make the first dot a digit */
+			y = x ^ BYTES('.');
+			if ((dot = (y - BYTES(1)) & ~y & m & BYTES(0x80)) != 0) {
+				if (n == 1)
+					return 0;
+				x += (uint64_t)('0' - '.') <<
+				    (__builtin_ctzll(dot) & ~7);
+			}
+		}
+		/* each byte minus '0' is 0..9: neither it nor it + 0x76 has
+		 * its high bit set */
+		a = (x ^ BYTES('0')) & m;
+		return ((a | (a + BYTES(0x76))) & BYTES(0x80)) == 0;
+	}
+#endif
 	if (n == 0 || n > max)
 		return 0;
 	for (i = 0; i < n; i++)
@@ -460,36 +492,57 @@ quick_check(void)
 	return 1;
 }
 
+/* The runs of a view's columns: fields next to each other in the spec
+ * (not --set fields, not time fields) lie next to each other in a line. */
+static void
+plan_runs(struct view *v)
+{
+	size_t i, c;
+
+	v->runs = ecalloc(v->ncols, sizeof(*v->runs));
+	for (i = 0; i < v->ncols; i++) {
+		struct run *r = &v->runs[v->nruns - 1];
+		int time;
+
+		c = v->cols[i];
+		time = c < nfields && fields[c].type == T_TIME;
+		if (v->nruns > 0 && !r->time && !time && c < nfields &&
+		    c == r->last + 1)
+			r->last = c;
+		else {
+			r = &v->runs[v->nruns++];
+			r->first = r->last = c;
+			r->time = time;
+		}
+	}
+}
+
 /*
- * The common case: no byte needs escaping and no --set. Fields that lie in
- * the line one separator apart go out as one run, the separators made
- * TABs; a time field rewritten to ISO 8601 starts a new run.
+ * The common case: no byte needs escaping or unquoting, and no --set. A
+ * run of fields is copied from the line as it is, the separators made
+ * TABs; a time field is its remembered ISO 8601 text.
  */
 static void
-put_plain(struct view *v)
+put_plain(struct view *v, size_t linelen)
 {
-	const size_t *c = v->cols;
-	size_t i, j, k, need = 0;
+	const struct run *r, *e = v->runs + v->nruns;
 	struct obuf *o = &v->ob;
+	size_t need = linelen + v->nruns * TS_ISOMAX + 16;
 	char *d;
 
-	for (i = 0; i < v->ncols; i++)
-		need += orec.f[c[i]].n + 1;
 	if (o->cap - o->len < need)
 		ob_grow(o, need);
 	d = o->p + o->len;
-	for (i = 0; i < v->ncols; i = j) {
-		const char *start = orec.f[c[i]].p;
-		size_t len;
+	for (r = v->runs; r < e; r++) {
+		const struct slice *a = &orec.f[r->first], *b = &orec.f[r->last];
 
-		for (j = i + 1; j < v->ncols && orec.f[c[j]].p ==
-		    orec.f[c[j - 1]].p + orec.f[c[j - 1]].n + 1; j++)
-			;
-		len = (size_t)(orec.f[c[j - 1]].p + orec.f[c[j - 1]].n - start);
-		memcpy(d, start, len);
-		for (k = i; k + 1 < j; k++)
-			d[orec.f[c[k]].p + orec.f[c[k]].n - start] = '\t';
-		d += len;
+		if (r->time) {
+			memcpy(d, times[r->first].iso, TS_ISOMAX);
+			d += a->n;
+		} else {
+			cut_copy_tabs(d, a->p, (size_t)(b->p + b->n - a->p), sep);
+			d += b->p + b->n - a->p;
+		}
 		*d++ = '\t';
 	}
 	d[-1] = '\n';
@@ -497,13 +550,13 @@ put_plain(struct view *v)
 }
 
 static void
-put_record(struct view *v)
+put_record(struct view *v, size_t linelen)
 {
 	const struct slice *first = &orec.f[v->cols[0]];
 	size_t i;
 
 	if (line_plain && nsetters == 0 && first->n > 0 && first->p[0] != '#') {
-		put_plain(v);
+		put_plain(v, linelen);
 		return;
 	}
 	for (i = 0; i < v->ncols; i++) {
@@ -591,13 +644,14 @@ parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
 				bad_line(src, line, s, n, "%s", w);
 				return;
 			}
-	orec.n = outschema.n;
-	memcpy(orec.f, cut, nfields * sizeof(*cut));
+	orec.n = outschema.n;	/* the fields as cut, then the --set ones */
+	orec.f = cut;
+	orec.cap = capcut;
 	if ((nsetters > 0 || where_expr != NULL) && derive(src, line, s, n) < 0)
 		return;
 	accepted++;
 	for (i = 0; i < nviews; i++)
-		put_record(&views[i]);
+		put_record(&views[i], n);
 }
 
 /* Returns 0, or -1 if the input ended inside a batch. */
@@ -730,6 +784,7 @@ open_outputs(const struct output *outs, size_t nouts)
 			views[k - 1].ob.next = &views[k].ob;
 		views[k].cols = cols;
 		views[k].ncols = ncols;
+		plan_runs(&views[k]);
 		sc.n = ncols;
 		sc.names = ereallocarray(NULL, ncols, sizeof(*sc.names));
 		for (j = 0; j < ncols; j++)
@@ -852,8 +907,8 @@ main(int argc, char *argv[])
 	    (why = expr_bind(where_expr, &outschema)) != NULL)
 		usage_fail(usage_text, "--where: no field %s", why);
 	times = ecalloc(nfields, sizeof(*times));
-	orec.cap = outschema.n;
-	orec.f = ecalloc(outschema.n, sizeof(*orec.f));
+	capcut = outschema.n > 16 ? outschema.n : 16;	/* room for --set */
+	cut = ereallocarray(NULL, capcut, sizeof(*cut));
 
 	open_outputs(outs, nouts);
 	free(outs);

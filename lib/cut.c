@@ -161,7 +161,7 @@ valid_bits(const struct scanner *s)
 static void
 window_bytes(struct scanner *s)
 {
-	uint64_t nl = 0, sep = 0, att[4] = { 0, 0, 0, 0 }, valid = valid_bits(s);
+	uint64_t nl = 0, sep = 0, att = 0, valid = valid_bits(s);
 	unsigned i, k;
 
 	for (i = 0; i < SCAN_W && (valid >> i & 1); i++) {
@@ -170,55 +170,68 @@ window_bytes(struct scanner *s)
 		nl |= (uint64_t)(b == '\n') << i;
 		sep |= (uint64_t)(b == s->c.sep) << i;
 		for (k = 0; k < s->c.natt; k++)
-			att[k] |= (uint64_t)(b == s->c.att[k]) << i;
+			att |= (uint64_t)(b == s->c.att[k]) << i;
 	}
 	s->nl = nl;
 	s->sep = sep;
-	memcpy(s->att, att, sizeof(att));
+	s->att = att;
 }
 
 #ifdef CUT_X86
-static void
-window_sse2(struct scanner *s)
-{
-	const char *w = s->win;
-	__m128i v[4];
-	uint64_t valid = valid_bits(s);
-	unsigned i, k;
-
-#define MASK16(c) ((uint64_t)(uint16_t)_mm_movemask_epi8(			\
-	_mm_cmpeq_epi8(v[0], c)) | (uint64_t)(uint16_t)_mm_movemask_epi8(	\
-	_mm_cmpeq_epi8(v[1], c)) << 16 | (uint64_t)(uint16_t)		\
-	_mm_movemask_epi8(_mm_cmpeq_epi8(v[2], c)) << 32 |		\
-	(uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[3], c)) << 48)
-	for (i = 0; i < 4; i++)
-		v[i] = _mm_loadu_si128((const __m128i *)(w + 16 * i));
-	s->nl = MASK16(_mm_set1_epi8('\n')) & valid;
-	s->sep = MASK16(_mm_set1_epi8(s->c.sep)) & valid;
-	for (k = 0; k < s->c.natt; k++)
-		s->att[k] = MASK16(_mm_set1_epi8(s->c.att[k])) & valid;
-#undef MASK16
+/*
+ * The masks of a window, W bytes a load. The unused attention slots repeat
+ * the first, so all four compares can be made; with none at all they
+ * repeat the separator, and are dropped.
+ */
+#define WINDOW_FN(NAME, ATTR, W, VEC, LOAD, SET1, EQ, OR, MASK, ZERO)	\
+static ATTR void							\
+NAME(struct scanner *s)							\
+{									\
+	const VEC a0 = SET1(s->c.att[0]), a1 = SET1(s->c.att[1]);	\
+	const VEC a2 = SET1(s->c.att[2]), a3 = SET1(s->c.att[3]);	\
+	const VEC nl = SET1('\n'), sep = SET1(s->c.sep);		\
+	uint64_t valid = valid_bits(s), mnl = 0, msep = 0, matt = 0;	\
+	unsigned i;							\
+									\
+	for (i = 0; i < SCAN_W / W; i++) {				\
+		VEC v = LOAD((const VEC *)(s->win + W * i));		\
+		VEC a = OR(OR(EQ(v, a0), EQ(v, a1)),			\
+		    OR(EQ(v, a2), EQ(v, a3)));				\
+									\
+		mnl |= (uint64_t)(uint32_t)MASK(EQ(v, nl)) << W * i;	\
+		msep |= (uint64_t)(uint32_t)MASK(EQ(v, sep)) << W * i;	\
+		matt |= (uint64_t)(uint32_t)MASK(a) << W * i;		\
+	}								\
+	s->nl = mnl & valid;						\
+	s->sep = msep & valid;						\
+	s->att = s->c.natt > 0 ? matt & valid : 0;			\
 }
+#define WINDOW_FN_(...) WINDOW_FN(__VA_ARGS__)
 
-__attribute__((target("avx2"))) static void
-window_avx2(struct scanner *s)
-{
-	const char *w = s->win;
-	__m256i lo = _mm256_loadu_si256((const __m256i *)w);
-	__m256i hi = _mm256_loadu_si256((const __m256i *)(w + 32));
-	uint64_t valid = valid_bits(s);
-	unsigned k;
-
-#define MASK32(c) ((uint64_t)(uint32_t)_mm256_movemask_epi8(		\
-	_mm256_cmpeq_epi8(lo, c)) | (uint64_t)(uint32_t)		\
-	_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, c)) << 32)
-	s->nl = MASK32(_mm256_set1_epi8('\n')) & valid;
-	s->sep = MASK32(_mm256_set1_epi8(s->c.sep)) & valid;
-	for (k = 0; k < s->c.natt; k++)
-		s->att[k] = MASK32(_mm256_set1_epi8(s->c.att[k])) & valid;
-#undef MASK32
-}
+WINDOW_FN_(window_sse2, , SSE2_ARGS)
+WINDOW_FN_(window_avx2, __attribute__((target("avx2"))), AVX2_ARGS)
 #endif
+
+void
+cut_copy_tabs(char *d, const char *s, size_t n, char sep)
+{
+	size_t i;
+
+#ifdef CUT_X86
+	const __m128i from = _mm_set1_epi8(sep), tab = _mm_set1_epi8('\t');
+
+	for (i = 0; i < n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i m = _mm_cmpeq_epi8(v, from);
+
+		_mm_storeu_si128((__m128i *)(d + i),
+		    _mm_or_si128(_mm_andnot_si128(m, v), _mm_and_si128(m, tab)));
+	}
+#else
+	for (i = 0; i < n; i++)
+		d[i] = s[i] == sep ? '\t' : s[i];
+#endif
+}
 
 void
 scan_init(struct scanner *s, char sep, const char *att)
@@ -247,6 +260,18 @@ scan_force(struct scanner *s, const char *kind)
 	return 0;
 }
 
+/* Which attention bytes the n bytes at s have, as cut_line says. */
+static unsigned
+att_of(const struct cutter *c, const char *s, size_t n)
+{
+	unsigned a, sn = 0;
+
+	for (a = 0; a < c->natt; a++)
+		if (memchr(s, c->att[a], n) != NULL)
+			sn |= 1u << a;
+	return sn;
+}
+
 /* The fields of the line at s->pos up to its LF, which *lf is set to;
  * 0 if the data ends first. The masks are worked on in locals: the
  * stores to f could otherwise alias them. */
@@ -254,10 +279,10 @@ static int
 scan_one(struct scanner *s, struct slice *f, size_t cap, size_t *nf,
     unsigned *seen, const char **lf)
 {
-	const char *start = s->pos, *win = s->win, *q;
+	const char *line = s->pos, *start = line, *win = s->win, *q;
 	uint64_t nl = s->nl, sep = s->sep;
 	size_t k = 0;
-	unsigned sn = 0, a, natt = s->c.natt;
+	int att = 0;
 
 	for (;;) {
 		uint64_t lfbit = nl & -nl;	/* 0: no LF in this window */
@@ -283,24 +308,19 @@ scan_one(struct scanner *s, struct slice *f, size_t cap, size_t *nf,
 				f[k].n = (size_t)(q - start);
 			}
 			k++;
-			for (a = 0; a < natt; a++)
-				if (s->att[a] & done) {
-					sn |= 1u << a;
-					s->att[a] &= ~done;
-				}
+			att |= (s->att & done) != 0;
+			s->att &= ~done;
 			s->nl = nl & ~done;
 			s->sep = sep & ~done;
 			s->win = win;
 			s->pos = q + 1;
 			*nf = k;
-			*seen = sn;
+			*seen = att ? att_of(&s->c, line, (size_t)(q - line)) : 0;
 			*lf = q;
 			return 1;
 		}
 		/* no LF left in this window: its attention bytes are ours */
-		for (a = 0; a < natt; a++)
-			if (s->att[a] != 0)
-				sn |= 1u << a;
+		att |= s->att != 0;
 		win += SCAN_W;
 		s->win = win;
 		if (win >= s->end)

@@ -43,9 +43,17 @@ cut_line(const struct cutter *c, const char *s, size_t n, struct slice *f,
 }
 
 /*
+ * Copies s[0..n) to d with every byte sep made a TAB: a plain line's fields
+ * written as a record's. It works 16 bytes at a time, so it may read up to
+ * 15 bytes past s + n (an ibuf is padded) and write up to 15 past d + n.
+ */
+void	cut_copy_tabs(char *d, const char *s, size_t n, char sep);
+
+/*
  * A scanner finds the lines of an ibuf and cuts each into fields in the
  * same pass: 64 bytes at a time it takes a bit mask of the LFs, one of the
- * separators and one per attention byte, then walks the bits. No memchr
+ * separators and one of all attention bytes, then walks the bits; a line
+ * with an attention byte is read once more for which it has. No memchr
  * per line and no second pass per line. The ibuf's buffer is padded so a
  * window may be read past the data (its bits there are dropped).
  */
@@ -54,7 +62,9 @@ struct scanner {
 	const char	*pos;		/* the next line's start */
 	const char	*win;		/* the window the masks are of */
 	const char	*end;		/* the end of the data scanned */
-	uint64_t	 nl, sep, att[4];
+	uint64_t	 nl, sep;
+	uint64_t	 att;		/* any attention byte: the line that has
+					 * one is looked at again for which */
 	void		(*window)(struct scanner *);
 };
 

@@ -206,6 +206,10 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	assert_output "$(printf '#fields\tside\tclient\ttime\nS\t81\t2016-03-22T20:25:29Z\nS\t82\t2016-03-22T20:25:30Z')"
 	run stream-parse --csv "$SPEC" --cut symbol,amount orders.txt
 	assert_output "$(printf '#fields\tsymbol\tamount\nEPE\t710\nE"P\t5\nXOM\t7')"
+	run stream-parse --csv "$SPEC" --cut order,client,time,amount,price,symbol orders.txt
+	assert_output "$(printf '#fields\torder\tclient\ttime\tamount\tprice\tsymbol\n1\t80\t2016-03-22T20:25:28Z\t710\t51.00\tEPE\n2\t81\t2016-03-22T20:25:29Z\t5\t1.5\tE"P\n3\t82\t2016-03-22T20:25:30Z\t7\t2.5\tXOM')"
+	run stream-parse --tsv 'a,t:time,b' --cut t,a,b <<<$'x\t1458678328\ty'
+	assert_output "$(printf '#fields\tt\ta\tb\n2016-03-22T20:25:28Z\tx\ty')"
 }
 
 @test "--cut: the order dashboard's three outputs equal cuts of the whole stream" {

@@ -508,6 +508,31 @@ test_scan(void)
 	unlink(path);
 }
 
+/* cut_copy_tabs against a byte loop: every length, separators anywhere,
+ * and nothing written past its bytes but its room of 15. */
+static void
+test_copy_tabs(void)
+{
+	char src[160], got[160 + 16], want[160] = { 0 }, in[64];
+	size_t n, i, bad = 0;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = "ab,c\t,\n9,,x"[i % 12];
+	for (n = 0; n <= 128; n++) {
+		memset(got, '#', sizeof(got));
+		cut_copy_tabs(got, src, n, ',');
+		for (i = 0; i < n; i++)
+			want[i] = src[i] == ',' ? '\t' : src[i];
+		if (memcmp(got, want, n) != 0 || got[n + 15] != '#') {
+			snprintf(in, sizeof(in), "%zu bytes", n);
+			check(0, "cut_copy_tabs", in, "differs", "the bytes, TABs");
+			bad++;
+		}
+	}
+	if (bad == 0)
+		check(1, "cut_copy_tabs", "0..128 bytes", "", "");
+}
+
 int
 main(void)
 {
@@ -517,6 +542,7 @@ main(void)
 	test_expr();
 	test_ht();
 	test_cut();
+	test_copy_tabs();
 	test_scan();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
