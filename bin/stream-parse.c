@@ -38,6 +38,7 @@ struct field {
 	size_t		*altlens;
 	char		*altlist;	/* and as given: "B|S" */
 	size_t		 nalts;
+	uint64_t	 onebyte[4];	/* the values of one byte, as a set */
 };
 
 struct setter {
@@ -134,6 +135,9 @@ parse_spec(const char *spec)
 				    sizeof(*f.altlens));
 				f.altlens[f.nalts] = strlen(alt);
 				f.alts[f.nalts++] = estrdup(alt);
+				if (strlen(alt) == 1)
+					f.onebyte[(unsigned char)*alt >> 6] |=
+					    1ULL << ((unsigned char)*alt & 63);
 			}
 		} else
 			usage_fail(usage_text, "spec %s: %s: unknown type "
@@ -468,11 +472,16 @@ quick_check(void)
 	for (i = 0; i < ncols_enum; i++) {
 		const struct field *fd = &fields[cols_enum[i]];
 		const struct slice *f = &cut[cols_enum[i]];
+		unsigned char c = (unsigned char)f->p[0];
 
+		if (f->n == 1) {	/* B or S: a set, not a guess */
+			if ((fd->onebyte[c >> 6] >> (c & 63) & 1) == 0)
+				return 0;
+			continue;
+		}
 		for (k = 0; k < fd->nalts; k++)
-			if (fd->altlens[k] == f->n && (f->n == 1 ?
-			    fd->alts[k][0] == f->p[0] :
-			    memcmp(fd->alts[k], f->p, f->n) == 0))
+			if (fd->altlens[k] == f->n &&
+			    memcmp(fd->alts[k], f->p, f->n) == 0)
 				break;
 		if (k == fd->nalts)
 			return 0;

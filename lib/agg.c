@@ -236,7 +236,6 @@ agg_table_new(struct agg_spec *s)
 	ht_init(&t->groups, sizeof(struct group) + s->ndefs * sizeof(struct cell));
 	ht_init(&t->distinct, 0);
 	t->vals = ecalloc(s->ndefs, sizeof(*t->vals));
-	t->sums = ecalloc(s->ndefs, sizeof(*t->sums));
 	t->epoch = 1;
 	(void)room(&t->kbuf, &t->kcap, 1);
 	scan_init(&t->scan, '\t', "\\");
@@ -276,7 +275,6 @@ agg_table_free(struct agg_table *t)
 	ht_free(&t->groups);
 	ht_free(&t->distinct);
 	free(t->vals);
-	free(t->sums);
 	free(t->touched);
 	schema_free(&t->sc);
 	rec_free(&t->r);
@@ -520,14 +518,15 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 	g = ht_get(&t->groups, key, klen, &created);
 	if (created)
 		g->id = t->nextid++;
+	/* would a sum overflow? (it is added again below: the sum stays in
+	 * registers, where an array of them cost a stall a record) */
 	for (k = 0; k < s->ndefs; k++) {
 		const struct agg_def *d = &s->defs[k];
 		struct val *v = &t->vals[k];
+		struct dec sum;
 
-		t->sums[k] = cell_dec(&g->c[k]);
 		if ((d->kind == AGG_SUM || d->kind == AGG_AVG) && v->t == V_NUM &&
-		    dec_add(&t->sums[k], cell_dec(&g->c[k]),
-		    v->d) != DEC_OK) {
+		    dec_add(&sum, cell_dec(&g->c[k]), v->d) != DEC_OK) {
 			warnx("%s: the %s of %s overflows",
 			    loc_format(where, sizeof(where), src, line),
 			    kind_names[d->kind], expr_source(d->e));
@@ -555,7 +554,10 @@ agg_add(struct agg_table *t, const struct rec *r, const char *src,
 		case AGG_SUM:
 		case AGG_AVG:
 			if (v->t == V_NUM) {
-				cell_set_dec(c, t->sums[k]);
+				struct dec sum;
+
+				(void)dec_add(&sum, cell_dec(c), v->d);
+				cell_set_dec(c, sum);
 				c->n++;
 			}
 			break;

@@ -56,7 +56,6 @@ struct agg_table {
 	struct scanner	 scan;		/* cuts the input's lines into r */
 	int		 bound;
 	struct val	*vals;		/* one per aggregation, per record */
-	struct dec	*sums;
 	char		*kbuf, *dbuf;
 	size_t		 kcap, dcap;
 };

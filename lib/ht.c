@@ -154,7 +154,7 @@ ht_get(struct ht *t, const void *key, size_t klen, int *created)
 		*created = 0;
 		return e->val;
 	}
-	if ((t->n + 1) * 4 > t->cap * 3) {	/* load factor 3/4 */
+	if ((t->n + 1) * 2 > t->cap) {	/* load factor 1/2: short probes */
 		grow(t);
 		e = &t->slots[probe(t, h, key, klen)];
 	}

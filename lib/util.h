@@ -17,19 +17,27 @@ enum sk_exit {
 #define SK_VERSION "0.1.0"
 #define SK_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* memcmp(a, b, n) == 0 without a call, for the short texts of fields. */
+/* memcmp(a, b, n) == 0 without a call, for the short texts of fields;
+ * under 8 bytes without a loop, whose exit a processor cannot guess when
+ * the lengths vary (symbols: "V", "BP", "INTC"). */
 static inline int
 bytes_equal(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
 	uint64_t u, v;
+	uint32_t p, q, r, s;
 	size_t i;
 
 	if (n < 8) {
-		for (i = 0; i < n; i++)
-			if (x[i] != y[i])
-				return 0;
-		return 1;
+		if (n >= 4) {	/* two loads that overlap */
+			__builtin_memcpy(&p, x, 4);
+			__builtin_memcpy(&q, y, 4);
+			__builtin_memcpy(&r, x + n - 4, 4);
+			__builtin_memcpy(&s, y + n - 4, 4);
+			return ((p ^ q) | (r ^ s)) == 0;
+		}
+		return n == 0 || ((x[0] ^ y[0]) | (x[n >> 1] ^ y[n >> 1]) |
+		    (x[n - 1] ^ y[n - 1])) == 0;
 	}
 	for (i = 0; i + 8 <= n; i += 8) {
 		__builtin_memcpy(&u, x + i, 8);

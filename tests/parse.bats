@@ -259,3 +259,18 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	assert_output "$(printf '#fields\tb\nx')"
 	[ "$(cat t.out)" = "$(printf '#fields\ta\n1')" ]
 }
+
+@test "enums of one byte and of several, numbers of every short length" {
+	printf '%s\n' 'a,1' 'bb,12345678' 'c,0.5' 'b,1.' 'BB,.5' 'aa,1' 'é,1' ',1' 'a,.' 'a,1..' 'a,1.2.' 'c,1.' 'bb,123456789.5' 'c,1234567.' > in.txt
+	run --separate-stderr stream-parse --csv 'e:a|bb|c|é,n:num' in.txt
+	assert_success
+	assert_output "$(printf '#fields\te\tn\na\t1\nbb\t12345678\nc\t0.5\né\t1\nc\t1.\nbb\t123456789.5\nc\t1234567.')"
+	[ "$stderr" = 'stream-parse: in.txt:4: e "b" is not a|bb|c|é: b,1.
+stream-parse: in.txt:5: e "BB" is not a|bb|c|é: BB,.5
+stream-parse: in.txt:6: e "aa" is not a|bb|c|é: aa,1
+stream-parse: in.txt:8: e "" is not a|bb|c|é: ,1
+stream-parse: in.txt:9: n "." is not a number: a,.
+stream-parse: in.txt:10: n "1.." is not a number: a,1..
+stream-parse: in.txt:11: n "1.2." is not a number: a,1.2.
+stream-parse: 7 lines accepted, 7 rejected' ]
+}
