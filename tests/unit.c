@@ -510,6 +510,39 @@ test_scan(void)
 
 /* cut_copy_tabs against a byte loop: every length, separators anywhere,
  * and nothing written past its bytes but its room of 15. */
+/* dec_parse's path for 18 digits against its general one, which a leading '+'
+ * takes: every text of 1 to 9 bytes from a small alphabet, sampled. */
+static void
+test_dec_short(void)
+{
+	static const char alpha[] = "0123456789..x-";
+	char s[16], plus[17], in[64];
+	struct dec a, b;
+	enum dec_err ea, eb;
+	unsigned long i, j, r, bad = 0;
+	size_t n;
+
+	for (i = 0; i < 400000; i++) {
+		n = 1 + i % 9;
+		for (j = 0, r = i * 2654435761UL; j < n; j++, r = r * 6364136223846793005UL + 1)
+			s[j] = alpha[(r >> 33) % (sizeof(alpha) - 1)];
+		s[n] = '\0';
+		plus[0] = '+';
+		memcpy(plus + 1, s, n + 1);
+		ea = dec_parse(s, n, &a);
+		eb = dec_parse(plus, n + 1, &b);
+		if (s[0] == '-')
+			continue;	/* "+-1" is no number */
+		if (ea != eb || (ea == DEC_OK && (a.m != b.m || a.scale != b.scale))) {
+			snprintf(in, sizeof(in), "\"%s\"", s);
+			check(0, "dec_parse short", in, "differs", "as with +");
+			if (++bad > 5)
+				return;
+		}
+	}
+	check(bad == 0, "dec_parse short", "400000 texts", "", "");
+}
+
 static void
 test_copy_tabs(void)
 {
@@ -537,6 +570,7 @@ int
 main(void)
 {
 	test_dec();
+	test_dec_short();
 	test_dur();
 	test_ts();
 	test_expr();
