@@ -37,3 +37,11 @@ load helper
 	assert_failure 2
 	assert_line --index 0 'order-dashboard: --watch takes no files'
 }
+
+@test "bench: bad usage exits 2 before it generates or times anything" {
+	for args in --bogus '--runs 0' '--runs x' --runs; do
+		run sh "$ROOT/scripts/bench" $args
+		assert_failure 2
+		assert_output 'usage: bench [--quick] [--runs n]'
+	done
+}
