@@ -34,35 +34,42 @@ rescale_down(i128 m, int by)
 	return q;
 }
 
+static enum dec_err dec_parse_any(const char *, size_t, struct dec *);
+
+/* The common case: up to 18 digits, maybe a dot. A function of its own,
+ * with few registers to save: the general one needs many. */
 enum dec_err
 dec_parse(const char *s, size_t n, struct dec *d)
+{
+	const char *e = s + n, *dp = NULL, *p;
+	uint64_t u = 0;		/* 18 digits: no overflow check */
+
+	if (n > 18)
+		return dec_parse_any(s, n, d);
+	for (p = s; p < e; p++) {
+		unsigned c = (unsigned)(*p - '0');
+
+		if (c <= 9)
+			u = u * 10 + c;
+		else if (*p != '.' || dp != NULL)
+			return dec_parse_any(s, n, d);
+		else
+			dp = p;
+	}
+	if (n == 0 || (dp != NULL && n == 1))
+		return DEC_ESYNTAX;
+	d->m = (i128)u;
+	d->scale = dp == NULL ? 0 : (int)(e - dp - 1);
+	return DEC_OK;
+}
+
+static enum dec_err __attribute__((noinline))
+dec_parse_any(const char *s, size_t n, struct dec *d)
 {
 	const char *e = s + n;
 	uint64_t u = 0;		/* the first 18 digits: no overflow check */
 	i128 m = 0;
 	int neg = 0, digits = 0, scale = 0, dot = 0;
-
-	if (n <= 18) {		/* the common case: digits, maybe a dot */
-		const char *dp = NULL, *p;
-
-		for (p = s; p < e; p++) {
-			unsigned c = (unsigned)(*p - '0');
-
-			if (c <= 9)
-				u = u * 10 + c;
-			else if (*p != '.' || dp != NULL)
-				goto general;
-			else
-				dp = p;
-		}
-		if (n == 0 || (dp != NULL && n == 1))
-			return DEC_ESYNTAX;
-		d->m = (i128)u;
-		d->scale = dp == NULL ? 0 : (int)(e - dp - 1);
-		return DEC_OK;
-	}
-general:
-	u = 0;
 
 	if (s < e && (*s == '-' || *s == '+'))
 		neg = *s++ == '-';
