@@ -472,9 +472,10 @@ quick_check(void)
 	for (i = 0; i < ncols_enum; i++) {
 		const struct field *fd = &fields[cols_enum[i]];
 		const struct slice *f = &cut[cols_enum[i]];
-		unsigned char c = (unsigned char)f->p[0];
 
 		if (f->n == 1) {	/* B or S: a set, not a guess */
+			unsigned char c = (unsigned char)f->p[0];
+
 			if ((fd->onebyte[c >> 6] >> (c & 63) & 1) == 0)
 				return 0;
 			continue;
@@ -510,18 +511,18 @@ plan_runs(struct view *v)
 
 	v->runs = ecalloc(v->ncols, sizeof(*v->runs));
 	for (i = 0; i < v->ncols; i++) {
-		struct run *r = &v->runs[v->nruns - 1];
+		struct run *last = v->nruns > 0 ? &v->runs[v->nruns - 1] : NULL;
 		int time;
 
 		c = v->cols[i];
 		time = c < nfields && fields[c].type == T_TIME;
-		if (v->nruns > 0 && !r->time && !time && c < nfields &&
-		    c == r->last + 1)
-			r->last = c;
+		if (last != NULL && !last->time && !time && c < nfields &&
+		    c == last->last + 1)
+			last->last = c;
 		else {
-			r = &v->runs[v->nruns++];
-			r->first = r->last = c;
-			r->time = time;
+			last = &v->runs[v->nruns++];
+			last->first = last->last = c;
+			last->time = time;
 		}
 	}
 }
