@@ -674,13 +674,14 @@ parse_input(int fd, const char *src)
 	size_t n;
 	long col = 0;
 	int records = 0, first = 1, skip = header;
-	struct stream_end se = { 0, 0 };
+	struct stream_end se;
 	uint64_t datalines = 0;	/* what line numbers count */
 	struct rec r = { 0 };
 	unsigned seen;
 
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &views[0].ob;
+	stream_end_init(&se, fd);
 	while (!se.eos && scan_getline(&scanner, &ib, &s, &n, cut, capcut, &ncut,
 	    &seen)) {
 		int scanned = 1;
@@ -710,11 +711,15 @@ parse_input(int fd, const char *src)
 				if ((col = schema_find(&insc, "line")) < 0)
 					col = 0;
 				continue;
+			case CTL_STREAM:	/* ours is written */
+			case CTL_EOS:		/* written after every input */
+				continue;
 			default:
 				put_control(s, n, c);
 				continue;
 			}
 		}
+		se.lines = 1;
 		datalines++;
 		if (skip) {
 			skip = 0;
@@ -726,8 +731,7 @@ parse_input(int fd, const char *src)
 	rec_free(&r);
 	schema_free(&insc);
 	if (stream_broken(&se)) {
-		warnx("%s: input ended inside a batch (no #eos): upstream failed",
-		    src ? src : "stdin");
+		warnx("%s: %s", src ? src : "stdin", stream_broken_why(&se));
 		return -1;
 	}
 	return 0;
@@ -799,10 +803,12 @@ open_outputs(const struct output *outs, size_t nouts)
 		sc.names = ereallocarray(NULL, ncols, sizeof(*sc.names));
 		for (j = 0; j < ncols; j++)
 			sc.names[j] = outschema.names[cols[j]];
+		ob_puts(&views[k].ob, "#stream\n");
 		schema_put(&views[k].ob, &sc);
 		free(sc.names);
 		nviews++;
 	}
+	flush_views();	/* the stream header, before anything can fail */
 }
 
 int
@@ -934,6 +940,9 @@ main(int argc, char *argv[])
 			status = SK_EXIT_DATA;
 		close(fd);
 	}
+	/* a stream ends cleanly only if every input was read through */
+	if (status == SK_EXIT_OK)
+		put_control("#eos", 4, CTL_EOS);
 	flush_views();
 	if (rejected > 0)
 		warnx("%llu lines accepted, %llu rejected",

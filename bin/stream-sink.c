@@ -616,6 +616,11 @@ publish_ready(void)
 		}
 		if (!any)
 			break;
+		for (i = 0; i < ninputs && t == NO_TIME; i++)
+			if (inputs[i].end.batched)
+				errx(SK_EXIT_DATA, "%s has batches, but another "
+				    "input is a plain file of records: they cannot "
+				    "be merged", inputs[i].name);
 		for (i = 0; i < ninputs; i++) {
 			struct input *in = &inputs[i];
 
@@ -639,16 +644,32 @@ out:
 	free(parts);
 }
 
-/* The input has ended: 0 if cleanly, -1 if it broke inside a batch. */
-static int
+/*
+ * The input has ended: dies if it broke (nothing more is published: what
+ * every input completed is published already, and a broken input holds
+ * the rest back for good), or if a plain file of records (one batch, with
+ * no time) meets a checkpoint or inputs with batches.
+ */
+static void
 finish_input(struct input *in)
 {
+	size_t i;
+
 	in->done = 1;
 	if (stream_broken(&in->end))
-		return -1;
-	if (!in->end.batched)
-		close_batch(in, NO_TIME);	/* a plain file: one batch */
-	return 0;
+		errx(SK_EXIT_DATA, "%s: %s; nothing more is published", in->name,
+		    stream_broken_why(&in->end));
+	if (in->end.batched)
+		return;
+	if (cko.root != NULL)
+		errx(SK_EXIT_DATA, "%s: a plain file of records, not a stream "
+		    "of batches: nothing to commit to --checkpoint", in->name);
+	for (i = 0; i < ninputs; i++)
+		if (inputs[i].end.batched)
+			errx(SK_EXIT_DATA, "%s: a plain file of records, but %s "
+			    "has batches: they cannot be merged", in->name,
+			    inputs[i].name);
+	close_batch(in, NO_TIME);	/* a plain file: one batch */
 }
 
 static void
@@ -667,6 +688,7 @@ open_inputs(int argc, char *argv[])
 		else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
 			err(SK_EXIT_DATA, "%s", argv[i]);
 		ib_init(&in->ib, fd, in->name);
+		stream_end_init(&in->end, fd);
 		in->open = batch_new();
 	}
 }
@@ -788,13 +810,7 @@ main(int argc, char *argv[])
 				continue;
 			if (ib_fill(&in->ib) == 0 || in->end.eos) {
 				take_lines(in);
-				/* whatever all inputs completed is published
-				 * already; a broken input holds the rest back
-				 * for good */
-				if (finish_input(in) < 0)
-					errx(SK_EXIT_DATA, "%s: input ended inside a "
-					    "batch (no #eos): upstream failed; "
-					    "nothing more is published", in->name);
+				finish_input(in);
 			} else
 				take_lines(in);
 		}

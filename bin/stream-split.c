@@ -82,6 +82,7 @@ static size_t npend, cappend;
  * or a watched file: operand -1); off is where its next line starts.
  */
 enum src_kind { SRC_NONE, SRC_STDIN, SRC_FILE };
+static struct stream_end src_end;	/* how the current source ends */
 static struct position {
 	enum src_kind	 kind;
 	char		*path;
@@ -516,7 +517,10 @@ take_line(char *s, size_t n)
 		}
 	}
 	if (records_in) {
-		switch (rec_ctl(s, n)) {
+		enum ctl c = rec_ctl(s, n);
+
+		stream_note(&src_end, c);
+		switch (c) {
 		case CTL_DATA:
 			break;
 		case CTL_FIELDS:
@@ -528,7 +532,8 @@ take_line(char *s, size_t n)
 			return 1;
 		case CTL_END:
 		case CTL_INTERVAL:
-			return 0;	/* batched anew here */
+		case CTL_STREAM:
+			return 0;	/* batched anew here, under our header */
 		default:
 			if (strncmp(s, "#checkpoint\t", 12) == 0)
 				return 0;
@@ -537,6 +542,7 @@ take_line(char *s, size_t n)
 			return 0;
 		}
 	}
+	src_end.lines = 1;
 	cur.datalines++;
 	if (event_field != NULL && event_col < 0)	/* resumed mid-source */
 		bind_event_field(src ? src : "stdin");
@@ -579,6 +585,24 @@ enter_source(enum src_kind kind, const char *path, int64_t operand,
 	cur.off = off;
 	cur.first = off == 0;
 	seg_start = off;
+	stream_end_init(&src_end, kind == SRC_STDIN ? STDIN_FILENO : -1);
+	if (off > 0) {		/* resumed: its start was read before */
+		src_end.lines = 1;
+		src_end.header = records_in;
+	}
+}
+
+/* The current source is read through: dies if it broke (a record stream
+ * without #eos, or a pipe that gave nothing), leaving the open batch
+ * unclosed and no #eos, so that the tools after it drop it too. */
+static void
+source_ended(void)
+{
+	if (stream_broken(&src_end)) {
+		ob_flush(&out);
+		errx(SK_EXIT_DATA, "%s: %s", cur.path ? cur.path : "stdin",
+		    stream_broken_why(&src_end));
+	}
 }
 
 /*
@@ -603,6 +627,8 @@ read_through(int fd, uint64_t limit)
 			break;
 		eos = handle(&ib, s, n, before);
 	}
+	if (ib.eof && limit == UINT64_MAX && !stopping)
+		source_ended();
 	ib_free(&ib);
 }
 
@@ -782,6 +808,7 @@ take_files(void)
 static void
 put_header(void)
 {
+	stream_put_header(&out, NULL);
 	ob_puts(&out, "#interval\t");
 	ob_putint(&out, interval);
 	ob_putc(&out, '\n');
@@ -1149,6 +1176,8 @@ run_processing_time(void)
 				eos = handle(&ib, s, n, before);
 			}
 			if (got == 0 || eos) {
+				if (got == 0)
+					source_ended();
 				if (fd != STDIN_FILENO)
 					close(fd);
 				fd = -1;

@@ -97,13 +97,15 @@ control(void *arg, const char *s, size_t n, enum ctl c)
 static void
 run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 {
-	struct stream_end se = { 0, 0 };
+	struct stream_end se;
 	struct obuf batch;
 	int64_t bt;
 	char *s;
 	size_t n;
 
 	ob_init(&batch, -1, "batch");
+	stream_end_init(&se, ib->fd);
+	stream_put_header(out, NULL);
 	while (!se.eos && ib_getline(ib, &s, &n)) {
 		enum ctl c = rec_ctl(s, n);
 
@@ -115,6 +117,8 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 			ob_putc(&batch, '\n');
 			continue;
 		}
+		if (c == CTL_STREAM || c == CTL_EOS)
+			continue;	/* our own header; #eos written last */
 		if (c == CTL_END) {
 			if (rec_end_time(s, n, &bt) < 0)
 				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,
@@ -133,11 +137,11 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 	}
 	if (stream_broken(&se)) {
 		ob_flush(out);
-		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
-		    "upstream failed; the unfinished batch is dropped", ib->name);
+		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se));
 	}
 	if (!se.batched)	/* a plain file: its records are the window */
 		ob_write(out, batch.p, batch.len);
+	ob_puts(out, "#eos\n");
 	ob_free(&batch);
 	ob_flush(out);
 }

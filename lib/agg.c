@@ -225,6 +225,7 @@ agg_put_header(struct obuf *o, const struct agg_spec *s, const char *extra)
 		ob_puts(o, extra);
 	}
 	ob_putc(o, '\n');
+	ob_flush(o);	/* the stream header, before anything can fail */
 }
 
 struct agg_table *
@@ -1076,13 +1077,14 @@ void
 agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
     const char *src, const struct agg_loop *loop)
 {
-	struct stream_end se = { 0, 0 };
+	struct stream_end se;
 	uint64_t bad = 0, pending = 0;
 	int64_t bt;
 	char *s;
 	size_t n, nf;
 	unsigned seen;
 
+	stream_end_init(&se, ib->fd);
 	while (!se.eos && scan_getline(&t->scan, ib, &s, &n, t->r.f, t->r.cap,
 	    &nf, &seen)) {
 		enum ctl c = rec_ctl(s, n);
@@ -1111,6 +1113,7 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			ob_flush(out);
 			break;
 		case CTL_STREAM:	/* the input's shape is not ours */
+		case CTL_EOS:		/* written last, below */
 			break;
 		default:
 			ob_write(out, s, n);
@@ -1120,16 +1123,14 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 	}
 	if (stream_broken(&se)) {
 		ob_flush(out);
-		errx(SK_EXIT_DATA, "%s: input ended inside a batch (no #eos): "
-		    "upstream failed; the unfinished batch is dropped", ib->name);
+		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se));
 	}
-	if (!se.batched) {	/* a plain file of records: one batch */
+	if (!se.batched)	/* a plain file of records: one batch */
 		loop->batch(loop->arg, 0, 0);
-		if (se.eos)
-			ob_puts(out, "#eos\n");
-	} else if (pending > 0)
+	else if (pending > 0)
 		warnx("%llu records after the last #end dropped",
 		    (unsigned long long)pending);
+	ob_puts(out, "#eos\n");
 	ob_flush(out);
 	if (bad > 0)
 		warnx("%llu records rejected", (unsigned long long)bad);

@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,4 +266,36 @@ put_end(struct obuf *o, int64_t t, const char *attrs, size_t alen)
 		ob_write(o, attrs, alen);
 	}
 	ob_putc(o, '\n');
+}
+
+void
+stream_end_init(struct stream_end *se, int fd)
+{
+	struct stat st;
+
+	memset(se, 0, sizeof(*se));
+	se->pipe = fd >= 0 && fstat(fd, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+const char *
+stream_broken_why(const struct stream_end *se)
+{
+	if (!se->lines)
+		return "no input at all, not even the #stream header: the "
+		    "tool before this one failed before it started";
+	return "input ended without #eos: the tool before this one failed; "
+	    "its unfinished batch is dropped";
+}
+
+void
+stream_put_header(struct obuf *o, const char *attrs)
+{
+	ob_write(o, "#stream", 7);
+	if (attrs != NULL && *attrs != '\0') {
+		ob_putc(o, '\t');
+		ob_puts(o, attrs);
+	}
+	ob_putc(o, '\n');
+	ob_flush(o);
 }

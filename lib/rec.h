@@ -73,19 +73,32 @@ long	schema_find(const struct schema *, const char *name);
 void	schema_put(struct obuf *, const struct schema *);
 
 /*
- * How a stream ends. One that has had #interval or #end is batched: if it
- * then ends without #eos, the tool before it failed, and nothing of its
- * unfinished batch may be published. One that is not (a plain file of
- * records) is one batch that ends at its end.
+ * How a stream ends (stream-records(5), "The stream header"). Every tool
+ * starts its output with a #stream line and ends it with #eos, so an input
+ * that began with #stream, or has had #interval or #end, is a stream: if it
+ * ends without #eos, the tool before it failed, and nothing of its
+ * unfinished batch may be published. So is an input that gave no byte at
+ * all through a pipe, FIFO or socket: the tool before it died before its
+ * header. Anything else (a plain file of records) is a batch job: one batch
+ * that ends at its end.
  */
 struct stream_end {
-	int	batched;
+	int	header;		/* began with #stream */
+	int	batched;	/* has had #interval or #end */
 	int	eos;
+	int	lines;		/* any line at all */
+	int	pipe;		/* read from a pipe, FIFO or socket */
 };
+
+/* Starts the account of input fd (which it fstat(2)s). */
+void	stream_end_init(struct stream_end *, int fd);
 
 static inline void
 stream_note(struct stream_end *se, enum ctl c)
 {
+	if (c == CTL_STREAM && !se->lines)
+		se->header = 1;
+	se->lines = 1;
 	if (c == CTL_END || c == CTL_INTERVAL)
 		se->batched = 1;
 	else if (c == CTL_EOS)
@@ -95,8 +108,18 @@ stream_note(struct stream_end *se, enum ctl c)
 static inline int
 stream_broken(const struct stream_end *se)
 {
-	return se->batched && !se->eos;
+	if (se->eos)
+		return 0;
+	return se->header || se->batched || (se->pipe && !se->lines);
 }
+
+/* Why a broken input is broken, for the message after its name. */
+const char *stream_broken_why(const struct stream_end *);
+
+/* Writes the stream header, "#stream" and attrs (may be NULL), and flushes
+ * it at once: a tool that dies after this leaves a stream without #eos,
+ * which the next tool knows for broken. */
+void	stream_put_header(struct obuf *, const char *attrs);
 
 /* Writes "#end<TAB>T" plus attrs (may be NULL or empty) and a LF. */
 void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);

@@ -111,5 +111,5 @@ load helper
 	wait $sink || status=$?
 	[ "$status" -eq 1 ]
 	[ "$(ls out)" = $'o-1458678330000\no-1458678335000' ]
-	grep -q 'input ended inside a batch' sink.err
+	grep -q 'input ended without #eos' sink.err
 }

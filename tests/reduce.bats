@@ -25,7 +25,7 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	printf '#fields\tk\tv\n9\t5\n10\t5\n2\t7\nb\t1\na\t1\n' > in.rec
 	run stream-reduce --by k --sum v --top 4 --name T in.rec
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\ttop=4\tname=T\n#fields\tk\tv_sum\n2\t7\n9\t5\n10\t5\na\t1')"
+	assert_output "$(printf '#stream\tkeys=1\ttop=4\tname=T\n#fields\tk\tv_sum\n2\t7\n9\t5\n10\t5\na\t1\n#eos')"
 }
 
 @test "every aggregation at once, names derived or given" {
@@ -39,7 +39,7 @@ batches() {	# two batches of parsed orders, the second empty, a third
 @test "sums are exact decimals" {
 	printf '#fields\tp\n0.1\n0.2\n0.30\n' > in.rec
 	run stream-reduce --sum p --avg p in.rec
-	assert_output "$(printf '#stream\tkeys=0\n#fields\tp_sum\tp_avg\n0.6\t0.2')"
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tp_sum\tp_avg\n0.6\t0.2\n#eos')"
 }
 
 @test "two key fields, key order" {
@@ -57,26 +57,26 @@ batches() {	# two batches of parsed orders, the second empty, a third
 @test "a plain file of records is one batch: a batch job" {
 	printf '#fields\tside\nB\nS\nB\n' > in.rec
 	run stream-reduce --by side in.rec
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\nB\t2\nS\t1')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\nB\t2\nS\t1\n#eos')"
 }
 
 @test "a headerless file names its fields 1, 2, ..." {
 	run stream-reduce --by 2 --sum '$1' <<<$'5\tx\n6\tx\n1\ty'
-	assert_output "$(printf '#stream\tkeys=1\n#fields\t2\t1_sum\nx\t11\ny\t1')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\t2\t1_sum\nx\t11\ny\t1\n#eos')"
 }
 
 @test "a record that is not a number is reported and left out" {
 	printf '#fields\tk\tv\na\t1\na\tzz\na\t2\n' > in.rec
 	run --separate-stderr stream-reduce --by k --sum v in.rec
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3\n#eos')"
 	[ "$stderr" = $'stream-reduce: in.rec:3: v "zz" is not a number\nstream-reduce: 1 records rejected' ]
 }
 
 @test "a sum beyond 128 bits is reported, not wrapped" {
 	printf '#fields\tv\n99999999999999999999999999999999999999\n99999999999999999999999999999999999999\n' > in.rec
 	run --separate-stderr stream-reduce --sum v in.rec
-	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_sum\n99999999999999999999999999999999999999')"
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_sum\n99999999999999999999999999999999999999\n#eos')"
 	[ "$stderr" = $'stream-reduce: in.rec:3: the sum of v overflows\nstream-reduce: 1 records rejected' ]
 }
 
@@ -85,7 +85,7 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	run --separate-stderr stream-reduce --by side --count in.rec
 	assert_failure 1
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\n#interval\t5000\nB\t1\nS\t3\n#end\t1458678330000\tn=4\n#end\t1458678335000\tn=0')"
-	[ "$stderr" = 'stream-reduce: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+	[ "$stderr" = 'stream-reduce: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
 }
 
 @test "a missing field, a missing file, bad usage" {
@@ -132,7 +132,7 @@ batches() {	# two batches of parsed orders, the second empty, a third
 @test "--collect: the values of each group, in order (groupByKey)" {
 	printf '#fields\tk\tv\na\t1\nb\t2.50\na\tx\n' > in.rec
 	run stream-reduce --by k --collect v in.rec
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\na\t1,x\nb\t2.50')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\na\t1,x\nb\t2.50\n#eos')"
 }
 
 @test "--label names groups by key, in the order given, unlabelled keys after" {

@@ -106,7 +106,7 @@ top() {
 	run --separate-stderr stream-sink --dir out/o a.rec
 	assert_failure 1
 	[ "$(ls out)" = $'o-10000\no-5000' ]
-	[ "$stderr" = 'stream-sink: a.rec: input ended inside a batch (no #eos): upstream failed; nothing more is published' ]
+	[ "$stderr" = 'stream-sink: a.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped; nothing more is published' ]
 }
 
 @test "a full disk, a missing input, bad usage" {

@@ -69,7 +69,7 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 @test "a plain file of records is one batch" {
 	printf '#fields\tk\tv\na\t1\na\t2\n' > in.rec
 	run stream-state --by k --sum v in.rec
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3\n#eos')"
 }
 
 @test "a killed upstream: the unfinished batch is dropped, exit 1" {
@@ -77,7 +77,7 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	run --separate-stderr stream-state --by k --sum v in.rec
 	assert_failure 1
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000')"
-	[ "$stderr" = 'stream-state: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+	[ "$stderr" = 'stream-state: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
 }
 
 @test "bad usage and bad files" {

@@ -75,7 +75,7 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	batches | head -n 8 > in.rec
 	run --separate-stderr stream-window --length 10s --by k --sum v in.rec
 	assert_failure 1
-	[ "$stderr" = 'stream-window: in.rec: input ended inside a batch (no #eos): upstream failed; the unfinished batch is dropped' ]
+	[ "$stderr" = 'stream-window: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
 }
 
 @test "--collect: the values of the window's batches, oldest first (groupByKeyAndWindow)" {
@@ -87,9 +87,9 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 @test "--records: the records of the window themselves, at every slide (window())" {
 	run stream-window --length 10s --records < <(batches)
 	assert_success
-	assert_output "$(printf '#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\na\t2\nb\t1\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\na\t2\nb\t1\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
 	run stream-window --length 10s --slide 10s --records < <(batches)
-	assert_output "$(printf '#interval\t5000\n#fields\tk\tv\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tk\tv\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
 	run stream-window --length 10s --records --by k
 	assert_failure 2
 	assert_line --index 0 'stream-window: --records writes the records themselves: no --by, aggregations, --top, --name or --where'
