@@ -6,6 +6,9 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
+#include <signal.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -573,22 +576,79 @@ publish(int64_t t, struct batch **parts)
 	}
 }
 
-/* Restarting: what was committed, and --append cut back to it. */
+/*
+ * Restarting: what was committed, and --append cut back to its size then.
+ * At the first start the size of the --append file is committed with no
+ * batch (T = CK_NONE), so that what a run that dies before its first
+ * commit appended is cut off too.
+ */
 static void
 open_checkpoint(int argc, char *argv[])
 {
+	struct stat st;
 	void *extra;
 	size_t n;
 	int64_t size;
 
 	ck_open(&ck, &cko, "stream-sink", CK_SINK, argc, argv);
 	committed = ck_own_commit(&ck, &extra, &n);
-	if (append_path != NULL && n == sizeof(size)) {
-		memcpy(&size, extra, sizeof(size));
-		if (ftruncate(appendbuf.fd, size) < 0)
-			err(SK_EXIT_DATA, "%s", append_path);
+	if (append_path == NULL) {
+		free(extra);
+		return;
 	}
+	if (fstat(appendbuf.fd, &st) < 0)
+		err(SK_EXIT_DATA, "%s", append_path);
+	if (n == 0 && committed == CK_NONE) {
+		size = st.st_size;
+		ck_commit(&ck, CK_NONE, &size, sizeof(size));
+		return;
+	}
+	if (n != sizeof(size))
+		errx(SK_EXIT_DATA, "%s/commit: no size of %s in it", ck.dir,
+		    append_path);
+	memcpy(&size, extra, sizeof(size));
 	free(extra);
+	if (size < 0 || st.st_size < size)
+		errx(SK_EXIT_DATA, "%s: %lld bytes, less than the %lld committed: "
+		    "changed outside the pipeline; refused", append_path,
+		    (long long)st.st_size, (long long)size);
+	if (st.st_size > size && (ftruncate(appendbuf.fd, size) < 0 ||
+	    fsync(appendbuf.fd) < 0))
+		err(SK_EXIT_DATA, "%s", append_path);
+}
+
+/* Removes the temporary directories of --dir that a killed sink left
+ * (".BASE....tmp-PID" beside the prefix, PID no longer running). */
+static void
+sweep_dir_leftovers(void)
+{
+	char parent[PATH_MAX], path[PATH_MAX];
+	const char *base = strrchr(dir_prefix, '/');
+	struct dirent *de;
+	size_t blen;
+	DIR *d;
+
+	base = base ? base + 1 : dir_prefix;
+	blen = strlen(base);
+	if ((d = opendir(fsx_dirname(dir_prefix, parent, sizeof(parent)))) == NULL)
+		err(SK_EXIT_DATA, "%s", parent);
+	while ((de = readdir(d)) != NULL) {
+		const char *tmp;
+		char *end;
+		long pid;
+
+		if (de->d_name[0] != '.' || strncmp(de->d_name + 1, base, blen) != 0 ||
+		    (tmp = strstr(de->d_name + 1 + blen, ".tmp-")) == NULL)
+			continue;
+		pid = strtol(tmp + 5, &end, 10);
+		if (*end != '\0' || pid <= 0 || (kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH))
+			continue;	/* another sink's, still at work */
+		epathf(path, sizeof(path), "%s/%s", parent, de->d_name);
+		if (fsx_rmtree(path) < 0)
+			err(SK_EXIT_DATA, "%s", path);
+	}
+	closedir(d);
 }
 
 /* Publishes every batch that all inputs have completed. */
@@ -766,28 +826,34 @@ main(int argc, char *argv[])
 		usage_fail(usage_text, "--suffix goes with --dir");
 	if (dir_prefix != NULL && *dir_prefix == '\0')
 		usage_fail(usage_text, "--dir: empty prefix");
+	/* the inputs first: should this sink fail below, the tools writing
+	 * to it are not left waiting to open their FIFOs */
+	open_inputs(argc, argv);
+	durable = cko.root != NULL;
 	if (dir_prefix != NULL) {
 		char parent[PATH_MAX];
 
 		fsx_dirname(dir_prefix, parent, sizeof(parent));
-		if (fsx_mkdirs(parent) < 0)
+		if (fsx_mkdirs(parent, durable) < 0)
 			err(SK_EXIT_DATA, "%s", parent);
+		sweep_dir_leftovers();
 	}
-
 	if (append_path != NULL) {
+		char parent[PATH_MAX];
+
 		if ((fd = open(append_path, O_WRONLY | O_CREAT | O_APPEND |
 		    O_CLOEXEC, 0644)) < 0)
 			err(SK_EXIT_DATA, "%s", append_path);
 		ob_init(&appendbuf, fd, append_path);
+		if (durable && fsx_fsync_dir(fsx_dirname(append_path, parent,
+		    sizeof(parent))) < 0)
+			err(SK_EXIT_DATA, "%s", parent);
 	}
-	if (cko.root != NULL) {
+	if (cko.root != NULL)
 		open_checkpoint(nopts, argv0);
-		durable = 1;
-	}
 	atexit(remove_tmpdir);
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ob_init(&part, -1, "part");
-	open_inputs(argc, argv);
 
 	pfd = ecalloc(ninputs, sizeof(*pfd));
 	for (;;) {

@@ -955,7 +955,7 @@ restore(int nwords, char *words[])
 
 	ck_open(&ck, &cko, "stream-split", CK_SOURCE, nwords, words);
 	ck.interval = interval;
-	tc = ck_committed(cko.root);
+	tc = ck.frozen = ck_committed(cko.root);
 	ts = ck_restore_point(cko.root, tc);
 	first = watch_dir != NULL ? first_start_files() : next_log(CK_NONE) ==
 	    CK_NONE;

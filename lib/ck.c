@@ -70,7 +70,7 @@ command_of(int argc, char *const argv[])
 	for (k = 0; k < argc; k++)
 		len += strlen(argv[k]) + 1;
 	s = ecalloc(1, len);
-	for (k = 0; k < argc; k++) {
+	for (k = 1; k < argc; k++) {	/* not argv[0]: how it was named */
 		const char *a = argv[k];
 
 		if (strcmp(a, "--checkpoint") == 0 || strcmp(a, "--id") == 0 ||
@@ -86,6 +86,55 @@ command_of(int argc, char *const argv[])
 		snprintf(s + i, len - i, "%s%s", i > 0 ? " " : "", a);
 	}
 	return s;
+}
+
+/* Reads at most cap-1 bytes of a small text file, not through a link, NUL
+ * terminated: its length, or -1 with errno set. */
+static ssize_t
+read_small(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Removes what a run killed while writing left half-made: the temporary
+ * files of DIR (named ".NAME.tmp"), which only the holder of its lock
+ * writes. */
+static void
+remove_leftovers(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	size_t n;
+
+	if (d == NULL)
+		err(SK_EXIT_DATA, "%s", dir);
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (de->d_name[0] != '.' || n < 6 ||
+		    strcmp(de->d_name + n - 4, ".tmp") != 0)
+			continue;
+		epathf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			err(SK_EXIT_DATA, "%s", path);
+	}
+	closedir(d);
 }
 
 int
@@ -118,10 +167,10 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
     enum ck_kind kind, int argc, char *const argv[])
 {
 	const char *root = o->root, *id = o->id ? o->id : tool;
-	char path[PATH_MAX], want[PATH_MAX + 64], *cmd, *have;
-	size_t n;
+	char path[PATH_MAX], tmp[PATH_MAX], want[PATH_MAX + 64], *cmd, *have;
+	char pidtext[32];
+	struct stat st;
 	pid_t pid;
-	FILE *f;
 
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -129,53 +178,62 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
 	c->every_set = o->every > 0;
 	c->keep = 2;
 	c->restored = CK_NONE;
+	c->frozen = CK_NONE;
 	epathf(c->root, sizeof(c->root), "%s", root);
 	if (id == NULL || *id == '\0' || strchr(id, '/') != NULL ||
 	    id[0] == '.')
 		errx(SK_EXIT_USAGE, "--id %s: not a plain name", id ? id : "");
 	epathf(c->dir, sizeof(c->dir), "%s/%s", root, id);
-	if (fsx_mkdirs(c->dir) < 0)
+	if (fsx_mkdirs(c->dir, 1) < 0)
 		err(SK_EXIT_DATA, "%s", c->dir);
+	if (lstat(c->dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		errx(SK_EXIT_DATA, "%s: not a directory (a link is not followed)",
+		    c->dir);
 	epathf(path, sizeof(path), "%s/lock", c->dir);
-	if ((c->lockfd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC,
-	    0644)) < 0) {
+	if ((c->lockfd = flopen(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) < 0) {
+		if (errno == ELOOP)
+			errx(SK_EXIT_DATA, "%s: a link, not a lock file: refused",
+			    path);
 		if (errno != EWOULDBLOCK)
 			err(SK_EXIT_DATA, "%s", path);
-		f = fopen(path, "r");
 		pid = 0;
-		if (f != NULL) {
-			if (fscanf(f, "%d", &pid) != 1)
-				pid = 0;
-			fclose(f);
-		}
+		if (read_small(path, pidtext, sizeof(pidtext)) < 0 ||
+		    sscanf(pidtext, "%d", &pid) != 1)
+			pid = 0;
 		errx(SK_EXIT_DATA, "%s: checkpoint in use by process %ld "
 		    "(another pipeline, or two tools with the same --id)", path,
 		    (long)pid);
 	}
+	if (fstat(c->lockfd, &st) < 0 || !S_ISREG(st.st_mode))
+		errx(SK_EXIT_DATA, "%s: not a regular file: refused", path);
 	if (ftruncate(c->lockfd, 0) == 0)
 		dprintf(c->lockfd, "%ld\n", (long)getpid());
+	remove_leftovers(c->dir);
 
 	cmd = command_of(argc, argv);
 	snprintf(want, sizeof(want), "stream-checkpoint %d\nkind %s\ncommand %s\n",
 	    CK_VERSION, kind_names[kind], cmd);
 	epathf(path, sizeof(path), "%s/meta", c->dir);
-	if ((f = fopen(path, "r")) != NULL) {
-		have = ecalloc(1, sizeof(want));
-		n = fread(have, 1, sizeof(want) - 1, f);
-		fclose(f);
-		have[n] = '\0';
+	have = ecalloc(1, sizeof(want));
+	if (read_small(path, have, sizeof(want)) >= 0) {
 		if (strcmp(have, want) != 0) {
 			char *line = strstr(have, "command ");
 			size_t l = line ? strcspn(line + 8, "\n") : 0;
 
 			errx(SK_EXIT_DATA, "%s: written by another pipeline "
-			    "(\"%.*s\", not \"%s\"): use another --checkpoint "
-			    "or --id", c->dir, (int)l, line ? line + 8 : "?", cmd);
+			    "(\"%s%s%.*s\", not \"%s%s%s\"): use another "
+			    "--checkpoint or --id", c->dir, tool, l > 0 ? " " : "",
+			    (int)l, line ? line + 8 : "?", tool, *cmd ? " " : "", cmd);
 		}
-		free(have);
-	} else if (fsx_write_file(path, want, strlen(want), 1) < 0 ||
-	    fsx_fsync_dir(c->dir) < 0 || fsx_fsync_dir(root) < 0)
+	} else if (errno != ENOENT)
 		err(SK_EXIT_DATA, "%s", path);
+	else {
+		epathf(tmp, sizeof(tmp), "%s/.meta.tmp", c->dir);
+		if (fsx_write_atomic(path, tmp, want, strlen(want)) < 0)
+			err(SK_EXIT_DATA, "%s", path);
+	}
+	free(have);
 	free(cmd);
 }
 
@@ -197,8 +255,8 @@ ck_file_begin(const struct ck *c, const char *name, struct ck_file *f)
 	f->dir = c->dir;
 	f->crc = 0;
 	f->len = 0;
-	if ((f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) < 0 || fsx_write_all(f->fd, zero, sizeof(zero)) < 0)
+	if ((f->fd = fsx_create_excl(f->tmp)) < 0 ||
+	    fsx_write_all(f->fd, zero, sizeof(zero)) < 0)
 		err(SK_EXIT_DATA, "%s", f->tmp);
 }
 
@@ -249,11 +307,17 @@ ck_get(const char *path, size_t *n, const char **why)
 {
 	unsigned char h[CK_HEADER], *p;
 	uint64_t len;
-	ssize_t got;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0) {
-		*why = errno == ENOENT ? "missing" : strerror(errno);
+		*why = errno == ENOENT ? "missing" : errno == ELOOP ?
+		    "a link, not followed" : strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*why = "not a regular file";
 		return NULL;
 	}
 	if (read(fd, h, sizeof(h)) != (ssize_t)sizeof(h) ||
@@ -262,15 +326,21 @@ ck_get(const char *path, size_t *n, const char **why)
 		*why = "not a checkpoint file of version 1, or torn";
 		return NULL;
 	}
+	/* the length is the file's, never what the header claims alone */
 	len = get_u32(h + 8) | (uint64_t)get_u32(h + 12) << 32;
+	if (st.st_size < CK_HEADER || len != (uint64_t)st.st_size - CK_HEADER) {
+		close(fd);
+		*why = "torn or corrupt (its length is not the file's)";
+		return NULL;
+	}
 	p = emalloc(len + 1);
-	got = len > 0 ? read(fd, p, len) : 0;
-	close(fd);
-	if (got != (ssize_t)len || crc32(0, p, len) != get_u32(h + 16)) {
+	if (fsx_read_all(fd, p, len) < 0 || crc32(0, p, len) != get_u32(h + 16)) {
+		close(fd);
 		free(p);
 		*why = "torn or corrupt (checksum mismatch)";
 		return NULL;
 	}
+	close(fd);
 	*n = len;
 	return p;
 }
@@ -280,16 +350,14 @@ static int
 dir_kind(const char *dir)
 {
 	char path[PATH_MAX], buf[512];
-	FILE *f;
-	size_t n;
+	struct stat st;
 	int k;
 
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return -1;	/* a link is not a tool's directory */
 	epathf(path, sizeof(path), "%s/meta", dir);
-	if ((f = fopen(path, "r")) == NULL)
+	if (read_small(path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
 	for (k = 0; k < 3; k++) {
 		char want[32];
 
@@ -376,7 +444,7 @@ list_times(const char *dir, int kind, size_t *n)
 }
 
 static int
-valid_at(const char *dir, int kind, int64_t t)
+valid_at(const char *dir, int kind, int64_t t, int quiet)
 {
 	char path[PATH_MAX];
 	const char *why;
@@ -386,12 +454,19 @@ valid_at(const char *dir, int kind, int64_t t)
 	epathf(path, sizeof(path), "%s/%s%lld", dir, prefix_of(kind),
 	    (long long)t);
 	if ((p = ck_get(path, &n, &why)) == NULL) {
-		if (strcmp(why, "missing") != 0)
+		if (!quiet && strcmp(why, "missing") != 0)
 			warnx("%s: %s: not used", path, why);
 		return 0;
 	}
 	free(p);
 	return 1;
+}
+
+/* A commit's payload: T, then a sink's extra bytes (none, or 8). */
+static int
+commit_fits(size_t len)
+{
+	return len == 8 || len == 16;
 }
 
 int64_t
@@ -406,13 +481,16 @@ ck_committed(const char *root)
 	sinks = list_dirs(root, CK_SINK, &n);
 	for (i = 0; i < n; i++) {
 		epathf(path, sizeof(path), "%s/commit", sinks[i]);
-		if ((p = ck_get(path, &len, &why)) == NULL || len < 8) {
-			if (p == NULL && strcmp(why, "missing") != 0)
+		if ((p = ck_get(path, &len, &why)) == NULL) {
+			/* a damaged commit cannot be told from an older one:
+			 * refuse rather than publish a batch again */
+			if (strcmp(why, "missing") != 0)
 				errx(SK_EXIT_DATA, "%s: %s", path, why);
-			free(p);
 			tc = CK_NONE;
 			break;
 		}
+		if (!commit_fits(len))
+			errx(SK_EXIT_DATA, "%s: %zu bytes: not a commit", path, len);
 		memcpy(&t, p, 8);
 		free(p);
 		if (i == 0 || t < tc)
@@ -422,8 +500,10 @@ ck_committed(const char *root)
 	return tc;
 }
 
-int64_t
-ck_restore_point(const char *root, int64_t tc)
+/* The restore point; quiet: no word of the files not used (said once, at
+ * the start). */
+static int64_t
+restore_point(const char *root, int64_t tc, int quiet)
 {
 	char **dirs;
 	int *kinds;
@@ -449,11 +529,11 @@ ck_restore_point(const char *root, int64_t tc)
 		any_file = 1;
 		for (i = 0; i < n && ok; i++)
 			if (kinds[i] != CK_SINK)
-				ok = valid_at(dirs[i], kinds[i], times[k]);
+				ok = valid_at(dirs[i], kinds[i], times[k], quiet);
 		if (ok)
 			ts = times[k];
 	}
-	if (ts == CK_NONE && any_file) {
+	if (ts == CK_NONE && any_file && !quiet) {
 		/* a source whose log was never pruned can replay from the start */
 		for (i = 0; i < n; i++) {
 			char path[PATH_MAX];
@@ -469,6 +549,12 @@ ck_restore_point(const char *root, int64_t tc)
 	free(kinds);
 	free_list(dirs, n);
 	return ts;
+}
+
+int64_t
+ck_restore_point(const char *root, int64_t tc)
+{
+	return restore_point(root, tc, 0);
 }
 
 void
@@ -500,38 +586,51 @@ ck_load(const struct ck *c, int64_t t, size_t *n)
 	return p;
 }
 
+/*
+ * Deletes this tool's files that no restart can need: those before the
+ * pipeline's restore point for tc and before the newest `keep` aligned ones
+ * at or before tc. Never one at or after the restore point, which another
+ * tool of a restart may be about to load. The pruned marker is durable
+ * before the first file goes.
+ */
 void
 ck_prune(const struct ck *c, int64_t tc)
 {
-	char path[PATH_MAX];
-	int64_t *times;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	int64_t *times, ts;
 	size_t n, k, kept = 0;
-	int pruned = 0;
+	int marked = 0, any = 0;
 
 	if (tc == CK_NONE)
 		return;
+	if ((ts = restore_point(c->root, tc, 1)) == CK_NONE)
+		return;		/* nothing common yet: nothing to spare */
 	times = list_times(c->dir, c->kind, &n);
 	for (k = 0; k < n; k++) {
 		if (times[k] > tc)
 			continue;
-		if (kept < (size_t)c->keep && ck_aligned(c, times[k])) {
-			kept++;
+		if (kept < (size_t)c->keep || times[k] >= ts) {
+			/* keep all until K restorable ones */
+			kept += ck_aligned(c, times[k]);
 			continue;
 		}
-		if (kept < (size_t)c->keep)
-			continue;	/* keep all until K restorable ones */
+		if (!marked) {
+			epathf(path, sizeof(path), "%s/pruned", c->dir);
+			epathf(tmp, sizeof(tmp), "%s/.pruned.tmp", c->dir);
+			if (access(path, F_OK) < 0 &&
+			    fsx_write_atomic(path, tmp, "", 0) < 0)
+				err(SK_EXIT_DATA, "%s", path);
+			marked = 1;
+		}
 		epathf(path, sizeof(path), "%s/%s%lld", c->dir,
 		    prefix_of(c->kind), (long long)times[k]);
 		if (unlink(path) < 0 && errno != ENOENT)
 			err(SK_EXIT_DATA, "%s", path);
-		pruned = 1;
+		any = 1;
 	}
 	free(times);
-	if (pruned) {
-		epathf(path, sizeof(path), "%s/pruned", c->dir);
-		if (access(path, F_OK) < 0 && fsx_write_file(path, "", 0, 1) < 0)
-			err(SK_EXIT_DATA, "%s", path);
-	}
+	if (any && fsx_fsync_dir(c->dir) < 0)
+		err(SK_EXIT_DATA, "%s", c->dir);
 }
 
 void
@@ -585,7 +684,8 @@ ck_state_open(struct ck *c, const struct ck_opts *o, const char *tool,
 	void *p;
 
 	ck_open(c, o, tool, CK_STATE, argc, argv);
-	c->restored = ck_restore_point(o->root, ck_committed(o->root));
+	c->frozen = ck_committed(o->root);
+	c->restored = ck_restore_point(o->root, c->frozen);
 	if (c->restored == CK_NONE)
 		return;
 	p = ck_load(c, c->restored, &n);
@@ -607,8 +707,8 @@ ck_state_batch(struct ck *c, int64_t bt, void (*save)(void *, struct obuf *),
 		errx(SK_EXIT_DATA, "batch %lld is not after the restored snapshot "
 		    "%lld: is the source checkpointed too?", (long long)bt,
 		    (long long)c->restored);
-	if (!ck_aligned(c, bt))
-		return;
+	if (!ck_aligned(c, bt) || (c->frozen != CK_NONE && bt <= c->frozen))
+		return;		/* not aligned, or replayed: kept as it is */
 	ck_name(c, bt, name, sizeof(name));
 	ck_file_begin(c, name, &f);
 	ob_init_sink(&o, ck_file_write, &f);

@@ -30,6 +30,10 @@ struct ck {
 	int64_t		 interval;	/* ms, from #interval; 0: unknown */
 	int		 keep;		/* files kept at or before T_c */
 	int64_t		 restored;	/* the snapshot loaded, or CK_NONE */
+	int64_t		 frozen;	/* T_c at the start: no file at or
+					 * before it is written again, so that
+					 * every tool of a restart finds the
+					 * same restore point */
 };
 
 /* --checkpoint, --id and --checkpoint-every, as every tool spells them. */

@@ -93,3 +93,12 @@ awk_dashboard() {	# awk_dashboard ORDERS N
 		}
 	}' sides.ref clients.ref stocks.ref
 }
+
+# kill_at SYSCALL N COMMAND...: runs COMMAND under strace, killed with
+# SIGKILL at its Nth call of SYSCALL (in any of its processes); returns
+# COMMAND's status (137 when the kill came, as a shell reports it).
+kill_at() {
+	local sc=$1 n=$2
+	shift 2
+	strace -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@"
+}

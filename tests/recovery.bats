@@ -90,7 +90,7 @@ stream_of() {
 
 @test "a checkpoint file that is not one is reported" {
 	mkdir -p ck/stream-sink
-	printf 'stream-checkpoint 1\nkind sink\ncommand stream-sink\n' > ck/stream-sink/meta
+	printf 'stream-checkpoint 1\nkind sink\ncommand \n' > ck/stream-sink/meta
 	echo garbage > ck/stream-sink/commit
 	run stream-sink --checkpoint ck < /dev/null
 	assert_failure 1
@@ -202,4 +202,32 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	    stream-sink --checkpoint ck > second.tsv
 	cat a.csv b.csv | stream-split --event-time 1 --interval 5s | stream-sink > all.tsv
 	[ "$(cat first.tsv second.tsv)" = "$(cat all.tsv)" ]
+}
+
+@test "--append: a sink killed at any rename or fsync, before its first commit too, appends every batch once" {
+	printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\nb\t2\n#end\t10000\n#eos\n' > in.rec
+	echo before > ref.txt
+	cp ref.txt log.txt
+	stream-sink --checkpoint ref.ck --dir ref/o --append ref.txt in.rec
+	for sc in rename fsync; do
+		for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
+			rm -rf ck out
+			echo before > log.txt
+			run kill_at "$sc" "$n" stream-sink --checkpoint ck --dir out/o --append log.txt in.rec
+			run stream-sink --checkpoint ck --dir out/o --append log.txt in.rec
+			assert_success
+			assert_equal "$(cat log.txt)" "$(cat ref.txt)"
+			diff -r ref out
+		done
+	done
+}
+
+@test "--append: a file shorter than the committed size is refused, not padded" {
+	printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\n#eos\n' > in.rec
+	stream-sink --checkpoint ck --append log.txt in.rec
+	: > log.txt
+	run stream-sink --checkpoint ck --append log.txt in.rec
+	assert_failure 1
+	assert_output 'stream-sink: log.txt: 0 bytes, less than the 9 committed: changed outside the pipeline; refused'
+	[ ! -s log.txt ]
 }
