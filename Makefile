@@ -21,7 +21,7 @@ SCRIPTS_C = scripts/gen-orders
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
-all: $(BINS) $(SCRIPTS_C) tests/unit tests/inject.so
+all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/inject.so
 
 # Rebuild everything when the flags change (make sanitize, then make).
 .flags: FORCE
@@ -52,6 +52,10 @@ tests/unit: tests/unit.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")
 	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+tests/ckseal: tests/ckseal.c $(LIB) lib/*.h .flags
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 # The fault-injection shim is built plain: it is preloaded into any build.
 tests/inject.so: tests/inject.c
 	@$(if $(Q),echo "cc $<")
@@ -68,7 +72,7 @@ check: deps
 lint: $(MAN1) $(MAN5)
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c
+	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -101,7 +105,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5
 
 clean:
-	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/inject.so .flags
+	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/inject.so .flags
 	rm -rf out
 
 .PHONY: all deps check lint sanitize demo bench install uninstall clean FORCE

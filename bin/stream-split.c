@@ -245,7 +245,7 @@ get_state(struct bin *b)
 	late = bin_u64(b);
 	bad = bin_u64(b);
 	n = bin_u64(b);
-	for (i = 0; i < n && !b->bad; i++) {
+	for (i = 0; i < n && !b->bad && i < 1000000; i++) {
 		int64_t t = (int64_t)bin_u64(b);
 		struct pending *p = pending_for(t);
 		size_t len;
@@ -845,6 +845,24 @@ first_start_files(void)
 	return 0;
 }
 
+/* Whether a log may name path as operand: only this command's operands and
+ * the files of its watched directory are ever read again (a log is
+ * checked, not trusted). */
+static int
+path_allowed(const char *path, int64_t operand)
+{
+	size_t n;
+
+	if (operand >= 0)
+		return operand < noperands && strcmp(path, operands[operand]) == 0;
+	if (operand != -1 || watch_dir == NULL)
+		return 0;
+	n = strlen(watch_dir);
+	return strncmp(path, watch_dir, n) == 0 && path[n] == '/' &&
+	    path[n + 1] != '\0' && strchr(path + n + 1, '/') == NULL &&
+	    eligible(path + n + 1);
+}
+
 /* Feeds the segments of one logged batch through the batcher again (or,
  * with feed 0, only reads past them). */
 static void
@@ -882,6 +900,11 @@ replay_segments(struct bin *b, int feed)
 			uint64_t start = bin_u64(b), end = bin_u64(b);
 			const char *slash = strrchr(path, '/');
 
+			if (!b->bad && (!path_allowed(path, operand) ||
+			    start > end))
+				errx(SK_EXIT_DATA, "%s: a logged batch names %s, which "
+				    "this command does not read: refused", ck.dir,
+				    path);
 			if (feed) {
 				if (operand < 0 && watch_dir != NULL)
 					mark(&taken, slash ? slash + 1 : path);
@@ -892,6 +915,29 @@ replay_segments(struct bin *b, int feed)
 		}
 		free(path);
 	}
+}
+
+/* Whether a resume state read back from a log can be this command's: NULL,
+ * or why not (every value a loop or an index depends on is checked). */
+static const char *
+state_fits(void)
+{
+	size_t i;
+
+	if (cur.kind > SRC_FILE || cur.first > 1 || records_in > 1)
+		return "a field out of its range";
+	if (cur.kind == SRC_FILE && (cur.path == NULL ||
+	    !path_allowed(cur.path, cur.operand)))
+		return "a source this command does not read";
+	if (open_t != INT64_MIN && (open_t % interval != 0 ||
+	    (max_event != INT64_MIN && max_event > open_t + max_ahead +
+	    watermark)))
+		return "batch times that do not fit --interval and --max-ahead";
+	for (i = 0; i < npend; i++)
+		if (pend[i].t % interval != 0 || pend[i].t <= open_t ||
+		    pend[i].t - open_t > max_ahead + interval)
+			return "a pending batch out of range";
+	return NULL;
 }
 
 /* Reads log-T: NULL (with *why) if it is missing or does not check. */
@@ -968,6 +1014,9 @@ restore(int nwords, char *words[])
 		if (b.bad)
 			errx(SK_EXIT_DATA, "%s/log-%lld: cut short", ck.dir,
 			    (long long)ts);
+		if ((why = state_fits()) != NULL)
+			errx(SK_EXIT_DATA, "%s/log-%lld: %s: refused", ck.dir,
+			    (long long)ts, why);
 		free(p);
 		seg_start = cur.off;
 		last_logged = ts;
@@ -987,10 +1036,13 @@ restore(int nwords, char *words[])
 		}
 		last_logged = t;
 		replay_segments(&b, 1);
-		if (event_field == NULL) {	/* processing time: close it here */
+		/* the batch closes where it closed when it was made, whatever
+		 * comes after it now (with event time, the end of the input
+		 * may have closed it then, and new files hold later records) */
+		if (event_field == NULL)
 			open_t = t;
+		while (open_t != INT64_MIN && open_t <= t)
 			close_open();
-		}
 		free(p);
 	}
 	return first;

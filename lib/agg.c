@@ -989,15 +989,8 @@ agg_save(const struct agg_table *t, struct obuf *o)
 		ob_put_u64(o, g->id);
 		ob_put_u64(o, (uint64_t)g->last);
 		ob_put_u64(o, (uint64_t)g->nrec);
-		for (k = 0; k < s->ndefs; k++) {
-			const struct cell *c = &g->c[k];
-
-			ob_put_u64(o, (uint64_t)c->n);
-			ob_write(o, &c->m, sizeof(c->m));
-			ob_put_u64(o, (uint64_t)c->scale);
-			ob_put_u64(o, (uint64_t)c->t);
-			ob_put_bytes(o, c->s, c->slen);
-		}
+		for (k = 0; k < s->ndefs; k++)
+			cell_put(o, &g->c[k]);
 	}
 	ob_put_u64(o, t->distinct.n);
 	for (i = 0; i < t->distinct.cap; i++)
@@ -1020,6 +1013,46 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 	if ((why = agg_restore_bin(t, &b)) == NULL && b.p != b.e)
 		why = "a snapshot of the wrong length";
 	return why;
+}
+
+void
+cell_put(struct obuf *o, const struct cell *c)
+{
+	ob_put_u64(o, (uint64_t)c->n);
+	ob_write(o, &c->m, sizeof(c->m));
+	ob_put_u64(o, (uint64_t)c->scale);
+	ob_put_u64(o, (uint64_t)c->t);
+	ob_put_bytes(o, c->s, c->slen);
+}
+
+int8_t
+cell_get_scale(struct bin *b)
+{
+	uint64_t v = bin_u64(b);
+
+	if (v > DEC_MAXSCALE) {
+		b->bad = 1;
+		return 0;
+	}
+	return (int8_t)v;
+}
+
+void
+cell_get(struct bin *b, struct cell *c)
+{
+	uint64_t t;
+	size_t n;
+
+	c->n = (int64_t)bin_u64(b);
+	bin_raw(b, &c->m, sizeof(c->m));
+	c->scale = cell_get_scale(b);
+	if ((t = bin_u64(b)) > V_TEXT)
+		b->bad = 1;
+	c->t = b->bad ? V_NULL : (int8_t)t;
+	c->s = (char *)bin_bytes(b, &n);
+	if (n > UINT32_MAX)
+		b->bad = 1;
+	c->slen = b->bad ? 0 : (uint32_t)n;
 }
 
 const char *
@@ -1046,17 +1079,10 @@ agg_restore_bin(struct agg_table *t, struct bin *bp)
 		g->nrec = (int64_t)bin_u64(&b);
 		for (k = 0; k < s->ndefs; k++) {
 			struct cell *c = &g->c[k];
-			const char *sp;
-			size_t sn;
 
-			c->n = (int64_t)bin_u64(&b);
-			bin_raw(&b, &c->m, sizeof(c->m));
-			c->scale = (int8_t)bin_u64(&b);
-			c->t = (int8_t)bin_u64(&b);
-			sp = bin_bytes(&b, &sn);
-			c->slen = (uint32_t)sn;
-			c->scap = (uint32_t)sn;
-			c->s = sn > 0 ? estrndup(sp, sn) : NULL;
+			cell_get(&b, c);
+			c->scap = c->slen;
+			c->s = c->slen > 0 ? estrndup(c->s, c->slen) : NULL;
 		}
 	}
 	n = bin_u64(&b);
@@ -1066,7 +1092,7 @@ agg_restore_bin(struct agg_table *t, struct bin *bp)
 		(void)ht_get(&t->distinct, key, klen, &created);
 	}
 	if (b.bad)
-		return "a snapshot cut short";
+		return "a snapshot cut short, or a field out of its range";
 	t->epoch = 1;
 	t->ntouched = 0;
 	*bp = b;

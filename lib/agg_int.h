@@ -60,6 +60,13 @@ struct agg_table {
 	size_t		 kcap, dcap;
 };
 
+/* A cell in a snapshot: written; read back in place (c->s points into the
+ * snapshot), each field checked against what a cell can hold (b->bad set
+ * when one does not fit). */
+void	cell_put(struct obuf *, const struct cell *);
+void	cell_get(struct bin *, struct cell *);
+/* A scale read back: 0 to DEC_MAXSCALE, or b->bad set. */
+int8_t	cell_get_scale(struct bin *);
 /* The value of aggregation d of a cell, as the output shows it. */
 void	cell_value(const struct agg_def *, const struct cell *, struct val *);
 /* Makes c hold v (numbers, or a copy of text). */

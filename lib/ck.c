@@ -21,9 +21,8 @@
 
 static const char *const kind_names[] = { "source", "state", "sink" };
 
-/* CRC-32 (as zlib's), continued from crc: start with 0. */
-static uint32_t
-crc32(uint32_t crc, const unsigned char *p, size_t n)
+uint32_t
+ck_crc32(uint32_t crc, const unsigned char *p, size_t n)
 {
 	static uint32_t table[256];
 	uint32_t c = crc ^ 0xffffffffU;
@@ -267,7 +266,7 @@ ck_file_write(void *arg, const void *p, size_t n)
 
 	if (fsx_write_all(f->fd, p, n) < 0)
 		err(SK_EXIT_DATA, "%s", f->tmp);
-	f->crc = crc32(f->crc, p, n);
+	f->crc = ck_crc32(f->crc, p, n);
 	f->len += n;
 }
 
@@ -334,7 +333,7 @@ ck_get(const char *path, size_t *n, const char **why)
 		return NULL;
 	}
 	p = emalloc(len + 1);
-	if (fsx_read_all(fd, p, len) < 0 || crc32(0, p, len) != get_u32(h + 16)) {
+	if (fsx_read_all(fd, p, len) < 0 || ck_crc32(0, p, len) != get_u32(h + 16)) {
 		close(fd);
 		free(p);
 		*why = "torn or corrupt (checksum mismatch)";

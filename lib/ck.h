@@ -83,6 +83,8 @@ void	ck_file_write(void *ck_file, const void *, size_t);
 void	ck_file_end(struct ck_file *);
 /* The name of the file of batch T: "snap-T", or "log-T" for a source. */
 void	ck_name(const struct ck *, int64_t t, char *buf, size_t cap);
+/* CRC-32 (as zlib's and gzip's), continued from crc: start with 0. */
+uint32_t ck_crc32(uint32_t crc, const unsigned char *, size_t);
 /* Reads a checksummed file: the payload, or NULL with *why set. */
 void	*ck_get(const char *path, size_t *n, const char **why);
 /* The committed batch T_c of the pipeline: the least over its sinks, or

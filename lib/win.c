@@ -289,7 +289,7 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 				case AGG_AVG:
 					part.n = (int64_t)bin_u64(&in);
 					bin_raw(&in, &part.m, sizeof(part.m));
-					part.scale = (int8_t)bin_u64(&in);
+					part.scale = cell_get_scale(&in);
 					if (part.n == 0)
 						break;
 					(void)dec_sub(&diff, cell_dec(c),
@@ -371,31 +371,6 @@ win_free(struct win *w)
 
 #define WIN_SNAP_VERSION 1
 
-static void
-put_cell(struct obuf *o, const struct cell *c)
-{
-	ob_put_u64(o, (uint64_t)c->n);
-	ob_write(o, &c->m, sizeof(c->m));
-	ob_put_u64(o, (uint64_t)c->scale);
-	ob_put_u64(o, (uint64_t)c->t);
-	ob_put_bytes(o, c->s, c->slen);
-}
-
-static void
-get_cell(struct bin *b, struct cell *c)
-{
-	const char *s;
-	size_t n;
-
-	c->n = (int64_t)bin_u64(b);
-	bin_raw(b, &c->m, sizeof(c->m));
-	c->scale = (int8_t)bin_u64(b);
-	c->t = (int8_t)bin_u64(b);
-	s = bin_bytes(b, &n);
-	c->s = (char *)s;	/* dq_push copies it */
-	c->slen = (uint32_t)n;
-}
-
 void
 win_save(const struct win *w, struct obuf *o)
 {
@@ -417,7 +392,7 @@ win_save(const struct win *w, struct obuf *o)
 			ob_put_u64(o, dq[k].n);
 			for (j = 0; j < dq[k].n; j++) {
 				ob_put_u64(o, (uint64_t)dq_at(&dq[k], j)->t);
-				put_cell(o, &dq_at(&dq[k], j)->v);
+				cell_put(o, &dq_at(&dq[k], j)->v);
 			}
 		}
 	}
@@ -453,7 +428,7 @@ win_restore(struct win *w, const void *buf, size_t len)
 				int64_t t = (int64_t)bin_u64(&b);
 				struct cell c = { 0 };
 
-				get_cell(&b, &c);
+				cell_get(&b, &c);
 				dq_push(&dq[k], t, &c);
 			}
 	}
