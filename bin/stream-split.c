@@ -1107,7 +1107,10 @@ run_event_time(void)
 			(void)read_file(cur.path, -1, cur.off, UINT64_MAX);
 		take_files();
 		while (!once && !stopping) {
-			struct pollfd p = { inotify_fd, POLLIN, 0 };
+			/* the watch, and the reader of the output: waiting
+			 * for files, split must notice that it is gone */
+			struct pollfd p[2] = { { inotify_fd, POLLIN, 0 },
+			    { out.pipe ? out.fd : -1, 0, 0 } };
 			int64_t now = ts_now();
 
 			if (poll_every > 0 && now >= next_poll) {
@@ -1115,9 +1118,13 @@ run_event_time(void)
 				next_poll = now + poll_every;
 			}
 			ob_flush(&out);
-			if (poll(&p, inotify_fd >= 0 ? 1 : 0,
-			    poll_every > 0 ? (int)(next_poll - now) : -1) > 0)
-				read_inotify();
+			if (poll(p, 2, poll_every > 0 ? (int)(next_poll - now) :
+			    -1) > 0) {
+				if (p[1].revents != 0)
+					ob_check_reader(&out);
+				if (p[0].revents != 0)
+					read_inotify();
+			}
 			take_files();
 		}
 	}
@@ -1184,9 +1191,9 @@ run_processing_time(void)
 	}
 	ib_init(&ib, -1, "stdin");
 	for (;;) {
-		struct pollfd p[2];
+		struct pollfd p[3];
 		nfds_t np = 0;
-		int timeout;
+		int timeout, out_at = -1;
 
 		if (reading && fd < 0) {
 			eos = 0;
@@ -1212,10 +1219,16 @@ run_processing_time(void)
 			p[np++] = (struct pollfd){ fd, POLLIN, 0 };
 		if (inotify_fd >= 0)
 			p[np++] = (struct pollfd){ inotify_fd, POLLIN, 0 };
+		if (out.pipe) {		/* the reader of the output, if it goes */
+			out_at = (int)np;
+			p[np++] = (struct pollfd){ out.fd, 0, 0 };
+		}
 		ob_flush(&out);
 		if (poll(p, np, timeout < 0 ? 0 : timeout) <= 0)
 			continue;
-		if (inotify_fd >= 0 && p[np - 1].revents != 0)
+		if (out_at >= 0 && p[out_at].revents != 0)
+			ob_check_reader(&out);
+		if (inotify_fd >= 0 && p[fd >= 0 ? 1 : 0].revents != 0)
 			read_inotify();
 		if (fd >= 0 && p[0].revents != 0) {
 			ssize_t got = ib_fill(&ib);

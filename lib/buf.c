@@ -1,6 +1,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,11 +23,85 @@ pipe_widen(int fd)
 		(void)fcntl(fd, F_SETPIPE_SZ, PIPE_WIDE);
 }
 
+int
+fd_is_pipe(int fd)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+static void
+reader_gone(int fd, const char *name)
+{
+	struct pollfd p = { fd, 0, 0 };
+
+	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP)))
+		errx(SK_EXIT_DATA, "%s: the reader is gone: stopping", name);
+}
+
+void
+ob_check_reader(const struct obuf *o)
+{
+	size_t i;
+
+	if (o->pipe)
+		reader_gone(o->fd, o->name);
+	for (i = 0; i < o->ntee; i++)
+		if (o->tee[i].pipe)
+			reader_gone(o->tee[i].fd, o->tee[i].name);
+}
+
+/*
+ * Waits until the input can be read, watching the outputs of b->flush the
+ * while: a tool whose reader died must not linger waiting for input that
+ * may never come. Returns early on a signal (the read then reports it).
+ */
+static void
+wait_input(struct ibuf *b)
+{
+	struct pollfd p[16];
+	const char *names[16];
+	struct obuf *o;
+	nfds_t n = 1, i;
+	size_t k;
+
+	p[0] = (struct pollfd){ b->fd, POLLIN, 0 };
+	for (o = b->flush; o != NULL; o = o->next) {
+		if (o->pipe && n < SK_NELEM(p)) {
+			names[n] = o->name;
+			p[n++] = (struct pollfd){ o->fd, 0, 0 };
+		}
+		for (k = 0; k < o->ntee; k++)
+			if (o->tee[k].pipe && n < SK_NELEM(p)) {
+				names[n] = o->tee[k].name;
+				p[n++] = (struct pollfd){ o->tee[k].fd, 0, 0 };
+			}
+	}
+	if (n == 1)
+		return;
+	for (;;) {
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				return;
+			err(SK_EXIT_DATA, "poll");
+		}
+		for (i = 1; i < n; i++)
+			if (p[i].revents & (POLLERR | POLLHUP))
+				errx(SK_EXIT_DATA, "%s: the reader is gone: "
+				    "stopping", names[i]);
+		if (p[0].revents != 0)
+			return;
+	}
+}
+
 void
 ob_init(struct obuf *o, int fd, const char *name)
 {
 	pipe_widen(fd);
 	o->fd = fd;
+	o->pipe = fd_is_pipe(fd);
 	o->name = name;
 	o->cap = fd >= 0 ? OBUF_SIZE : 256;	/* in memory: grows as used */
 	o->len = 0;
@@ -91,6 +166,7 @@ ob_tee(struct obuf *o, int fd, const char *name)
 	pipe_widen(fd);
 	o->tee = ereallocarray(o->tee, o->ntee + 1, sizeof(*o->tee));
 	o->tee[o->ntee].fd = fd;
+	o->tee[o->ntee].pipe = fd_is_pipe(fd);
 	o->tee[o->ntee].name = name;
 	o->ntee++;
 }
@@ -143,6 +219,7 @@ ib_init(struct ibuf *b, int fd, const char *name)
 {
 	pipe_widen(fd);
 	b->fd = fd;
+	b->pipe = fd_is_pipe(fd);
 	b->name = name;
 	b->cap = IBUF_SIZE;
 	b->p = ecalloc(1, b->cap + IBUF_PAD);
@@ -157,6 +234,7 @@ void
 ib_reset(struct ibuf *b, int fd, const char *name, uint64_t off)
 {
 	b->fd = fd;
+	b->pipe = fd_is_pipe(fd);
 	b->name = name;
 	b->start = b->end = 0;
 	b->eof = 0;
@@ -219,6 +297,8 @@ ib_fill(struct ibuf *b)
 	for (o = b->flush; o != NULL; o = o->next)
 		if (o->len > 0)
 			ob_flush(o);
+	if (b->pipe && b->flush != NULL)
+		wait_input(b);
 	n = read(b->fd, b->p + b->end, b->cap - b->end);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)

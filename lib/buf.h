@@ -20,6 +20,7 @@
 
 struct obuf {
 	int		 fd;
+	int		 pipe;		/* fd is a pipe, FIFO or socket */
 	const char	*name;		/* for messages: "stdout", a path */
 	char		*p;
 	size_t		 len, cap;
@@ -28,6 +29,7 @@ struct obuf {
 	void		*sink_arg;
 	struct {			/* more outputs of the same bytes */
 		int		 fd;
+		int		 pipe;
 		const char	*name;
 	}		*tee;
 	size_t		 ntee;
@@ -73,6 +75,11 @@ ob_puts(struct obuf *o, const char *s)
 }
 
 void	ob_putint(struct obuf *, int64_t);
+/* Dies (naming it) if a pipe this obuf or its tees write to has lost its
+ * reader: revents as poll(2) gave them for o->fd, or 0 to ask poll. */
+void	ob_check_reader(const struct obuf *);
+/* Whether fd is a pipe, FIFO or socket. */
+int	fd_is_pipe(int fd);
 
 /*
  * Binary encoding for checkpoint files, in the machine's byte order (a
@@ -105,7 +112,10 @@ struct ibuf {
 	uint64_t	 lineno;	/* lines handed out so far */
 	uint64_t	 base;		/* the file offset of p[0] */
 	struct obuf	*flush;		/* flushed before a read that may block,
-					 * with the obufs its next links */
+					 * with the obufs its next links; while
+					 * the read waits, a reader of theirs
+					 * that goes away stops the tool */
+	int		 pipe;		/* fd is a pipe, FIFO or socket */
 };
 
 void	ib_init(struct ibuf *, int fd, const char *name);
@@ -117,7 +127,8 @@ void	ib_free(struct ibuf *);
  */
 int	ib_next(struct ibuf *, char **line, size_t *len);
 /* Reads once: >0 bytes read, 0 at EOF, -1 if it would block or a signal
- * interrupted it. Dies on error. */
+ * interrupted it. Dies on error, and when the reader of an output in
+ * b->flush is gone while it waits for input. */
 ssize_t	ib_fill(struct ibuf *);
 /* ib_next and ib_fill until a line or EOF: 1 line, 0 EOF (or interrupted:
  * eof is then still 0). */

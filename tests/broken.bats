@@ -119,3 +119,31 @@ stream() {	# two batches of k/v records, ended cleanly
 	assert_failure 1
 	[ ! -e out ] || [ -z "$(ls out)" ]
 }
+
+@test "a killed sink stops a --watch pipeline that waits for files: no process lingers" {
+	mkdir in
+	mkfifo a b c
+	stream-split --watch in --event-time 1 --interval 5s > a 2>/dev/null &
+	p1=$!
+	stream-parse --csv "$SPEC" < a > b 2>/dev/null &
+	p2=$!
+	stream-reduce --count < b > c 2>/dev/null &
+	p3=$!
+	stream-sink < c > /dev/null &
+	p4=$!
+	BG_PIDS="$p1 $p2 $p3 $p4"
+	gen-orders -n 100 > in/.x && mv in/.x in/x.csv
+	sleep 0.3
+	kill -9 "$p4"
+	waitfor 5 sh -c "! kill -0 $p1 2>/dev/null && ! kill -0 $p2 2>/dev/null && ! kill -0 $p3 2>/dev/null"
+}
+
+@test "order-dashboard: a tool that fails stops the others, and the status says so" {
+	mkdir in
+	mkdir -p ck/stream-state
+	ln -s /nonexistent ck/stream-state/lock	# stream-state refuses to start
+	run --separate-stderr timeout 20 order-dashboard --checkpoint ck --event-time --watch in --out out/o
+	assert_failure 1
+	[ -z "$(pgrep -f 'stream-(split|parse|reduce|window|sink) .*ck' || true)" ]
+	[ ! -e out ] || [ -z "$(ls out)" ]
+}
