@@ -109,6 +109,11 @@ static struct ht taken;			/* taken or skipped: what a log keeps */
 static char **queue;
 static size_t qhead, qlen, qcap;
 static int inotify_fd = -1;
+/* The first start with --checkpoint: the time a file made then got
+ * (st_ctim, ns), and whether its listing is done. Files that came later
+ * are never skipped, even if the first start was killed half-way. */
+#define START_VERSION 2
+static int64_t start_t0;
 
 /* The checkpoint. */
 static struct ck_opts cko;
@@ -668,10 +673,11 @@ eligible(const char *name)
 	return glob == NULL || fnmatch(glob, name, 0) == 0;
 }
 
+/* Orders "+name" and "-name" by name. */
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static void
@@ -705,7 +711,9 @@ mark(struct ht *h, const char *name)
 }
 
 /* Lists the directory; new eligible regular files are queued by name (or
- * only remembered as skipped, when skip). */
+ * only remembered as skipped, when skip: all of them, or with start_t0 set,
+ * those that were there at the first start). Links, FIFOs and the like are
+ * never taken. */
 static void
 scan_dir(int skip)
 {
@@ -722,20 +730,25 @@ scan_dir(int skip)
 		    strlen(de->d_name)) != NULL)
 			continue;
 		epathf(path, sizeof(path), "%s/%s", watch_dir, de->d_name);
-		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		names = ereallocarray(names, n + 1, sizeof(*names));
-		names[n++] = estrdup(de->d_name);
+		/* "+name": skipped; "-name": came after the first start */
+		names[n] = emalloc(strlen(de->d_name) + 2);
+		names[n][0] = skip && (start_t0 == 0 ||
+		    (int64_t)st.st_ctim.tv_sec * 1000000000 +
+		    st.st_ctim.tv_nsec <= start_t0) ? '+' : '-';
+		strcpy(names[n++] + 1, de->d_name);
 	}
 	closedir(d);
 	if (n > 1)
 		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
-		if (skip) {
-			mark(&seen, names[i]);
-			mark(&taken, names[i]);
+		if (names[i][0] == '+') {
+			mark(&seen, names[i] + 1);
+			mark(&taken, names[i] + 1);
 		} else
-			enqueue(names[i]);
+			enqueue(names[i] + 1);
 		free(names[i]);
 	}
 	free(names);
@@ -821,7 +834,13 @@ put_header(void)
 		schema_put(&out, &outsc);
 }
 
-/* The skipped files of the first start: written once, read back after. */
+/*
+ * The first start of a --watch with --checkpoint, in two steps, so that a
+ * kill between them loses no file: `start` first holds the time of the
+ * first start (the ctime a file made then got), then also the names it
+ * skipped. Returns 1 if the first start is not complete yet (start_t0 is
+ * set if it had begun).
+ */
 static int
 first_start_files(void)
 {
@@ -830,6 +849,7 @@ first_start_files(void)
 	struct bin b;
 	size_t n;
 	void *p;
+	int complete;
 
 	epathf(path, sizeof(path), "%s/start", ck.dir);
 	if ((p = ck_get(path, &n, &why)) == NULL) {
@@ -838,11 +858,50 @@ first_start_files(void)
 		return 1;
 	}
 	bin_init(&b, p, n);
-	get_set(&b, &seen);
-	bin_init(&b, p, n);
+	if (bin_u64(&b) != START_VERSION)
+		errx(SK_EXIT_DATA, "%s: another version", path);
+	start_t0 = (int64_t)bin_u64(&b);
+	complete = bin_u64(&b) == 1;
 	get_set(&b, &taken);
+	if (b.bad || b.p != b.e || start_t0 <= 0)
+		errx(SK_EXIT_DATA, "%s: cut short, or a field out of its range",
+		    path);
+	if (complete) {
+		bin_init(&b, p, n);
+		(void)bin_u64(&b);
+		(void)bin_u64(&b);
+		(void)bin_u64(&b);
+		get_set(&b, &seen);
+	}
 	free(p);
-	return 0;
+	return !complete;
+}
+
+/* Writes `start`: its time (taken from the file itself when 0) and, when
+ * complete, the names skipped. */
+static void
+write_start(int complete)
+{
+	struct ck_file f;
+	struct stat st;
+
+	ck_file_begin(&ck, "start", &f);
+	if (start_t0 == 0) {
+		if (fstat(f.fd, &st) < 0)
+			err(SK_EXIT_DATA, "%s", f.tmp);
+		start_t0 = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+		    st.st_ctim.tv_nsec;
+	}
+	ob_reset(&logbuf);
+	ob_put_u64(&logbuf, START_VERSION);
+	ob_put_u64(&logbuf, (uint64_t)start_t0);
+	ob_put_u64(&logbuf, (uint64_t)complete);
+	if (complete)
+		put_set(&logbuf, &taken);
+	else
+		ob_put_u64(&logbuf, 0);
+	ck_file_write(&f, logbuf.p, logbuf.len);
+	ck_file_end(&f);
 }
 
 /* Whether a log may name path as operand: only this command's operands and
@@ -1379,12 +1438,11 @@ main(int argc, char *argv[])
 	else
 		put_header();
 	if (watch_dir != NULL) {
+		if (first && cko.root != NULL && start_t0 == 0)
+			write_start(0);		/* the moment of the first start */
 		start_watch(first);
-		if (first && cko.root != NULL) {	/* remember what was skipped */
-			ob_reset(&logbuf);
-			put_set(&logbuf, &taken);
-			ck_put(&ck, "start", logbuf.p, logbuf.len);
-		}
+		if (first && cko.root != NULL)	/* and what it skipped */
+			write_start(1);
 	}
 	if (event_field != NULL)
 		status = run_event_time();

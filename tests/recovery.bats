@@ -231,3 +231,18 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	assert_output 'stream-sink: log.txt: 0 bytes, less than the 9 committed: changed outside the pipeline; refused'
 	[ ! -s log.txt ]
 }
+
+@test "--watch --checkpoint: a first start killed before it is complete skips only what was there, never what came while it was down" {
+	mkdir in
+	echo old > in/old.txt
+	sleep 0.05	# a file system clock tick: old.txt is older than the start
+	for n in 3 4; do	# renames: meta, start (its time), start (complete), ...
+		rm -rf ck in/new*
+		run kill_at rename "$n" stream-split --watch in --interval 200ms --checkpoint ck
+		assert_failure 137
+		echo "new$n" > in/.n && mv in/.n "in/new$n.txt"
+		run timeout --preserve-status -s TERM 1 stream-split --watch in --interval 200ms --checkpoint ck
+		assert_success
+		assert_equal "$(printf '%s\n' "$output" | grep -v '^#')" "new$n"
+	done
+}
