@@ -676,6 +676,7 @@ parse_input(int fd, const char *src)
 	int records = 0, first = 1, skip = header;
 	struct stream_end se;
 	uint64_t datalines = 0;	/* what line numbers count */
+	uint64_t long_seen = 0;	/* lines too long, skipped by ib */
 	struct rec r = { 0 };
 	unsigned seen;
 
@@ -720,7 +721,8 @@ parse_input(int fd, const char *src)
 			}
 		}
 		se.lines = 1;
-		datalines++;
+		datalines += ib.long_lines - long_seen + 1;	/* skipped ones too */
+		long_seen = ib.long_lines;
 		if (skip) {
 			skip = 0;
 			continue;
@@ -730,8 +732,8 @@ parse_input(int fd, const char *src)
 	ib_free(&ib);
 	rec_free(&r);
 	schema_free(&insc);
-	if (stream_broken(&se)) {
-		warnx("%s: %s", src ? src : "stdin", stream_broken_why(&se));
+	if (stream_broken(&se, &ib)) {
+		warnx("%s: %s", src ? src : "stdin", stream_broken_why(&se, &ib));
 		return -1;
 	}
 	return 0;

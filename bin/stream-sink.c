@@ -716,9 +716,9 @@ finish_input(struct input *in)
 	size_t i;
 
 	in->done = 1;
-	if (stream_broken(&in->end))
+	if (stream_broken(&in->end, &in->ib))
 		errx(SK_EXIT_DATA, "%s: %s; nothing more is published", in->name,
-		    stream_broken_why(&in->end));
+		    stream_broken_why(&in->end, &in->ib));
 	if (in->end.batched)
 		return;
 	if (cko.root != NULL)

@@ -45,6 +45,7 @@ static const char usage_text[] =
 
 /* Options. */
 static int64_t interval = 1000, watermark, max_ahead = 86400000, poll_every;
+#define MAX_AHEAD_BATCHES 1000000	/* empty batches one record may open */
 static const char *event_field, *watch_dir, *glob, *time_format;
 static long long max_files;
 static int take_all, once, late_next;
@@ -83,6 +84,7 @@ static size_t npend, cappend;
  */
 enum src_kind { SRC_NONE, SRC_STDIN, SRC_FILE };
 static struct stream_end src_end;	/* how the current source ends */
+static uint64_t long_seen;		/* its lines too long, so far */
 static struct position {
 	enum src_kind	 kind;
 	char		*path;
@@ -567,6 +569,10 @@ handle(struct ibuf *ib, char *s, size_t n, uint64_t before)
 	int eos;
 
 	cur.off = before;	/* a batch closed by this line ends before it */
+	if (ib->long_lines != long_seen) {	/* skipped lines are lines too */
+		cur.datalines += ib->long_lines - long_seen;
+		long_seen = ib->long_lines;
+	}
 	eos = take_line(s, n);
 	cur.off = ib_offset(ib);
 	if (cur.kind == SRC_STDIN && cko.root != NULL) {
@@ -591,6 +597,7 @@ enter_source(enum src_kind kind, const char *path, int64_t operand,
 	cur.first = off == 0;
 	seg_start = off;
 	stream_end_init(&src_end, kind == SRC_STDIN ? STDIN_FILENO : -1);
+	long_seen = 0;
 	if (off > 0) {		/* resumed: its start was read before */
 		src_end.lines = 1;
 		src_end.header = records_in;
@@ -601,12 +608,12 @@ enter_source(enum src_kind kind, const char *path, int64_t operand,
  * without #eos, or a pipe that gave nothing), leaving the open batch
  * unclosed and no #eos, so that the tools after it drop it too. */
 static void
-source_ended(void)
+source_ended(const struct ibuf *ib)
 {
-	if (stream_broken(&src_end)) {
+	if (stream_broken(&src_end, ib)) {
 		ob_flush(&out);
 		errx(SK_EXIT_DATA, "%s: %s", cur.path ? cur.path : "stdin",
-		    stream_broken_why(&src_end));
+		    stream_broken_why(&src_end, ib));
 	}
 }
 
@@ -633,7 +640,7 @@ read_through(int fd, uint64_t limit)
 		eos = handle(&ib, s, n, before);
 	}
 	if (ib.eof && limit == UINT64_MAX && !stopping)
-		source_ended();
+		source_ended(&ib);
 	ib_free(&ib);
 }
 
@@ -647,12 +654,38 @@ open_at(const char *path, uint64_t off)
 	return fd;
 }
 
+/* A file of the watched directory: a regular file only, never through a
+ * link, and never one whose open would block (a FIFO). */
+static int
+open_watched(const char *path, uint64_t off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0 && errno == ELOOP) {
+		warnx("%s: a link: not followed, skipped", path);
+		return -2;
+	}
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		warnx("%s: not a regular file: skipped", path);
+		return -2;
+	}
+	if (off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	return fd;
+}
+
 /* Reads a file as a source from off: 0, or -1 if it cannot be opened. */
 static int
 read_file(const char *path, int64_t operand, uint64_t off, uint64_t limit)
 {
-	int fd = open_at(path, off);
+	int fd = operand < 0 ? open_watched(path, off) : open_at(path, off);
 
+	if (fd == -2)
+		return -1;
 	if (fd < 0) {
 		warn("%s", path);
 		return -1;
@@ -1301,7 +1334,7 @@ run_processing_time(void)
 			}
 			if (got == 0 || eos) {
 				if (got == 0)
-					source_ended();
+					source_ended(&ib);
 				if (fd != STDIN_FILENO)
 					close(fd);
 				fd = -1;
@@ -1346,6 +1379,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sigaction sa;
+	const char *max_ahead_set = NULL;
 	int ch, status, first = 1, nwords = argc;
 	char **words = argv;
 
@@ -1374,6 +1408,7 @@ main(int argc, char *argv[])
 			break;
 		case 'a':
 			max_ahead = opt_duration(usage_text, "--max-ahead", optarg);
+			max_ahead_set = optarg;
 			break;
 		case 'W':
 			watch_dir = optarg;
@@ -1420,6 +1455,13 @@ main(int argc, char *argv[])
 		usage_fail(usage_text, "--watermark and --late go with "
 		    "--event-time");
 	ck_opts_check(&cko, usage_text);
+	if (max_ahead / interval > MAX_AHEAD_BATCHES) {
+		if (max_ahead_set != NULL)
+			usage_fail(usage_text, "--max-ahead %s: more than %d "
+			    "batches of the interval", max_ahead_set,
+			    MAX_AHEAD_BATCHES);
+		max_ahead = interval * MAX_AHEAD_BATCHES;
+	}
 
 	/* no SA_RESTART: a stop interrupts poll(2) and read(2) */
 	sa.sa_handler = on_stop;

@@ -135,9 +135,9 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 		if (c == CTL_END)
 			ob_flush(out);
 	}
-	if (stream_broken(&se)) {
+	if (stream_broken(&se, ib)) {
 		ob_flush(out);
-		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se));
+		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se, ib));
 	}
 	if (!se.batched)	/* a plain file: its records are the window */
 		ob_write(out, batch.p, batch.len);

@@ -1147,9 +1147,9 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			break;
 		}
 	}
-	if (stream_broken(&se)) {
+	if (stream_broken(&se, ib)) {
 		ob_flush(out);
-		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se));
+		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se, ib));
 	}
 	if (!se.batched)	/* a plain file of records: one batch */
 		loop->batch(loop->arg, 0, 0);

@@ -228,6 +228,8 @@ ib_init(struct ibuf *b, int fd, const char *name)
 	b->lineno = 0;
 	b->base = 0;
 	b->flush = NULL;
+	b->skipping = 0;
+	b->long_lines = 0;
 }
 
 void
@@ -240,6 +242,8 @@ ib_reset(struct ibuf *b, int fd, const char *name, uint64_t off)
 	b->eof = 0;
 	b->lineno = 0;
 	b->base = off;
+	b->skipping = 0;
+	b->long_lines = 0;
 }
 
 void
@@ -275,6 +279,19 @@ ib_next(struct ibuf *b, char **line, size_t *len)
 	return 1;
 }
 
+/* Drops the rest of a line too long to keep, up to its LF if it came. */
+static void
+skip_rest(struct ibuf *b)
+{
+	char *nl = memchr(b->p, '\n', b->end);
+	size_t drop = nl != NULL ? (size_t)(nl - b->p) + 1 : b->end;
+
+	memmove(b->p, b->p + drop, b->end - drop);
+	b->end -= drop;
+	b->base += drop;
+	b->skipping = nl == NULL && !b->eof;
+}
+
 ssize_t
 ib_fill(struct ibuf *b)
 {
@@ -289,7 +306,16 @@ ib_fill(struct ibuf *b)
 		b->base += b->start;
 		b->start = 0;
 	}
-	if (b->end == b->cap) {	/* one line fills the buffer: make room */
+	if (b->end == b->cap && b->cap >= IBUF_MAX_LINE) {
+		/* one line fills the largest buffer: it goes, unread */
+		warnx("%s:%llu: a line longer than %d MiB: skipped", b->name,
+		    (unsigned long long)b->lineno + 1, IBUF_MAX_LINE >> 20);
+		b->lineno++;
+		b->long_lines++;
+		b->skipping = 1;
+		b->base += b->end;
+		b->end = 0;
+	} else if (b->end == b->cap) {	/* one line fills the buffer: room */
 		b->p = erealloc(b->p, 2 * b->cap + IBUF_PAD);
 		memset(b->p + b->cap + IBUF_PAD, 0, b->cap);
 		b->cap *= 2;
@@ -308,6 +334,8 @@ ib_fill(struct ibuf *b)
 	if (n == 0)
 		b->eof = 1;
 	b->end += (size_t)n;
+	if (b->skipping)
+		skip_rest(b);
 	return n;
 }
 

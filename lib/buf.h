@@ -17,6 +17,7 @@
 #define IBUF_SIZE (1024 * 1024)
 #define IBUF_PAD 64		/* readable bytes after the buffer (lib/cut) */
 #define PIPE_WIDE (1024 * 1024)	/* asked of pipes read or written */
+#define IBUF_MAX_LINE (64 * 1024 * 1024)	/* a longer line is skipped */
 
 struct obuf {
 	int		 fd;
@@ -116,6 +117,8 @@ struct ibuf {
 					 * the read waits, a reader of theirs
 					 * that goes away stops the tool */
 	int		 pipe;		/* fd is a pipe, FIFO or socket */
+	int		 skipping;	/* inside a line too long to keep */
+	uint64_t	 long_lines;	/* lines skipped as too long */
 };
 
 void	ib_init(struct ibuf *, int fd, const char *name);
@@ -128,7 +131,10 @@ void	ib_free(struct ibuf *);
 int	ib_next(struct ibuf *, char **line, size_t *len);
 /* Reads once: >0 bytes read, 0 at EOF, -1 if it would block or a signal
  * interrupted it. Dies on error, and when the reader of an output in
- * b->flush is gone while it waits for input. */
+ * b->flush is gone while it waits for input. A line longer than
+ * IBUF_MAX_LINE is reported ("name:line: ..."), counted in long_lines and
+ * skipped: it is never handed out, and the lines after it keep their
+ * numbers and offsets. */
 ssize_t	ib_fill(struct ibuf *);
 /* ib_next and ib_fill until a line or EOF: 1 line, 0 EOF (or interrupted:
  * eof is then still 0). */

@@ -279,9 +279,9 @@ stream_end_init(struct stream_end *se, int fd)
 }
 
 const char *
-stream_broken_why(const struct stream_end *se)
+stream_broken_why(const struct stream_end *se, const struct ibuf *ib)
 {
-	if (!se->lines)
+	if (!se->lines && (ib == NULL || ib->base + ib->end == 0))
 		return "no input at all, not even the #stream header: the "
 		    "tool before this one failed before it started";
 	return "input ended without #eos: the tool before this one failed; "

@@ -105,16 +105,19 @@ stream_note(struct stream_end *se, enum ctl c)
 		se->eos = 1;
 }
 
+/* Whether the input read through ib (NULL: only what se saw) is broken;
+ * bytes read count as input even if no line came of them. */
 static inline int
-stream_broken(const struct stream_end *se)
+stream_broken(const struct stream_end *se, const struct ibuf *ib)
 {
 	if (se->eos)
 		return 0;
-	return se->header || se->batched || (se->pipe && !se->lines);
+	return se->header || se->batched || (se->pipe && !se->lines &&
+	    (ib == NULL || ib->base + ib->end == 0));
 }
 
 /* Why a broken input is broken, for the message after its name. */
-const char *stream_broken_why(const struct stream_end *);
+const char *stream_broken_why(const struct stream_end *, const struct ibuf *);
 
 /* Writes the stream header, "#stream" and attrs (may be NULL), and flushes
  * it at once: a tool that dies after this leaves a stream without #eos,

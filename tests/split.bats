@@ -154,3 +154,46 @@ stream-split: 2 bad lines dropped' ]
 	assert_failure 1
 	assert_output 'stream-split: stdout: No space left on device'
 }
+
+@test "--watch: a link is not followed and a FIFO not opened, each reported and skipped" {
+	mkdir in
+	echo secret > outside.txt
+	mkfifo fifo
+	stream-split --watch in --interval 200ms > out.rec 2> err &
+	BG_PIDS=$!
+	sleep 0.3
+	ln -s "$PWD/outside.txt" link.txt && mv link.txt in/link.txt
+	mv fifo in/fifo.txt
+	echo kept > in/.k && mv in/.k in/kept.txt
+	waitfor 5 grep -q kept out.rec
+	kill -TERM $BG_PIDS
+	wait $BG_PIDS
+	refute grep -q secret out.rec
+	assert_equal "$(sort err)" "$(printf 'stream-split: in/fifo.txt: not a regular file: skipped\nstream-split: in/link.txt: a link: not followed, skipped')"
+}
+
+@test "a line longer than 64 MiB is reported and skipped; the lines after it keep their numbers" {
+	{ echo 1; head -c 70000000 /dev/zero | tr '\0' x; echo; echo 3; echo y; } > long.txt
+	run --separate-stderr stream-parse --csv a:int long.txt
+	assert_success
+	assert_output "$(printf '#stream\n#fields\ta\n1\n3\n#eos')"
+	assert_equal "$stderr" "$(printf 'stream-parse: long.txt:2: a line longer than 64 MiB: skipped\nstream-parse: long.txt:4: a "y" is not an integer: y\nstream-parse: 2 lines accepted, 1 rejected')"
+}
+
+@test "a long line without a newline, through a pipe, does not grow memory without bound" {
+	run --separate-stderr sh -c 'head -c 200000000 /dev/zero | stream-split --interval 10s | tail -n 1'
+	assert_success
+	assert_output '#eos'
+	assert_equal "$stderr" 'stream-split: stdin:1: a line longer than 64 MiB: skipped'
+}
+
+@test "one record a day ahead with a 1 ms interval opens no million batches" {
+	printf '2016-03-22 20:25:28,1\n2016-03-23 20:25:28,2\n2016-03-22 20:25:29,3\n' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 1ms in.csv
+	assert_success
+	assert_equal "$(printf '%s\n' "$output" | grep -c '^#end')" 1001
+	assert_equal "$stderr" "$(printf 'stream-split: in.csv:2: 1 "2016-03-23 20:25:28" is more than 16m40s (--max-ahead) after the open batch\nstream-split: 1 bad lines dropped')"
+	run stream-split --event-time 1 --interval 1ms --max-ahead 1d in.csv
+	assert_failure 2
+	assert_line --index 0 'stream-split: --max-ahead 1d: more than 1000000 batches of the interval'
+}
