@@ -565,11 +565,12 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 		return arith(out, &b, c[2].op, e);
 	}
 	if (x->shape != SHAPE_ANY) {
-		const struct val *k = &x->consts[x->sconst];
+		const struct val *k;
 
 		load_field(x, x->sfield, r, out);
 		if (x->shape == SHAPE_FIELD)
-			return 0;
+			return 0;	/* no constants: consts may be NULL */
+		k = &x->consts[x->sconst];
 		/* a string constant compares as text (val_cmp) */
 		cmp = out->n == k->n && bytes_equal(out->s, k->s, k->n);
 		set_bool(out, x->shape == SHAPE_FIELD_EQ ? cmp : !cmp);

@@ -37,7 +37,10 @@ load helper
 }
 
 @test "make install and uninstall honour PREFIX and DESTDIR" {
-	make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr > /dev/null
+	# with the flags the binaries were built with (make sanitize sets them)
+	make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr \
+	    ${SK_CC:+CC="$SK_CC"} ${SK_CFLAGS:+CFLAGS="$SK_CFLAGS"} \
+	    ${SK_LDFLAGS:+LDFLAGS="$SK_LDFLAGS"} > /dev/null
 	for t in split parse reduce state window sink; do
 		[ -x "root/usr/bin/stream-$t" ]
 		[ -f "root/usr/share/man/man1/stream-$t.1" ]

@@ -174,3 +174,11 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	run stream-reduce --count --by side --label S
 	assert_line --index 0 'stream-reduce: --label S: expected key=name,...'
 }
+
+@test "--avg, --max and --distinct of a field alone: no pointer arithmetic on a null constant table" {
+	# clang's UBSan once stopped here (lib/expr.c, a field alone)
+	printf '#fields\tprice\tsymbol\n1.5\tA\n2\tB\n' > in.rec
+	run stream-reduce --avg price --max symbol --distinct symbol in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tprice_avg\tsymbol_max\tsymbol_distinct\n1.75\tB\t2\n#eos')"
+}
