@@ -19,6 +19,7 @@
 #include "dec.h"
 #include "expr.h"
 #include "rec.h"
+#include "sig.h"
 #include "ts.h"
 #include "util.h"
 
@@ -838,6 +839,7 @@ main(int argc, char *argv[])
 	size_t i, at, nouts = 1;
 	int ch, fd, status = SK_EXIT_OK, sepset = 0;
 
+	sig_consumer();
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

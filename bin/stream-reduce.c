@@ -15,6 +15,7 @@
 #include "agg.h"
 #include "buf.h"
 #include "rec.h"
+#include "sig.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -62,6 +63,7 @@ main(int argc, char *argv[])
 	const char *src = NULL;
 	int ch, fd;
 
+	sig_consumer();
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
 		if (!agg_option(&spec, ch, optarg, usage_text))
 			opt_rest(ch, usage_text);

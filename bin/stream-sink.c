@@ -25,6 +25,7 @@
 #include "dec.h"
 #include "fsx.h"
 #include "rec.h"
+#include "sig.h"
 #include "ts.h"
 #include "util.h"
 
@@ -774,6 +775,7 @@ main(int argc, char *argv[])
 	int ch, fd, status = SK_EXIT_OK, nopts;
 	char **argv0 = argv;
 
+	sig_consumer();
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ck_option(&cko, ch, optarg, usage_text))
 			continue;

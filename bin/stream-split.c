@@ -29,6 +29,7 @@
 #include "dur.h"
 #include "ht.h"
 #include "rec.h"
+#include "sig.h"
 #include "ts.h"
 #include "util.h"
 
@@ -1378,7 +1379,6 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct sigaction sa;
 	const char *max_ahead_set = NULL;
 	int ch, status, first = 1, nwords = argc;
 	char **words = argv;
@@ -1463,12 +1463,7 @@ main(int argc, char *argv[])
 		max_ahead = interval * MAX_AHEAD_BATCHES;
 	}
 
-	/* no SA_RESTART: a stop interrupts poll(2) and read(2) */
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sig_source(on_stop);	/* a second signal stops at once */
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ob_init(&wal, -1, "wal");
 	ob_init(&logbuf, -1, "log");

@@ -16,6 +16,7 @@
 #include "ck.h"
 #include "dur.h"
 #include "rec.h"
+#include "sig.h"
 #include "util.h"
 #include "win.h"
 
@@ -169,6 +170,7 @@ main(int argc, char *argv[])
 	int ch, fd, nopts;
 	char **argv0 = argv;
 
+	sig_consumer();
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (agg_option(&spec, ch, optarg, usage_text) ||
 		    ck_option(&cko, ch, optarg, usage_text))

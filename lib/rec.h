@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "sig.h"
 
 struct slice {
 	char	*p;
@@ -97,7 +98,7 @@ static inline void
 stream_note(struct stream_end *se, enum ctl c)
 {
 	if (c == CTL_STREAM && !se->lines)
-		se->header = 1;
+		se->header = sig_stream = 1;	/* a first signal waits for #eos */
 	se->lines = 1;
 	if (c == CTL_END || c == CTL_INTERVAL)
 		se->batched = 1;

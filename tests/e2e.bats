@@ -113,3 +113,49 @@ load helper
 	[ "$(ls out)" = $'o-1458678330000\no-1458678335000' ]
 	grep -q 'input ended without #eos' sink.err
 }
+
+@test "one SIGINT to the whole pipeline (Ctrl-C): the open batch is published, every tool exits 0" {
+	mkdir in
+	setsid bash -c 'stream-split --watch in --interval 1m |
+	    stream-parse --csv "$0" | stream-reduce --count |
+	    stream-sink --dir out/o; echo "${PIPESTATUS[*]}" > status' "$SPEC" &
+	BG_PIDS=$!
+	sleep 0.3
+	gen-orders -n 3000 > .o && mv .o in/o.csv
+	sleep 0.5
+	kill -INT -- "-$BG_PIDS"
+	waitfor 10 test -s status
+	assert_equal "$(cat status)" '0 0 0 0'
+	assert_equal "$(cat out/o-*/part-00000)" 3000
+}
+
+@test "SIGTERM to the whole pipeline likewise; a second signal stops a waiting tool at once" {
+	mkdir in
+	setsid bash -c 'trap : TERM	# the shell waits for its pipeline
+	    stream-split --watch in --interval 1m |
+	    stream-parse --csv "$0" | stream-reduce --count |
+	    stream-sink --dir out/o; echo "${PIPESTATUS[*]}" > status' "$SPEC" &
+	BG_PIDS=$!
+	sleep 0.3
+	gen-orders -n 3000 > .o && mv .o in/o.csv
+	sleep 0.5
+	kill -TERM -- "-$BG_PIDS"
+	waitfor 10 test -s status
+	assert_equal "$(cat status)" '0 0 0 0'
+	assert_equal "$(cat out/o-*/part-00000)" 3000
+	# a tool reading a stream lets one signal pass, not two
+	mkfifo f
+	stream-reduce --count < f > /dev/null &
+	pid=$!
+	exec 8> f
+	printf '#stream\n#fields\tk\n' >&8
+	sleep 0.2
+	kill -TERM "$pid"
+	sleep 0.3
+	kill -0 "$pid"
+	sleep 0.3	# past the time a signal counts as the same stop
+	kill -TERM "$pid"
+	run wait "$pid"
+	exec 8>&-
+	assert_failure 143
+}
