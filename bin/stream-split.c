@@ -605,6 +605,15 @@ enter_source(enum src_kind kind, const char *path, int64_t operand,
 	}
 }
 
+/* An input cannot be read: the stream fails (exit 1, the open batch not
+ * closed, no #eos), so that nothing after it is taken for complete. */
+static void
+fail_stream(void)
+{
+	ob_flush(&out);
+	exit(SK_EXIT_DATA);
+}
+
 /* The current source is read through: dies if it broke (a record stream
  * without #eos, or a pipe that gave nothing), leaving the open batch
  * unclosed and no #eos, so that the tools after it drop it too. */
@@ -646,9 +655,9 @@ read_through(int fd, uint64_t limit)
 }
 
 static int
-open_at(const char *path, uint64_t off)
+open_at(const char *path, uint64_t off, int flags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 
 	if (fd >= 0 && off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0)
 		err(SK_EXIT_DATA, "%s", path);
@@ -683,12 +692,13 @@ open_watched(const char *path, uint64_t off)
 static int
 read_file(const char *path, int64_t operand, uint64_t off, uint64_t limit)
 {
-	int fd = operand < 0 ? open_watched(path, off) : open_at(path, off);
+	int fd = operand < 0 ? open_watched(path, off) : open_at(path, off, 0);
 
 	if (fd == -2)
 		return -1;
 	if (fd < 0) {
-		warn("%s", path);
+		if (errno != EINTR || !stopping)	/* a stop while a FIFO opens */
+			warn("%s", path);
 		return -1;
 	}
 	enter_source(SRC_FILE, path, operand, off);
@@ -1192,8 +1202,8 @@ run_event_time(void)
 	for (k = first_operand(); k < noperands && !stopping; k++) {
 		uint64_t off = cur.kind == SRC_FILE && cur.operand == k ? cur.off : 0;
 
-		if (read_file(operands[k], k, off, UINT64_MAX) < 0)
-			status = SK_EXIT_DATA;
+		if (read_file(operands[k], k, off, UINT64_MAX) < 0 && !stopping)
+			fail_stream();
 	}
 	if (watch_dir != NULL) {
 		if (cur.kind == SRC_FILE && cur.operand < 0 && cur.path != NULL)
@@ -1228,7 +1238,7 @@ run_event_time(void)
 /* Opens the next operand (or standard input) for the processing-time
  * loop: its descriptor, or -1 when there is none left. */
 static int
-next_input(struct ibuf *ib, int *k, int *status)
+next_input(struct ibuf *ib, int *k)
 {
 	int fd;
 
@@ -1245,10 +1255,13 @@ next_input(struct ibuf *ib, int *k, int *status)
 		uint64_t off = cur.kind == SRC_FILE && cur.operand == *k ?
 		    cur.off : 0;
 
-		if ((fd = open_at(operands[*k], off)) < 0) {
+		/* not blocking: a FIFO nobody writes yet must not stop the
+		 * clock; poll(2) says when it has data or its writer left */
+		if ((fd = open_at(operands[*k], off, O_NONBLOCK)) < 0) {
+			if (errno == EINTR && stopping)
+				return -1;
 			warn("%s", operands[*k]);
-			*status = SK_EXIT_DATA;
-			continue;
+			fail_stream();
 		}
 		enter_source(SRC_FILE, operands[*k], *k, off);
 		ib_reset(ib, fd, cur.path, off);
@@ -1290,7 +1303,7 @@ run_processing_time(void)
 
 		if (reading && fd < 0) {
 			eos = 0;
-			if ((fd = next_input(&ib, &k, &status)) < 0)
+			if ((fd = next_input(&ib, &k)) < 0)
 				reading = 0;
 		}
 		if ((!reading && watch_dir == NULL) || stopping)

@@ -144,6 +144,9 @@ stream() {	# two batches of k/v records, ended cleanly
 	ln -s /nonexistent ck/stream-state/lock	# stream-state refuses to start
 	run --separate-stderr timeout 20 order-dashboard --checkpoint ck --event-time --watch in --out out/o
 	assert_failure 1
-	[ -z "$(pgrep -f 'stream-(split|parse|reduce|window|sink) .*ck' || true)" ]
+	# no tool of this test (its working directory) is still running
+	for p in $(pgrep '^stream-' || true); do
+		[ "$(readlink "/proc/$p/cwd")" != "$PWD" ] || { ps -p "$p" -o args=; return 1; }
+	done
 	[ ! -e out ] || [ -z "$(ls out)" ]
 }

@@ -155,7 +155,54 @@ load helper
 	kill -0 "$pid"
 	sleep 0.3	# past the time a signal counts as the same stop
 	kill -TERM "$pid"
-	run wait "$pid"
+	st=0
+	wait "$pid" || st=$?
 	exec 8>&-
-	assert_failure 143
+	assert_equal "$st" 143
+}
+
+@test "a failed start is never published: a missing --watch directory" {
+	run --separate-stderr bash -c 'stream-split --watch in --interval 1s |
+	    stream-parse --csv "$0" | stream-reduce --by side --count |
+	    stream-sink --dir out/output --suffix txt --format spark; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output '1 1 1 1'
+	[ ! -e out ] || [ -z "$(ls out)" ]
+}
+
+@test "a failed start is never published: a window refused after its header" {
+	printf '2016-03-22 20:25:28,1,80,EPE,710,51.00,B\n' > o.csv
+	run --separate-stderr bash -c 'stream-parse --csv "$0" o.csv |
+	    stream-split --event-time time --interval 5s |
+	    stream-window --length 7s --count | stream-sink --dir out/o; echo "${PIPESTATUS[2]} ${PIPESTATUS[3]}"' "$SPEC"
+	assert_output '2 1'
+	[ ! -e out ] || [ -z "$(ls out)" ]
+}
+
+@test "a failed start is never published: a stream-state refused by its checkpoint" {
+	printf '2016-03-22 20:25:28,1,80,EPE,710,51.00,B\n' > o.csv
+	stream-parse --csv "$SPEC" o.csv | stream-split --event-time time --interval 5s |
+	    stream-state --by client --count --checkpoint ck | stream-sink --checkpoint ck --dir out/o
+	run --separate-stderr bash -c 'stream-parse --csv "$0" o.csv |
+	    stream-split --event-time time --interval 5s |
+	    stream-state --by client --sum amount --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/p; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output '0 0 1 1'
+	[ ! -e out/p-1458678330000 ]
+}
+
+@test "an input file that cannot be read fails the stream: no #eos, nothing published" {
+	run --separate-stderr bash -c 'stream-split nonexist.csv | stream-parse --csv "$0" |
+	    stream-reduce --count | stream-sink --dir wx/o; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output '1 1 1 1'
+	[ ! -e wx ] || [ -z "$(ls wx)" ]
+	assert_equal "${stderr%%$'\n'*}" 'stream-split: nonexist.csv: No such file or directory'
+}
+
+@test "a FIFO nobody writes: the clock ticks, empty batches come, SIGTERM ends it cleanly" {
+	mkfifo fb
+	run --separate-stderr timeout --preserve-status -s TERM 1.3 stream-split --interval 500ms fb
+	assert_success
+	assert_equal "$stderr" ''
+	[ "$(printf '%s\n' "$output" | grep -c '^#end')" -ge 2 ]
+	assert_line --index $((${#lines[@]} - 1)) '#eos'
 }
