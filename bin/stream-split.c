@@ -416,6 +416,96 @@ pending_for(int64_t t)
 	return &pend[i];
 }
 
+/*
+ * Event time: the clock starts only once two of the first records agree
+ * (lie within --max-ahead of each other), so that one far-past or
+ * far-future record cannot set it alone. Until then records wait here.
+ */
+#define EARLY_MAX 64		/* records that never agree: the first wins */
+static struct early {
+	char		*line, *src;
+	size_t		 n, fo, fn;	/* the line; its time field */
+	uint64_t	 lineno;
+	int64_t		 t;
+} early[EARLY_MAX];
+static size_t nearly;
+
+static void event_line(const char *, uint64_t, char *, size_t);
+
+/* Starts the clock at early[k] and passes the waiting records through:
+ * those that came before it agree with no other, and are bad lines. */
+static void
+clock_go(size_t k)
+{
+	char where[300], shown[256], d[40];
+	size_t i;
+
+	open_t = batch_of(early[k].t);
+	for (i = 0; i < nearly; i++) {
+		if (i < k) {
+			warnx("%s: %s \"%s\" lies more than %s (--max-ahead) from "
+			    "the records after it: an outlier, dropped",
+			    loc_format(where, sizeof(where), early[i].src,
+			    early[i].lineno), event_field, safe_text(shown,
+			    sizeof(shown), early[i].line + early[i].fo, early[i].fn),
+			    dur_format(max_ahead, d));
+			bad++;
+		} else
+			event_line(early[i].src, early[i].lineno, early[i].line,
+			    early[i].n);
+		free(early[i].line);
+		free(early[i].src);
+	}
+	nearly = 0;
+}
+
+/* Takes a record while the clock has not started: 1 if it has now (the
+ * caller goes on with this record), 0 if the record waits. */
+static int
+clock_start(const char *src, uint64_t lineno, const char *s, size_t n,
+    const char *f, size_t fn, int64_t t)
+{
+	size_t i, k;
+
+	for (k = 0; k < nearly; k++) {
+		int64_t d = early[k].t > t ? early[k].t - t : t - early[k].t;
+
+		if (d <= max_ahead)
+			break;
+	}
+	if (k < nearly || nearly == EARLY_MAX) {
+		/* the first waiting record that agrees with another */
+		for (i = 0; i < k; i++) {
+			size_t j;
+
+			for (j = i + 1; j < nearly; j++)
+				if (llabs(early[i].t - early[j].t) <= max_ahead)
+					break;
+			if (j < nearly)
+				break;
+		}
+		clock_go(k < nearly ? (i < k ? i : k) : 0);
+		return 1;
+	}
+	early[nearly].line = estrndup(s, n);
+	early[nearly].n = n;
+	early[nearly].fo = (size_t)(f - s);
+	early[nearly].fn = fn;
+	early[nearly].src = src ? estrdup(src) : NULL;
+	early[nearly].lineno = lineno;
+	early[nearly].t = t;
+	nearly++;
+	return 0;
+}
+
+/* At the end: records that waited start the clock at the first of them. */
+static void
+clock_flush(void)
+{
+	if (open_t == INT64_MIN && nearly > 0)
+		clock_go(0);
+}
+
 static void
 event_line(const char *src, uint64_t lineno, char *s, size_t n)
 {
@@ -450,9 +540,9 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 		bad++;
 		return;
 	}
+	if (open_t == INT64_MIN && !clock_start(src, lineno, s, n, f, fn, t))
+		return;		/* waits for a record that agrees with it */
 	bt = batch_of(t);
-	if (open_t == INT64_MIN)
-		open_t = bt;
 	if (bt < open_t) {
 		late++;
 		if (!late_next)
@@ -1157,6 +1247,7 @@ static void
 finish(void)
 {
 	if (event_field != NULL) {
+		clock_flush();
 		/* up to the batch of the newest record: after a restart with
 		 * nothing new, the open batch holds nothing yet */
 		if (open_t != INT64_MIN && max_event != INT64_MIN) {

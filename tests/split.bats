@@ -197,3 +197,22 @@ stream-split: 2 bad lines dropped' ]
 	assert_failure 2
 	assert_line --index 0 'stream-split: --max-ahead 1d: more than 1000000 batches of the interval'
 }
+
+@test "one far-past record first does not set the clock: it is an outlier, the others are batched" {
+	gen-orders -n 1000 --rate 100 > orders.txt
+	{ echo '0001-01-01 00:00:00,0,1,X,1,1,B'; cat orders.txt; } > past.csv
+	run --separate-stderr sh -c "stream-split --event-time 1 --interval 5s past.csv | grep -vc '^#'"
+	assert_output 1000
+	assert_equal "$stderr" "$(printf 'stream-split: past.csv:1: 1 "0001-01-01 00:00:00" lies more than 1d (--max-ahead) from the records after it: an outlier, dropped\nstream-split: 1 bad lines dropped')"
+}
+
+@test "one far-future record, first or in the middle, is reported and the stream goes on" {
+	gen-orders -n 1000 --rate 100 > orders.txt
+	{ echo '2099-01-01 00:00:00,0,1,X,1,1,B'; cat orders.txt; } > first.csv
+	run --separate-stderr sh -c "stream-split --event-time 1 --interval 5s first.csv | grep -vc '^#'"
+	assert_output 1000
+	{ head -n 500 orders.txt; echo '2099-01-01 00:00:00,0,1,X,1,1,B'; tail -n 500 orders.txt; } > middle.csv
+	run --separate-stderr sh -c "stream-split --event-time 1 --interval 5s middle.csv | grep -vc '^#'"
+	assert_output 1000
+	assert_equal "$stderr" "$(printf 'stream-split: middle.csv:501: 1 "2099-01-01 00:00:00" is more than 1d (--max-ahead) after the open batch\nstream-split: 1 bad lines dropped')"
+}
