@@ -34,7 +34,7 @@ struct ctx {
 };
 
 /* A batch: its groups, then a clean table for the next. */
-static void
+static int
 batch(void *arg, int64_t bt, int timed)
 {
 	struct ctx *c = arg;
@@ -43,6 +43,7 @@ batch(void *arg, int64_t bt, int timed)
 	(void)timed;
 	agg_emit(c->t, c->out, -1);
 	agg_clear(c->t);
+	return 1;
 }
 
 /* Binds the aggregation to the input's schema; dies if a field is missing. */

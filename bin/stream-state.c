@@ -76,7 +76,7 @@ struct ctx {
 	struct obuf		*out, *removed;
 };
 
-static void
+static int
 batch(void *arg, int64_t bt, int timed)
 {
 	struct ctx *c = arg;
@@ -84,6 +84,7 @@ batch(void *arg, int64_t bt, int timed)
 	emit_batch(c->t, c->out, c->removed, bt, timed);
 	if (timed && cko.root != NULL)
 		ck_state_batch(&ck, bt, save, c->t);
+	return 1;
 }
 
 static void

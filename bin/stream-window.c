@@ -53,17 +53,20 @@ struct ctx {
 	struct obuf		*out;
 };
 
-/* A batch enters the window; at a slide boundary the window is written. */
-static void
+/* A batch enters the window; at a slide boundary the window is written,
+ * and only then its #end (as Spark, no batch between slides). */
+static int
 batch(void *arg, int64_t bt, int timed)
 {
 	struct ctx *c = arg;
+	int at_slide = !timed || slide == 0 || bt % slide == 0;
 
 	win_add_batch(c->w, c->batch, timed ? bt : 0);
-	if (!timed || slide == 0 || bt % slide == 0)
+	if (at_slide)
 		win_emit(c->w, c->out);
 	if (timed && cko.root != NULL)
 		ck_state_batch(&ck, bt, save, c->w);
+	return at_slide;
 }
 
 /* Length and slide must be whole numbers of the source's batches. */
@@ -126,10 +129,11 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 				    (unsigned long long)ib->lineno);
 			win_add_records(w, batch.p, batch.len, bt);
 			ob_reset(&batch);
-			if (slide == 0 || bt % slide == 0)
-				win_emit_records(w, out);
 			if (cko.root != NULL)
 				ck_state_batch(&ck, bt, save, w);
+			if (slide != 0 && bt % slide != 0)
+				continue;	/* no batch between slides */
+			win_emit_records(w, out);
 		}
 		ob_write(out, s, n);
 		ob_putc(out, '\n');

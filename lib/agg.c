@@ -1132,10 +1132,11 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			if (rec_end_time(s, n, &bt) < 0)
 				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,
 				    (unsigned long long)ib->lineno);
-			loop->batch(loop->arg, bt, 1);
 			pending = 0;
-			ob_write(out, s, n);
-			ob_putc(out, '\n');
+			if (loop->batch(loop->arg, bt, 1)) {
+				ob_write(out, s, n);
+				ob_putc(out, '\n');
+			}
 			ob_flush(out);
 			break;
 		case CTL_STREAM:	/* the input's shape is not ours */
@@ -1152,7 +1153,7 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se, ib));
 	}
 	if (!se.batched)	/* a plain file of records: one batch */
-		loop->batch(loop->arg, 0, 0);
+		(void)loop->batch(loop->arg, 0, 0);
 	else if (pending > 0)
 		warnx("%llu records after the last #end dropped",
 		    (unsigned long long)pending);

@@ -117,7 +117,9 @@ const char *agg_load_initial(struct agg_table *, int fd, const char *src);
  * batch is fatal: nothing of that batch is written.
  */
 struct agg_loop {
-	void	(*batch)(void *arg, int64_t t, int timed);
+	/* batch T is complete (timed 0: the one batch of a plain file);
+	 * returns whether its #end goes on (a window writes only at slides) */
+	int	(*batch)(void *arg, int64_t t, int timed);
 	void	(*control)(void *arg, const char *line, size_t len, enum ctl);
 	void	*arg;
 };

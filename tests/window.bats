@@ -42,9 +42,9 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	assert_output "$(printf '#stream\tkeys=0\n#fields\tcount\n#interval\t5000\n2\n#end\t5000\n1\n#end\t10000\n1\n#end\t15000\n0\n#end\t20000\n0\n#end\t25000\n#eos')"
 }
 
-@test "--slide longer than the interval writes only at slide boundaries" {
+@test "--slide longer than the interval writes only at slide boundaries, #end too (no empty batches between)" {
 	run stream-window --length 10s --slide 10s --by k --sum v < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\n#end\t5000\na\t3\nb\t5\n#end\t10000\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t3\nb\t5\n#end\t10000\nb\t1\n#end\t20000\n#eos')"
 }
 
 @test "a length or slide that is not a multiple of the interval is refused" {
@@ -89,7 +89,7 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	assert_success
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\na\t2\nb\t1\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
 	run stream-window --length 10s --slide 10s --records < <(batches)
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tk\tv\n#end\t5000\na\t1\nb\t5\na\t2\n#end\t10000\n#end\t15000\nb\t1\n#end\t20000\n#end\t25000\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\na\t2\n#end\t10000\nb\t1\n#end\t20000\n#eos')"
 	run stream-window --length 10s --records --by k
 	assert_failure 2
 	assert_line --index 0 'stream-window: --records writes the records themselves: no --by, aggregations, --top, --name or --where'
@@ -103,4 +103,14 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	run sh -c 'stream-window --length 10s --records --checkpoint ck --checkpoint-every 1 < run2.rec | stream-sink --checkpoint ck'
 	assert_success
 	assert_output "$(printf '15000\tb\t2\n15000\tc\t3')"
+}
+
+@test "--slide: the sink publishes no empty batch between slides" {
+	printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\nb\t2\n#end\t10000\n#end\t15000\nc\t3\n#end\t20000\n#eos\n' > in.rec
+	run sh -c 'stream-window --length 15s --slide 10s --count < in.rec | stream-sink --print'
+	assert_success
+	assert_output "$(printf -- '-------------------------------------------\nTime: 10000 ms\n-------------------------------------------\n2\n\n-------------------------------------------\nTime: 20000 ms\n-------------------------------------------\n2\n')"
+	run sh -c 'stream-window --length 15s --slide 10s --count < in.rec | stream-sink --dir out/o'
+	assert_success
+	assert_equal "$(ls out)" "$(printf 'o-10000\no-20000')"
 }
