@@ -910,6 +910,8 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
 		}
 		if (!bound) {
 			why = "no #fields line before the records";
+			warnx("%s:%llu: %s", src, (unsigned long long)ib.lineno,
+			    why);
 			break;
 		}
 		rec_split(&r, line, n);

@@ -1,6 +1,9 @@
 #include <stdio.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "ts.h"
@@ -94,6 +97,28 @@ zone_offset(const char *s, const char *e, int32_t *off)
 	return NULL;
 }
 
+/* Whether name is a zone of the time zone database: a TZif file under
+ * $TZDIR or /usr/share/zoneinfo (glibc would take any other name for UTC,
+ * without a word). */
+static int
+tz_known(const char *name)
+{
+	const char *dir = getenv("TZDIR");
+	char path[PATH_MAX], magic[4];
+	int fd, ok;
+
+	if (name[0] == '\0' || name[0] == '/' || name[0] == ':' ||
+	    strstr(name, "..") != NULL)
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir :
+	    "/usr/share/zoneinfo", name) >= (int)sizeof(path) ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	ok = read(fd, magic, 4) == 4 && memcmp(magic, "TZif", 4) == 0;
+	close(fd);
+	return ok;
+}
+
 const char *
 tz_parse(struct tz *z, const char *name)
 {
@@ -103,8 +128,9 @@ tz_parse(struct tz *z, const char *name)
 		return NULL;
 	if (name[0] == '+' || name[0] == '-')
 		return zone_offset(name, name + strlen(name), &z->offset);
-	if (strchr(name, '/') == NULL || strstr(name, "..") != NULL)
-		return "not a zone (UTC, +02:00 or a name such as Europe/Paris)";
+	if (!tz_known(name))
+		return "no such zone in the time zone database (UTC, +02:00 or "
+		    "a name such as Europe/Paris)";
 	if (setenv("TZ", name, 1) != 0)
 		return "cannot set TZ";
 	tzset();

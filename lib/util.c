@@ -11,6 +11,20 @@
 #include "ts.h"
 #include "util.h"
 
+/*
+ * Each message (warn, warnx, err, errx) goes out in one write(2): libc
+ * writes the name, the text and the newline apart, so the lines of tools
+ * running side by side would mix. A line-buffered stderr joins them; it
+ * is set before main by every tool, all of which link this file.
+ */
+static char msg_buf[8192];
+
+__attribute__((constructor)) static void
+msg_one_write(void)
+{
+	setvbuf(stderr, msg_buf, _IOLBF, sizeof(msg_buf));
+}
+
 void *
 emalloc(size_t n)
 {

@@ -274,3 +274,15 @@ stream-parse: in.txt:10: n "1.." is not a number: a,1..
 stream-parse: in.txt:11: n "1.2." is not a number: a,1.2.
 stream-parse: 7 lines accepted, 7 rejected' ]
 }
+
+@test "--tz takes exactly the zones of the time zone database" {
+	run stream-parse --csv t:time --tz CET <<<'2016-03-22 20:25:28'
+	assert_output "$(printf '#stream\n#fields\tt\n2016-03-22T19:25:28Z\n#eos')"
+	run stream-parse --csv t:time --tz Japan <<<'2016-03-22 20:25:28'
+	assert_output "$(printf '#stream\n#fields\tt\n2016-03-22T11:25:28Z\n#eos')"
+	for z in Europe/Zagrebb Mars/Olympus ../etc/passwd /etc/localtime ''; do
+		run stream-parse --csv t:time --tz "$z" <<<'2016-03-22 20:25:28'
+		assert_failure 2
+		assert_line --index 0 "stream-parse: --tz $z: no such zone in the time zone database (UTC, +02:00 or a name such as Europe/Paris)"
+	done
+}

@@ -104,3 +104,10 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	assert_failure 1
 	assert_output 'stream-state: stdout: No space left on device'
 }
+
+@test "--initial without #fields says why it stops" {
+	printf 'a\t1\n' > init.rec
+	run stream-state --by k --sum v --initial init.rec < /dev/null
+	assert_failure 1
+	assert_output 'stream-state: init.rec:1: no #fields line before the records'
+}
