@@ -899,6 +899,12 @@ read_inotify(void)
 		for (p = buf; p < buf + len;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
+			    IN_IGNORED)) {	/* the directory itself went */
+				ob_flush(&out);
+				errx(SK_EXIT_DATA, "%s: removed or moved away while "
+				    "watched", watch_dir);
+			}
 			if (ev->len > 0 && eligible(ev->name))
 				enqueue(ev->name);
 			if (ev->mask & IN_Q_OVERFLOW)
@@ -922,7 +928,8 @@ start_watch(int first_start)
 		/* watch before listing, so no file falls between the two */
 		inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (inotify_fd < 0 || inotify_add_watch(inotify_fd, watch_dir,
-		    IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		    IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF |
+		    IN_MOVE_SELF) < 0) {
 			warn("inotify on %s: polling every second", watch_dir);
 			poll_every = 1000;
 		}

@@ -260,3 +260,20 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 		assert_equal "$(printf '%s\n' "$output" | grep -v '^#')" "new$n"
 	done
 }
+
+@test "a refused restart (another pipeline's checkpoint) ends the whole --watch pipeline promptly, exit 1" {
+	mkdir in
+	run bash -c 'timeout --preserve-status -s TERM 1 stream-split --watch in --event-time 1 --interval 5s --checkpoint ck |
+	    stream-parse --csv "$0" |
+	    stream-state --by client --count --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output '0 0 0 0'
+	# the same pipeline with another aggregation: stream-state refuses,
+	# and nothing waits for files any more
+	run --separate-stderr timeout 10 bash -c 'stream-split --watch in --event-time 1 --interval 5s --checkpoint ck |
+	    stream-parse --csv "$0" |
+	    stream-state --by client --sum amount --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output '1 1 1 1'
+	assert_equal "${stderr%%$'\n'*}" 'stream-state: ck/stream-state: written by another pipeline ("stream-state --by client --count", not "stream-state --by client --sum amount"): use another --checkpoint or --id'
+}

@@ -216,3 +216,19 @@ stream-split: 2 bad lines dropped' ]
 	assert_output 1000
 	assert_equal "$stderr" "$(printf 'stream-split: middle.csv:501: 1 "2099-01-01 00:00:00" is more than 1d (--max-ahead) after the open batch\nstream-split: 1 bad lines dropped')"
 }
+
+@test "--watch: the directory removed or moved away stops the stream with exit 1, no #eos" {
+	for how in 'rm -r in' 'mv in gone'; do
+		rm -rf in gone
+		mkdir in
+		stream-split --watch in --interval 200ms > out.rec 2> err &
+		pid=$!
+		sleep 0.3
+		$how
+		st=0
+		wait "$pid" || st=$?
+		assert_equal "$st" 1
+		assert_equal "$(cat err)" 'stream-split: in: removed or moved away while watched'
+		refute grep -q '^#eos' out.rec
+	done
+}
