@@ -274,6 +274,6 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	    stream-parse --csv "$0" |
 	    stream-state --by client --sum amount --checkpoint ck |
 	    stream-sink --checkpoint ck --dir out/o; echo "${PIPESTATUS[*]}"' "$SPEC"
-	assert_output '1 1 1 1'
+	assert_output --regexp '^(1|141) 1 1 1$'	# split: its reader gone (SIGPIPE)
 	assert_equal "${stderr%%$'\n'*}" 'stream-state: ck/stream-state: written by another pipeline ("stream-state --by client --count", not "stream-state --by client --sum amount"): use another --checkpoint or --id'
 }
