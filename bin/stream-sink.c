@@ -776,6 +776,7 @@ main(int argc, char *argv[])
 	char **argv0 = argv;
 
 	sig_consumer();
+	cko.longopts = longopts;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ck_option(&cko, ch, optarg, usage_text))
 			continue;

@@ -1049,18 +1049,29 @@ write_start(int complete)
  * the files of its watched directory are ever read again (a log is
  * checked, not trusted). */
 static int
+same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	    x.st_ino == y.st_ino;
+}
+
+static int
 path_allowed(const char *path, int64_t operand)
 {
-	size_t n;
+	char dir[PATH_MAX];
+	const char *base = strrchr(path, '/');
 
 	if (operand >= 0)
-		return operand < noperands && strcmp(path, operands[operand]) == 0;
-	if (operand != -1 || watch_dir == NULL)
+		return operand < noperands && (strcmp(path, operands[operand]) ==
+		    0 || same_file(path, operands[operand]));
+	if (operand != -1 || watch_dir == NULL || base == NULL ||
+	    base[1] == '\0' || !eligible(base + 1))
 		return 0;
-	n = strlen(watch_dir);
-	return strncmp(path, watch_dir, n) == 0 && path[n] == '/' &&
-	    path[n + 1] != '\0' && strchr(path + n + 1, '/') == NULL &&
-	    eligible(path + n + 1);
+	/* the watched directory, however it was spelled then */
+	snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+	return same_file(dir[0] != '\0' ? dir : "/", watch_dir);
 }
 
 /* Feeds the segments of one logged batch through the batcher again (or,
@@ -1494,6 +1505,7 @@ main(int argc, char *argv[])
 	int ch, status, first = 1, nwords = argc;
 	char **words = argv;
 
+	cko.longopts = longopts;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ck_option(&cko, ch, optarg, usage_text))
 			continue;

@@ -175,6 +175,7 @@ main(int argc, char *argv[])
 	char **argv0 = argv;
 
 	sig_consumer();
+	cko.longopts = longopts;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (agg_option(&spec, ch, optarg, usage_text) ||
 		    ck_option(&cko, ch, optarg, usage_text))

@@ -13,6 +13,7 @@
 
 #include "ck.h"
 #include "fsx.h"
+#include "ident.h"
 #include "rec.h"
 #include "util.h"
 
@@ -56,35 +57,6 @@ get_u32(const unsigned char *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	    (uint32_t)p[3] << 24;
-}
-
-/* The command a checkpoint belongs to: argv without the checkpoint options. */
-static char *
-command_of(int argc, char *const argv[])
-{
-	size_t len = 1, i;
-	char *s;
-	int k;
-
-	for (k = 0; k < argc; k++)
-		len += strlen(argv[k]) + 1;
-	s = ecalloc(1, len);
-	for (k = 1; k < argc; k++) {	/* not argv[0]: how it was named */
-		const char *a = argv[k];
-
-		if (strcmp(a, "--checkpoint") == 0 || strcmp(a, "--id") == 0 ||
-		    strcmp(a, "--checkpoint-every") == 0) {
-			k++;
-			continue;
-		}
-		if (strncmp(a, "--checkpoint=", 13) == 0 ||
-		    strncmp(a, "--id=", 5) == 0 ||
-		    strncmp(a, "--checkpoint-every=", 19) == 0)
-			continue;
-		i = strlen(s);
-		snprintf(s + i, len - i, "%s%s", i > 0 ? " " : "", a);
-	}
-	return s;
 }
 
 /* Reads at most cap-1 bytes of a small text file, not through a link, NUL
@@ -166,7 +138,8 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
     enum ck_kind kind, int argc, char *const argv[])
 {
 	const char *root = o->root, *id = o->id ? o->id : tool;
-	char path[PATH_MAX], tmp[PATH_MAX], want[PATH_MAX + 64], *cmd, *have;
+	char path[PATH_MAX], tmp[PATH_MAX], *want, *cmd, *have;
+	size_t wlen;
 	char pidtext[32];
 	struct stat st;
 	pid_t pid;
@@ -210,21 +183,24 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
 		dprintf(c->lockfd, "%ld\n", (long)getpid());
 	remove_leftovers(c->dir);
 
-	cmd = command_of(argc, argv);
-	snprintf(want, sizeof(want), "stream-checkpoint %d\nkind %s\ncommand %s\n",
+	cmd = ident_make(argc, argv, o->longopts);
+	wlen = strlen(cmd) + 64;
+	want = emalloc(wlen);
+	snprintf(want, wlen, "stream-checkpoint %d\nkind %s\n%s",
 	    CK_VERSION, kind_names[kind], cmd);
 	epathf(path, sizeof(path), "%s/meta", c->dir);
-	have = ecalloc(1, sizeof(want));
-	if (read_small(path, have, sizeof(want)) >= 0) {
-		if (strcmp(have, want) != 0) {
-			char *line = strstr(have, "command ");
-			size_t l = line ? strcspn(line + 8, "\n") : 0;
+	have = ecalloc(1, wlen + 2);	/* a longer meta differs anyway */
+	if (read_small(path, have, wlen + 2) >= 0) {
+		size_t head = strlen(want) - strlen(cmd);
+		char *why;
 
-			errx(SK_EXIT_DATA, "%s: written by another pipeline "
-			    "(\"%s%s%.*s\", not \"%s%s%s\"): use another "
-			    "--checkpoint or --id", c->dir, tool, l > 0 ? " " : "",
-			    (int)l, line ? line + 8 : "?", tool, *cmd ? " " : "", cmd);
-		}
+		if (strncmp(have, want, head) != 0)
+			errx(SK_EXIT_DATA, "%s: not the checkpoint of a %s of "
+			    "version %d: use another --checkpoint or --id", c->dir,
+			    kind_names[kind], CK_VERSION);
+		if ((why = ident_diff(cmd, have + head)) != NULL)
+			errx(SK_EXIT_DATA, "%s: written by another pipeline (%s): "
+			    "use another --checkpoint or --id", c->dir, why);
 	} else if (errno != ENOENT)
 		err(SK_EXIT_DATA, "%s", path);
 	else {
@@ -233,6 +209,7 @@ ck_open(struct ck *c, const struct ck_opts *o, const char *tool,
 			err(SK_EXIT_DATA, "%s", path);
 	}
 	free(have);
+	free(want);
 	free(cmd);
 }
 

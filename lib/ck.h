@@ -15,6 +15,8 @@
 
 #include "buf.h"
 
+struct option;
+
 #define CK_NONE INT64_MIN	/* no batch */
 #define CK_VERSION 1
 
@@ -39,6 +41,7 @@ struct ck {
 /* --checkpoint, --id and --checkpoint-every, as every tool spells them. */
 struct ck_opts {
 	const char	*root;		/* NULL: no checkpoint */
+	const struct option *longopts;	/* the tool's: what its words mean */
 	const char	*id;		/* NULL: the tool's name */
 	long long	 every;		/* 0: not given */
 };

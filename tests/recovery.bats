@@ -85,12 +85,12 @@ stream_of() {
 	printf '5000 a 1\n' | stream_of | stream-state --by k --sum v --checkpoint ck > /dev/null
 	run stream-state --by k --count --checkpoint ck < /dev/null
 	assert_failure 1
-	assert_output 'stream-state: ck/stream-state: written by another pipeline ("stream-state --by k --sum v", not "stream-state --by k --count"): use another --checkpoint or --id'
+	assert_output 'stream-state: ck/stream-state: written by another pipeline (--count here, --sum=v before): use another --checkpoint or --id'
 }
 
 @test "a checkpoint file that is not one is reported" {
 	mkdir -p ck/stream-sink
-	printf 'stream-checkpoint 1\nkind sink\ncommand \n' > ck/stream-sink/meta
+	printf 'stream-checkpoint 1\nkind sink\n' > ck/stream-sink/meta
 	echo garbage > ck/stream-sink/commit
 	run stream-sink --checkpoint ck < /dev/null
 	assert_failure 1
@@ -187,7 +187,7 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	stream-split --event-time 1 --checkpoint ck a.csv > /dev/null
 	run stream-split --event-time 1 --interval 2s --checkpoint ck a.csv
 	assert_failure 1
-	assert_output 'stream-split: ck/stream-split: written by another pipeline ("stream-split --event-time 1 a.csv", not "stream-split --event-time 1 --interval 2s a.csv"): use another --checkpoint or --id'
+	assert_output 'stream-split: ck/stream-split: written by another pipeline (--interval=2000ms here, none before): use another --checkpoint or --id'
 }
 
 @test "a file operand resumes where the last committed batch left it" {
@@ -275,5 +275,19 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	    stream-state --by client --sum amount --checkpoint ck |
 	    stream-sink --checkpoint ck --dir out/o; echo "${PIPESTATUS[*]}"' "$SPEC"
 	assert_output --regexp '^(1|141) 1 1 1$'	# split: its reader gone (SIGPIPE)
-	assert_equal "${stderr%%$'\n'*}" 'stream-state: ck/stream-state: written by another pipeline ("stream-state --by client --count", not "stream-state --by client --sum amount"): use another --checkpoint or --id'
+	assert_equal "${stderr%%$'\n'*}" 'stream-state: ck/stream-state: written by another pipeline (--sum=amount here, --count before): use another --checkpoint or --id'
+}
+
+@test "the same pipeline typed another way is the same pipeline: durations, paths, option order" {
+	mkdir in
+	printf '2016-03-22 20:25:28,1\n2016-03-22 20:25:33,2\n' > in/a.csv
+	stream-split --watch in --once --event-time 1 --interval 5s --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o
+	run stream-split --interval 5000ms --checkpoint=ck --event-time=1 --once --watch ./in/
+	assert_success
+	run stream-split --watch "$PWD/in" --once --event-time 1 --interval 5s --checkpoint ck
+	assert_success
+	run stream-split --watch in --once --event-time 1 --interval 10s --checkpoint ck
+	assert_failure 1
+	assert_output 'stream-split: ck/stream-split: written by another pipeline (--interval=10000ms here, --interval=5000ms before): use another --checkpoint or --id'
 }
