@@ -18,7 +18,6 @@
 #include "util.h"
 
 #define CK_MAGIC "SKCK"
-#define CK_HEADER 24	/* magic, version, length, crc32, reserved */
 
 static const char *const kind_names[] = { "source", "state", "sink" };
 
@@ -247,18 +246,24 @@ ck_file_write(void *arg, const void *p, size_t n)
 	f->len += n;
 }
 
+void
+ck_header(unsigned char h[CK_HEADER], uint64_t len, uint32_t crc)
+{
+	memcpy(h, CK_MAGIC, 4);
+	put_u32(h + 4, CK_VERSION);
+	put_u32(h + 8, (uint32_t)len);
+	put_u32(h + 12, (uint32_t)(len >> 32));
+	put_u32(h + 16, crc);
+	put_u32(h + 20, 0);
+}
+
 /* The header last: a file cut short has a zero header and is not used. */
 void
 ck_file_end(struct ck_file *f)
 {
 	unsigned char h[CK_HEADER];
 
-	memcpy(h, CK_MAGIC, 4);
-	put_u32(h + 4, CK_VERSION);
-	put_u32(h + 8, (uint32_t)f->len);
-	put_u32(h + 12, (uint32_t)(f->len >> 32));
-	put_u32(h + 16, f->crc);
-	put_u32(h + 20, 0);
+	ck_header(h, f->len, f->crc);
 	if (pwrite(f->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    fsync(f->fd) < 0 || close(f->fd) < 0)
 		err(SK_EXIT_DATA, "%s", f->tmp);

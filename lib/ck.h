@@ -86,6 +86,9 @@ void	ck_file_write(void *ck_file, const void *, size_t);
 void	ck_file_end(struct ck_file *);
 /* The name of the file of batch T: "snap-T", or "log-T" for a source. */
 void	ck_name(const struct ck *, int64_t t, char *buf, size_t cap);
+#define CK_HEADER 24	/* magic, version, length, crc32, reserved */
+/* The header of a file whose payload has len bytes with this CRC-32. */
+void	ck_header(unsigned char h[CK_HEADER], uint64_t len, uint32_t crc);
 /* CRC-32 (as zlib's and gzip's), continued from crc: start with 0. */
 uint32_t ck_crc32(uint32_t crc, const unsigned char *, size_t);
 /* Reads a checksummed file: the payload, or NULL with *why set. */

@@ -14,19 +14,10 @@
 
 #include "ck.h"
 
-static void
-put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
 int
 main(int argc, char *argv[])
 {
-	unsigned char h[24], *p;
+	unsigned char h[CK_HEADER], *p;
 	struct stat st;
 	uint64_t len;
 	int fd;
@@ -35,19 +26,14 @@ main(int argc, char *argv[])
 		errx(2, "usage: ckseal file");
 	if ((fd = open(argv[1], O_RDWR)) < 0 || fstat(fd, &st) < 0)
 		err(1, "%s", argv[1]);
-	if (st.st_size < 24)
+	if (st.st_size < CK_HEADER)
 		errx(1, "%s: shorter than a header", argv[1]);
-	len = (uint64_t)st.st_size - 24;
+	len = (uint64_t)st.st_size - CK_HEADER;
 	if ((p = malloc(len + 1)) == NULL)
 		err(1, NULL);
-	if (pread(fd, p, len, 24) != (ssize_t)len)
+	if (pread(fd, p, len, CK_HEADER) != (ssize_t)len)
 		err(1, "%s", argv[1]);
-	memcpy(h, "SKCK", 4);
-	put_u32(h + 4, CK_VERSION);
-	put_u32(h + 8, (uint32_t)len);
-	put_u32(h + 12, (uint32_t)(len >> 32));
-	put_u32(h + 16, ck_crc32(0, p, len));
-	put_u32(h + 20, 0);
+	ck_header(h, len, ck_crc32(0, p, len));
 	if (pwrite(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || close(fd) < 0)
 		err(1, "%s", argv[1]);
 	free(p);

@@ -114,22 +114,10 @@ load helper
 	grep -q 'input ended without #eos' sink.err
 }
 
-@test "one SIGINT to the whole pipeline (Ctrl-C): the open batch is published, every tool exits 0" {
-	mkdir in
-	setsid bash -c 'stream-split --watch in --interval 1m |
-	    stream-parse --csv "$0" | stream-reduce --count |
-	    stream-sink --dir out/o; echo "${PIPESTATUS[*]}" > status' "$SPEC" &
-	BG_PIDS=$!
-	sleep 0.3
-	gen-orders -n 3000 > .o && mv .o in/o.csv
-	sleep 0.5
-	kill -INT -- "-$BG_PIDS"
-	waitfor 10 test -s status
-	assert_equal "$(cat status)" '0 0 0 0'
-	assert_equal "$(cat out/o-*/part-00000)" 3000
-}
-
-@test "SIGTERM to the whole pipeline likewise; a second signal stops a waiting tool at once" {
+# live_group SIGNAL: a --watch pipeline in a process group of its own,
+# 3000 orders dropped in, then SIGNAL to the whole group; every status and
+# the one batch published are checked.
+live_group() {
 	mkdir in
 	setsid bash -c 'trap : TERM	# the shell waits for its pipeline
 	    stream-split --watch in --interval 1m |
@@ -139,10 +127,18 @@ load helper
 	sleep 0.3
 	gen-orders -n 3000 > .o && mv .o in/o.csv
 	sleep 0.5
-	kill -TERM -- "-$BG_PIDS"
+	kill "-$1" -- "-$BG_PIDS"
 	waitfor 10 test -s status
 	assert_equal "$(cat status)" '0 0 0 0'
 	assert_equal "$(cat out/o-*/part-00000)" 3000
+}
+
+@test "one SIGINT to the whole pipeline (Ctrl-C): the open batch is published, every tool exits 0" {
+	live_group INT
+}
+
+@test "SIGTERM to the whole pipeline likewise; a second signal stops a waiting tool at once" {
+	live_group TERM
 	# a tool reading a stream lets one signal pass, not two
 	mkfifo f
 	stream-reduce --count < f > /dev/null &
