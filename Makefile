@@ -18,6 +18,8 @@ LIBSRC	= $(wildcard lib/*.c)
 LIBOBJ	= $(LIBSRC:.c=.o)
 LIB	= lib/libstream.a
 SCRIPTS_C = scripts/gen-orders
+# the scripts the README's pipelines use, installed beside the tools
+SCRIPTS_SH = scripts/order-dashboard scripts/split-and-send
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
@@ -101,11 +103,14 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SCRIPTS_C) $(SCRIPTS_SH) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/stream-%) \
+	    $(DESTDIR)$(PREFIX)/bin/gen-orders $(DESTDIR)$(PREFIX)/bin/order-dashboard \
+	    $(DESTDIR)$(PREFIX)/bin/split-and-send \
 	    $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/stream-%.1) \
 	    $(DESTDIR)$(MANDIR)/man5/stream-records.5 \
 	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5

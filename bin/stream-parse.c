@@ -405,9 +405,12 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 			f->n = tm->isolen;
 			return NULL;
 		}
-		snprintf(why, cap, "%s \"%s\" is not a timestamp (%s)",
+		/* "(no such date)", never "(not a timestamp)" twice */
+		snprintf(why, cap, "%s \"%s\" is not a timestamp%s%s%s",
 		    fields[i].name, safe_text(shown, sizeof(shown), f->p, f->n),
-		    tw);
+		    strcmp(tw, "not a timestamp") != 0 ? " (" : "",
+		    strcmp(tw, "not a timestamp") != 0 ? tw : "",
+		    strcmp(tw, "not a timestamp") != 0 ? ")" : "");
 		return why;
 	}
 	case T_ENUM:
@@ -935,6 +938,11 @@ main(int argc, char *argv[])
 	if (argc == 0 && parse_input(STDIN_FILENO, NULL) < 0)
 		status = SK_EXIT_DATA;
 	for (; *argv != NULL; argv++) {
+		if (strcmp(*argv, "-") == 0) {		/* standard input */
+			if (parse_input(STDIN_FILENO, NULL) < 0)
+				status = SK_EXIT_DATA;
+			continue;
+		}
 		if ((fd = open(*argv, O_RDONLY)) < 0) {
 			warn("%s", *argv);
 			status = SK_EXIT_DATA;

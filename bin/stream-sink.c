@@ -292,6 +292,24 @@ read_stream_attrs(struct input *in, const char *s, size_t n)
 	in->labels = rec_attr(s, n, "labels", &v, &vn) && vn == 1 && *v == '1';
 }
 
+/* Inputs whose batches have other intervals are not merged: their batch
+ * times would interleave as if they were one stream. */
+static void
+check_interval(const struct input *in, const char *s, size_t n)
+{
+	static const char *first_name;
+	static long long first;
+	long long v = n > 10 ? strtoll(s + 10, NULL, 10) : 0;
+
+	if (first_name == NULL) {
+		first_name = in->name;
+		first = v;
+	} else if (v != first)
+		errx(SK_EXIT_DATA, "%s: batches of %lld ms, but %s has %lld ms: "
+		    "streams of other intervals are not merged", in->name, v,
+		    first_name, first);
+}
+
 /* Takes the complete lines now in the buffer of in. */
 static void
 take_lines(struct input *in)
@@ -322,6 +340,9 @@ take_lines(struct input *in)
 			break;
 		case CTL_STREAM:
 			read_stream_attrs(in, s, n);
+			break;
+		case CTL_INTERVAL:
+			check_interval(in, s, n);
 			break;
 		case CTL_END:
 			if (rec_end_time(s, n, &t) < 0) {
@@ -794,6 +815,11 @@ main(int argc, char *argv[])
 			    argv[optind][0] != '\0' &&
 			    strspn(argv[optind], "0123456789") == strlen(argv[optind]))
 				optarg = argv[optind++];
+			else if (optarg == NULL && optind < argc &&
+			    argv[optind][0] == '-' && argv[optind][1] >= '0' &&
+			    argv[optind][1] <= '9')
+				usage_fail(usage_text, "--print %s: not a count of "
+				    "lines (0 or more)", argv[optind]);
 			if (optarg != NULL)
 				print_n = opt_number(usage_text, "--print", optarg,
 				    0, LLONG_MAX);

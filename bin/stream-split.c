@@ -534,9 +534,12 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 	}
 	if ((why = ts_parse_memo(&event_memo, f, fn, &zone, time_format,
 	    &t)) != NULL) {
-		warnx("%s: %s \"%s\" is not a timestamp (%s)",
+		warnx("%s: %s \"%s\" is not a timestamp%s%s%s",
 		    loc_format(where, sizeof(where), src, lineno), event_field,
-		    safe_text(shown, sizeof(shown), f, fn), why);
+		    safe_text(shown, sizeof(shown), f, fn),
+		    strcmp(why, "not a timestamp") != 0 ? " (" : "",
+		    strcmp(why, "not a timestamp") != 0 ? why : "",
+		    strcmp(why, "not a timestamp") != 0 ? ")" : "");
 		bad++;
 		return;
 	}

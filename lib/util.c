@@ -203,7 +203,7 @@ open_one_input(const char *usage, int argc, char *const argv[],
 	*src = NULL;
 	if (argc > 1)
 		usage_fail(usage, "one input at most");
-	if (argc == 0)
+	if (argc == 0 || strcmp(argv[0], "-") == 0)
 		return 0;	/* standard input */
 	*src = argv[0];
 	if ((fd = open(*src, O_RDONLY | O_CLOEXEC)) < 0)

@@ -87,7 +87,8 @@ struct tz;
 /* A zone for --tz (see ts.h), or fails with usage. */
 void	 opt_tz(const char *usage, const char *arg, struct tz *);
 /* The input of a tool that reads one: the file operand (set *src) or
- * standard input (*src NULL); more than one is a usage error. */
+ * standard input (*src NULL; also for "-"); more than one is a usage
+ * error. */
 int	 open_one_input(const char *usage, int argc, char *const argv[],
 	    const char **src);
 /* The end of every getopt loop: -h/--help ('h'), --version ('V'), and

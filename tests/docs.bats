@@ -45,6 +45,9 @@ load helper
 		[ -x "root/usr/bin/stream-$t" ]
 		[ -f "root/usr/share/man/man1/stream-$t.1" ]
 	done
+	for s in gen-orders order-dashboard split-and-send; do
+		[ -x "root/usr/bin/$s" ]
+	done
 	[ -f root/usr/share/man/man5/stream-records.5 ]
 	[ -f root/usr/share/man/man5/stream-checkpoint.5 ]
 	make -s -C "$ROOT" uninstall DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr > /dev/null

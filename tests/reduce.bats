@@ -182,3 +182,9 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_success
 	assert_output "$(printf '#stream\tkeys=0\n#fields\tprice_avg\tsymbol_max\tsymbol_distinct\n1.75\tB\t2\n#eos')"
 }
+
+@test "- is standard input, for stream-reduce and stream-parse alike" {
+	run sh -c "printf '1\n2\n' | stream-parse --csv a:int - | stream-reduce --sum a -"
+	assert_success
+	assert_output "$(printf '#stream\tkeys=0\n#fields\ta_sum\n3\n#eos')"
+}

@@ -69,7 +69,7 @@ load helper
 	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' '2016-03-29 20:25:28,3' '2016-03-22 20:25:29,4' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\n#eos')"
-	[ "$stderr" = 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp (not a timestamp)
+	[ "$stderr" = 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp
 stream-split: in.csv:3: 1 "2016-03-29 20:25:28" is more than 1d (--max-ahead) after the open batch
 stream-split: 2 bad lines dropped' ]
 }
@@ -231,4 +231,10 @@ stream-split: 2 bad lines dropped' ]
 		assert_equal "$(cat err)" 'stream-split: in: removed or moved away while watched'
 		refute grep -q '^#eos' out.rec
 	done
+}
+
+@test "a time that is no timestamp says so once, not twice" {
+	printf 'x,1\n' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 1s in.csv
+	assert_equal "${stderr%%$'\n'*}" 'stream-split: in.csv:1: 1 "x" is not a timestamp'
 }
