@@ -291,3 +291,21 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	assert_failure 1
 	assert_output 'stream-split: ck/stream-split: written by another pipeline (--interval=10000ms here, --interval=5000ms before): use another --checkpoint or --id'
 }
+
+@test "a file a restart needs, archived too soon: stream-split names it, exit 1, nothing more published" {
+	mkdir in archive
+	gen-orders -n 3500 --rate 100 | split -d -l 1000 - in/orders-
+	run bash -c 'stream-split --watch in --once --event-time 1 --interval 5s --checkpoint ck --checkpoint-every 4 |
+	    stream-parse --csv "$0" | stream-state --by client --count --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output '0 0 0 0'
+	# batches since the last aligned one are replayed from their files
+	ls out > before
+	mv in/* archive/
+	run --separate-stderr bash -c 'stream-split --watch in --once --event-time 1 --interval 5s --checkpoint ck --checkpoint-every 4 |
+	    stream-parse --csv "$0" | stream-state --by client --count --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o; echo "${PIPESTATUS[*]}"' "$SPEC"
+	assert_output --regexp '^1 1 1 1$'
+	assert_equal "${stderr%%$'\n'*}" 'stream-split: in/orders-03: No such file or directory'
+	assert_equal "$(ls out)" "$(cat before)"
+}
