@@ -690,7 +690,11 @@ enter_source(enum src_kind kind, const char *path, int64_t operand,
 	cur.off = off;
 	cur.first = off == 0;
 	seg_start = off;
-	stream_end_init(&src_end, kind == SRC_STDIN ? STDIN_FILENO : -1);
+	/* by the processing-time clock, a pipe that stays silent and closes
+	 * is a live source that had nothing (the clock made its batches);
+	 * by event time, an empty pipe is a record stream whose tool died */
+	stream_end_init(&src_end, kind == SRC_STDIN && event_field != NULL ?
+	    STDIN_FILENO : -1);
 	long_seen = 0;
 	if (off > 0) {		/* resumed: its start was read before */
 		src_end.lines = 1;

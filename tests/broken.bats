@@ -84,10 +84,10 @@ stream() {	# two batches of k/v records, ended cleanly
 	assert_output "$(printf '#stream\tkeys=0\n#fields\tcount\n0\n#eos')"
 }
 
-@test "reduce, state, window, parse and split: a pipe that gave nothing is a failed upstream" {
+@test "reduce, state, window, parse and split by event time: a pipe that gave nothing is a failed upstream" {
 	for cmd in "stream-reduce --count" "stream-state --count" \
 	    "stream-window --length 10s --count" "stream-parse --csv a" \
-	    "stream-split --interval 1s" "stream-split --event-time 1 --interval 1s"; do
+	    "stream-split --event-time 1 --interval 1s"; do
 		run --separate-stderr sh -c "(exit 1) | $cmd"
 		assert_failure 1
 		[ "$stderr" = "${cmd%% *}: stdin: no input at all, not even the #stream header: the tool before this one failed before it started" ]
@@ -149,4 +149,10 @@ stream() {	# two batches of k/v records, ended cleanly
 		[ "$(readlink "/proc/$p/cwd")" != "$PWD" ] || { ps -p "$p" -o args=; return 1; }
 	done
 	[ ! -e out ] || [ -z "$(ls out)" ]
+}
+
+@test "stream-split by the clock: a pipe that stays silent and closes is a live source that had nothing" {
+	run sh -c 'sleep 0.3 | stream-split --interval 100ms | grep -c "^#end"'
+	assert_success
+	[ "$output" -ge 2 ]
 }
