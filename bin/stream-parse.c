@@ -759,13 +759,17 @@ cut_columns(const char *list, size_t **cols)
 	}
 	p = copy = estrdup(list);
 	while ((name = strsep(&p, ",")) != NULL) {
-		if ((c = schema_find(&outschema, name)) < 0)
+		if ((c = schema_find(&outschema, name)) < 0) {
+			free(*cols);
 			usage_fail(usage_text, "--cut %s: no field %s", list,
 			    *name != '\0' ? name : "\"\"");
+		}
 		for (i = 0; i < n; i++)
-			if ((*cols)[i] == (size_t)c)
-				usage_fail(usage_text, "--cut %s: %s twice", list,
-				    outschema.names[c]);
+			if ((*cols)[i] == (size_t)c) {
+				free(*cols);
+				usage_fail(usage_text, "--cut %s: %s twice",
+				    list, outschema.names[c]);
+			}
 		(*cols)[n++] = (size_t)c;	/* none twice: n <= outschema.n */
 	}
 	free(copy);

@@ -367,7 +367,7 @@ void
 bin_init(struct bin *b, const void *p, size_t n)
 {
 	b->p = p;
-	b->e = b->p + n;
+	b->e = n > 0 ? b->p + n : b->p;	/* p may be NULL when n is 0 */
 	b->bad = 0;
 }
 

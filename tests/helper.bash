@@ -100,5 +100,7 @@ awk_dashboard() {	# awk_dashboard ORDERS N
 kill_at() {
 	local sc=$1 n=$2
 	shift 2
-	strace -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@"
+	# LeakSanitizer cannot run under ptrace (make sanitize)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@"
 }
