@@ -102,6 +102,7 @@ static int line_plain;		/* its fields are as they lie in the line, and
 				 * need no escaping on output */
 
 static struct ts_memo *times;	/* one for each time field */
+static char (*canon)[DEC_STRMAX];	/* a number field's canonical text */
 
 static void
 parse_spec(const char *spec)
@@ -359,6 +360,66 @@ plain_digits(const char *s, size_t n, size_t max, int ndots)
 	return n > (size_t)dots;
 }
 
+/* A number is written in its canonical form, so keys group by value
+ * (007, +7 and 7 are 7; 51.00 is 51; -0.0 is 0): f becomes text c of n
+ * bytes if that differs from f's. */
+static void
+canonical(struct slice *f, const char *c, size_t n)
+{
+	if (n == f->n && memcmp(c, f->p, n) == 0)
+		return;
+	f->p = (char *)c;
+	f->n = n;
+	line_plain = 0;		/* no longer as it lies in the line */
+}
+
+/*
+ * The fast path's canonical number: plain digits with at most one dot
+ * (plain_digits said so). Returns its canonical length, the text without
+ * the trailing zeros of a fraction or a trailing dot (51.00 is 51, 34.50
+ * is 34.5), or 0 when the slow path must format it (a leading zero or
+ * dot).
+ */
+static inline size_t
+number_len(const struct slice *f)
+{
+	const char *p = f->p;
+	size_t n = f->n;
+
+	if (n == 1)
+		return 1;
+	if (p[0] == '.' || (p[0] == '0' && p[1] != '.'))
+		return 0;
+	if ((p[n - 1] != '0' && p[n - 1] != '.') || memchr(p, '.', n) == NULL)
+		return n;		/* 51.5, 100 */
+	while (p[n - 1] == '0')
+		n--;
+	return p[n - 1] == '.' ? n - 1 : n;
+}
+
+/*
+ * Cuts field i of a good line to n bytes. A plain line written as it lies
+ * (no --set, no --where that could still reject it and show it) closes
+ * the gap in place, so its runs stay whole; otherwise the field alone is
+ * cut and the line written field by field.
+ */
+static void
+shorten(size_t i, size_t n)
+{
+	struct slice *f = &cut[i];
+	const struct slice *last = &cut[ncut - 1];
+	size_t gap = f->n - n, j;
+
+	if (line_plain && nsetters == 0 && where_expr == NULL) {
+		memmove(f->p + n, f->p + f->n,
+		    (size_t)(last->p + last->n - (f->p + f->n)));
+		for (j = i + 1; j < ncut; j++)
+			cut[j].p -= gap;
+	} else
+		line_plain = 0;
+	f->n = n;
+}
+
 /* Checks field i; returns NULL or why it does not fit. */
 static const char *
 check_field(size_t i, struct slice *f, char *why, size_t cap)
@@ -375,6 +436,8 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	case T_INT:
 		switch (dec_parse_int(f->p, f->n, &iv)) {
 		case DEC_OK:
+			canonical(f, canon[i], (size_t)snprintf(canon[i],
+			    sizeof(canon[i]), "%lld", (long long)iv));
 			return NULL;
 		case DEC_ERANGE:
 			tw = "is out of range for an int";
@@ -387,6 +450,7 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
 	case T_NUM:
 		switch (dec_parse(f->p, f->n, &d)) {
 		case DEC_OK:
+			canonical(f, canon[i], dec_format(d, canon[i]));
 			return NULL;
 		case DEC_ERANGE:
 			tw = "is out of range";
@@ -434,6 +498,7 @@ check_field(size_t i, struct slice *f, char *why, size_t cap)
  */
 static size_t *cols_int, *cols_num, *cols_enum, *cols_time;
 static size_t ncols_int, ncols_num, ncols_enum, ncols_time;
+static size_t *numlen;		/* the canonical length of each num field */
 
 static void
 plan_checks(void)
@@ -444,6 +509,8 @@ plan_checks(void)
 	cols_num = ecalloc(nfields, sizeof(size_t));
 	cols_enum = ecalloc(nfields, sizeof(size_t));
 	cols_time = ecalloc(nfields, sizeof(size_t));
+	canon = ecalloc(nfields, sizeof(*canon));
+	numlen = ecalloc(nfields, sizeof(size_t));
 	for (i = 0; i < nfields; i++)
 		switch (fields[i].type) {
 		case T_INT: cols_int[ncols_int++] = i; break;
@@ -464,13 +531,15 @@ quick_check(void)
 	for (i = 0; i < ncols_int; i++) {
 		const struct slice *f = &cut[cols_int[i]];
 
-		if (!plain_digits(f->p, f->n, 18, 0))
+		if (!plain_digits(f->p, f->n, 18, 0) ||
+		    (f->p[0] == '0' && f->n > 1))
 			return 0;
 	}
 	for (i = 0; i < ncols_num; i++) {
 		const struct slice *f = &cut[cols_num[i]];
 
-		if (!plain_digits(f->p, f->n, 30, 1))
+		if (!plain_digits(f->p, f->n, 30, 1) ||
+		    (numlen[i] = number_len(f)) == 0)
 			return 0;
 	}
 	for (i = 0; i < ncols_enum; i++) {
@@ -497,6 +566,9 @@ quick_check(void)
 		if (!ts_memo_hit(&times[cols_time[i]], f->p, f->n))
 			return 0;
 	}
+	for (i = 0; i < ncols_num; i++)	/* a good line: now canonical */
+		if (numlen[i] != cut[cols_num[i]].n)
+			shorten(cols_num[i], numlen[i]);
 	for (i = 0; i < ncols_time; i++) {
 		const struct ts_memo *tm = &times[cols_time[i]];
 

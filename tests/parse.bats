@@ -6,7 +6,7 @@ load helper
 @test "orders become typed records, time in ISO 8601 UTC" {
 	run stream-parse --csv "$SPEC" <<<'2016-03-22 20:25:28,1,80,EPE,710,51.00,B'
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n#eos')"
 }
 
 @test "each kind of malformed line: its line number, the reason, the line" {
@@ -24,7 +24,7 @@ load helper
 	    '2016-03-22 20:25:28,11,80,"E,P",710,51.00,S' > orders.txt
 	run --separate-stderr stream-parse --csv "$SPEC" orders.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB\n2016-03-22T20:25:28Z\t11\t80\tE,P\t710\t51.00\tS\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n2016-03-22T20:25:28Z\t11\t80\tE,P\t710\t51\tS\n#eos')"
 	[ "$stderr" = 'stream-parse: orders.txt:2: expected 7 fields, found 6: 2016-03-22 20:25:28,2,80,EPE,710,51.00
 stream-parse: orders.txt:3: amount "71x" is not an integer: 2016-03-22 20:25:28,3,80,EPE,71x,51.00,B
 stream-parse: orders.txt:4: side "X" is not B|S: 2016-03-22 20:25:28,4,80,EPE,710,51.00,X
@@ -93,7 +93,7 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run stream-parse --csv "$SPEC" --set 'value=amount*price' \
 	    --set 'big=value > 1000' --where 'side == "B" || value < 20' orders.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\tvalue\tbig\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51.00\tB\t36210\t1\n2016-03-22T20:25:29Z\t2\t7\tNEM\t10\t1.25\tS\t12.5\t0\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\tvalue\tbig\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\t36210\t1\n2016-03-22T20:25:29Z\t2\t7\tNEM\t10\t1.25\tS\t12.5\t0\n#eos')"
 }
 
 @test "an expression that fails on a record rejects it" {
@@ -207,7 +207,7 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run stream-parse --csv "$SPEC" --cut symbol,amount orders.txt
 	assert_output "$(printf '#stream\n#fields\tsymbol\tamount\nEPE\t710\nE"P\t5\nXOM\t7\n#eos')"
 	run stream-parse --csv "$SPEC" --cut order,client,time,amount,price,symbol orders.txt
-	assert_output "$(printf '#stream\n#fields\torder\tclient\ttime\tamount\tprice\tsymbol\n1\t80\t2016-03-22T20:25:28Z\t710\t51.00\tEPE\n2\t81\t2016-03-22T20:25:29Z\t5\t1.5\tE"P\n3\t82\t2016-03-22T20:25:30Z\t7\t2.5\tXOM\n#eos')"
+	assert_output "$(printf '#stream\n#fields\torder\tclient\ttime\tamount\tprice\tsymbol\n1\t80\t2016-03-22T20:25:28Z\t710\t51\tEPE\n2\t81\t2016-03-22T20:25:29Z\t5\t1.5\tE"P\n3\t82\t2016-03-22T20:25:30Z\t7\t2.5\tXOM\n#eos')"
 	run stream-parse --tsv 'a,t:time,b' --cut t,a,b <<<$'x\t1458678328\ty'
 	assert_output "$(printf '#stream\n#fields\tt\ta\tb\n2016-03-22T20:25:28Z\tx\ty\n#eos')"
 }
@@ -264,7 +264,7 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	printf '%s\n' 'a,1' 'bb,12345678' 'c,0.5' 'b,1.' 'BB,.5' 'aa,1' 'é,1' ',1' 'a,.' 'a,1..' 'a,1.2.' 'c,1.' 'bb,123456789.5' 'c,1234567.' > in.txt
 	run --separate-stderr stream-parse --csv 'e:a|bb|c|é,n:num' in.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\te\tn\na\t1\nbb\t12345678\nc\t0.5\né\t1\nc\t1.\nbb\t123456789.5\nc\t1234567.\n#eos')"
+	assert_output "$(printf '#stream\n#fields\te\tn\na\t1\nbb\t12345678\nc\t0.5\né\t1\nc\t1\nbb\t123456789.5\nc\t1234567\n#eos')"
 	[ "$stderr" = 'stream-parse: in.txt:4: e "b" is not a|bb|c|é: b,1.
 stream-parse: in.txt:5: e "BB" is not a|bb|c|é: BB,.5
 stream-parse: in.txt:6: e "aa" is not a|bb|c|é: aa,1
@@ -285,4 +285,12 @@ stream-parse: 7 lines accepted, 7 rejected' ]
 		assert_failure 2
 		assert_line --index 0 "stream-parse: --tz $z: no such zone in the time zone database (UTC, +02:00 or a name such as Europe/Paris)"
 	done
+}
+
+@test "numbers are written in their shortest exact form, whatever their text" {
+	printf '%s\n' 007,+7.10 -0,-0.0 +0,.5 0,5. 12,0.010 -12,-00.50 9223372036854775807,12345678901234567890.1200 > in.txt
+	run --separate-stderr stream-parse --csv 'i:int,n:num' in.txt
+	assert_success
+	assert_output "$(printf '#stream\n#fields\ti\tn\n7\t7.1\n0\t0\n0\t0.5\n0\t5\n12\t0.01\n-12\t-0.5\n9223372036854775807\t12345678901234567890.12\n#eos')"
+	assert_equal "$stderr" ''
 }
