@@ -789,6 +789,7 @@ parse_input(int fd, const char *src)
 					col = 0;
 				continue;
 			case CTL_STREAM:	/* ours is written */
+			case CTL_TYPES:		/* of the raw text: ours too */
 			case CTL_EOS:		/* written after every input */
 				continue;
 			default:
@@ -813,6 +814,21 @@ parse_input(int fd, const char *src)
 		return -1;
 	}
 	return 0;
+}
+
+/* The type of what a --set expression gives: a number, the type of the
+ * one field it names, or not known (any). */
+static unsigned char
+set_type(const struct expr *e)
+{
+	const char *f;
+
+	if (expr_numeric(e))
+		return CT_NUM;
+	if ((f = expr_field_name(e)) != NULL)
+		return (unsigned char)coltype_of(&outschema,
+		    (size_t)schema_find(&outschema, f));
+	return CT_ANY;
 }
 
 /* The columns of outschema a --cut list names (every one if NULL). */
@@ -883,11 +899,15 @@ open_outputs(const struct output *outs, size_t nouts)
 		plan_runs(&views[k]);
 		sc.n = ncols;
 		sc.names = ereallocarray(NULL, ncols, sizeof(*sc.names));
-		for (j = 0; j < ncols; j++)
+		sc.types = ereallocarray(NULL, ncols, 1);
+		for (j = 0; j < ncols; j++) {
 			sc.names[j] = outschema.names[cols[j]];
+			sc.types[j] = outschema.types[cols[j]];
+		}
 		ob_puts(&views[k].ob, "#stream\n");
 		schema_put(&views[k].ob, &sc);
 		free(sc.names);
+		free(sc.types);
 		nviews++;
 	}
 	flush_views();	/* the stream header, before anything can fail */
@@ -988,19 +1008,29 @@ main(int argc, char *argv[])
 
 	/* output schema: the spec's fields, then new --set fields */
 	outschema.names = ereallocarray(NULL, nfields + nsetters, sizeof(char *));
-	for (i = 0; i < nfields; i++)
+	outschema.types = ereallocarray(NULL, nfields + nsetters, 1);
+	for (i = 0; i < nfields; i++) {
+		static const unsigned char ct[] = {
+			[T_STR] = CT_STR, [T_INT] = CT_INT, [T_NUM] = CT_NUM,
+			[T_TIME] = CT_TIME, [T_ENUM] = CT_STR
+		};
+
+		outschema.types[outschema.n] = ct[fields[i].type];
 		outschema.names[outschema.n++] = estrdup(fields[i].name);
+	}
 	for (i = 0; i < nsetters; i++) {
 		long c = schema_find(&outschema, setters[i].name);
 
 		if (c < 0 || strcmp(outschema.names[c], setters[i].name) != 0) {
 			c = (long)outschema.n;
 			outschema.names[outschema.n++] = estrdup(setters[i].name);
+			outschema.types[c] = CT_ANY;
 		}
 		setters[i].col = c;
 		if ((why = expr_bind(setters[i].e, &outschema)) != NULL)
 			usage_fail(usage_text, "--set %s: no field %s",
 			    setters[i].name, why);
+		outschema.types[c] = set_type(setters[i].e);
 	}
 	if (where_expr != NULL &&
 	    (why = expr_bind(where_expr, &outschema)) != NULL)

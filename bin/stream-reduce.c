@@ -77,7 +77,7 @@ main(int argc, char *argv[])
 	ob_init(&out, STDOUT_FILENO, "stdout");
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
-	agg_put_header(&out, &spec, NULL);
+	agg_put_header(&out, &spec);
 	ctx.t = t;
 	ctx.out = &out;
 	agg_run(t, &ib, &out, src, &loop);

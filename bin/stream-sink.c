@@ -130,16 +130,51 @@ json_number(const char *s, size_t n)
 	return !(s[i] == '0' && i + 1 < n && s[i + 1] != '.');
 }
 
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 if it is
+ * not a valid one (overlong, a surrogate, beyond U+10FFFF, cut short). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped, a
+ * byte that is not valid UTF-8 written as U+FFFD, as jq does. */
 static void
 put_json_string(struct obuf *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k;
 
 	ob_putc(o, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (i = 0; i < n; i += k) {
+		unsigned char c = u[i];
 
+		k = 1;
 		if (c == '"' || c == '\\') {
 			ob_putc(o, '\\');
 			ob_putc(o, (char)c);
@@ -147,10 +182,54 @@ put_json_string(struct obuf *o, const char *s, size_t n)
 			ob_write(o, "\\u00", 4);
 			ob_putc(o, hex[c >> 4]);
 			ob_putc(o, hex[c & 15]);
-		} else
+		} else if (c < 0x80)
 			ob_putc(o, (char)c);
+		else if ((k = utf8_len(u + i, n - i)) > 0)
+			ob_write(o, s + i, k);
+		else {
+			ob_write(o, "\xef\xbf\xbd", 3);	/* U+FFFD */
+			k = 1;
+		}
 	}
 	ob_putc(o, '"');
+}
+
+/* A field's JSON value, by its type: a number for int and num (null if
+ * empty), a string for str and time, and for a field of no known type
+ * (any) a number if it reads as one. */
+static void
+put_json_value(struct obuf *o, enum coltype t, const char *s, size_t n)
+{
+	if ((t == CT_INT || t == CT_NUM) && n == 0)
+		ob_write(o, "null", 4);
+	else if ((t == CT_INT || t == CT_NUM || t == CT_ANY) &&
+	    json_number(s, n))
+		ob_write(o, s, n);
+	else
+		put_json_string(o, s, n);
+}
+
+/* The member that holds the batch time, "batch_time" unless a field of
+ * an input has that name: then with as many more _ before it as needed. */
+static const char *
+json_time_key(void)
+{
+	static char key[64] = "batch_time";
+	size_t i, k, len = strlen(key);
+	int clash;
+
+	do {
+		clash = 0;
+		for (i = 0; i < ninputs && !clash; i++)
+			for (k = 0; k < inputs[i].sc.n && !clash; k++)
+				clash = strcmp(inputs[i].sc.names[k], key) == 0;
+		if (clash && len + 1 < sizeof(key)) {
+			memmove(key + 1, key, ++len);
+			key[0] = '_';
+		} else
+			clash = 0;
+	} while (clash);
+	return key;
 }
 
 /* "(NAME,List(": how --format spark opens a named stream's list. */
@@ -198,10 +277,8 @@ render(struct input *in, char *line, size_t len)
 				ob_putc(o, ',');
 			put_json_string(o, name, strlen(name));
 			ob_putc(o, ':');
-			if (json_number(r->f[i].p, r->f[i].n))
-				ob_write(o, r->f[i].p, r->f[i].n);
-			else
-				put_json_string(o, r->f[i].p, r->f[i].n);
+			put_json_value(o, coltype_of(&in->sc, i), r->f[i].p,
+			    r->f[i].n);
 		}
 		ob_putc(o, '}');
 		break;
@@ -338,6 +415,12 @@ take_lines(struct input *in)
 		case CTL_FIELDS:
 			schema_parse(&in->sc, s, n);
 			break;
+		case CTL_TYPES:
+			if (schema_types(&in->sc, s, n) < 0)
+				warnx("%s:%llu: a #types line that does not fit "
+				    "its #fields: left out", in->name,
+				    (unsigned long long)in->ib.lineno);
+			break;
 		case CTL_STREAM:
 			read_stream_attrs(in, s, n);
 			break;
@@ -414,12 +497,15 @@ static void
 put_timed(struct obuf *o, int64_t t, const struct obuf *body)
 {
 	const char *s = body->p, *e = body->p + body->len, *nl;
+	const char *key = format == F_JSON ? json_time_key() : NULL;
 
 	for (; s < e; s = nl + 1) {
 		nl = memchr(s, '\n', (size_t)(e - s));
 		if (t != NO_TIME) {
 			if (format == F_JSON) {
-				ob_write(o, "{\"time\":", 8);
+				ob_putc(o, '{');
+				put_json_string(o, key, strlen(key));
+				ob_putc(o, ':');
 				ob_putint(o, t);
 				if (nl - s > 2)
 					ob_putc(o, ',');

@@ -42,7 +42,7 @@ static const char usage_text[] =
 "                    [--tz zone] [--watch dir] [--watermark duration]\n"
 "                    [file ...]\n";
 
-#define LOG_VERSION 1
+#define LOG_VERSION 2	/* 2: the schemas' types; 1 is read too */
 
 /* Options. */
 static int64_t interval = 1000, watermark, max_ahead = 86400000, poll_every;
@@ -137,23 +137,38 @@ batch_of(int64_t t)
 	return (floor_div(t, interval) + 1) * interval;
 }
 
+/* Writes the input's schema if it is not the one written last: #fields
+ * and #types, or #types alone when only the types are new. */
 static void
 put_schema_if_new(void)
 {
-	size_t i;
+	size_t i = 0;
+	int types;
 
-	if (outsc.n == insc.n) {
+	if (outsc.n == insc.n)
 		for (i = 0; i < insc.n; i++)
 			if (strcmp(outsc.names[i], insc.names[i]) != 0)
 				break;
-		if (i == insc.n)
+	types = insc.types == NULL ? outsc.types == NULL : outsc.types != NULL &&
+	    memcmp(insc.types, outsc.types, insc.n) == 0;
+	if (outsc.n == insc.n && i == insc.n) {
+		if (types)
 			return;
+		schema_set_types(&outsc, insc.types);
+		if (outsc.types != NULL) {
+			schema_put_types(&out, &outsc);
+			return;
+		}
+	} else {
+		schema_set(&outsc, insc.names, insc.n);
+		schema_set_types(&outsc, insc.types);
 	}
-	schema_set(&outsc, insc.names, insc.n);
 	schema_put(&out, &outsc);
 }
 
 /* --- the log --- */
+
+static uint64_t log_version = LOG_VERSION;	/* of the log being read */
 
 static void
 put_names(struct obuf *o, const struct schema *sc)
@@ -163,6 +178,7 @@ put_names(struct obuf *o, const struct schema *sc)
 	ob_put_u64(o, sc->n);
 	for (i = 0; i < sc->n; i++)
 		ob_put_bytes(o, sc->names[i], strlen(sc->names[i]));
+	ob_put_bytes(o, sc->types, sc->types != NULL ? sc->n : 0);
 }
 
 static void
@@ -180,6 +196,18 @@ get_names(struct bin *b, struct schema *sc)
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	if (log_version >= 2) {
+		size_t len;
+		const unsigned char *t =
+		    (const unsigned char *)bin_bytes(b, &len);
+
+		for (i = 0; i < len; i++)
+			if (t[i] > CT_TIME)
+				b->bad = 1;
+		if (len != 0 && len != n)
+			b->bad = 1;
+		schema_set_types(sc, len == n && !b->bad ? t : NULL);
+	}
 }
 
 static void
@@ -610,9 +638,11 @@ take_line(char *s, size_t n)
 		cur.datalines = 0;
 		records_in = rec_stream_start(s, n);
 		if (!records_in) {
+			static const unsigned char str[] = { CT_STR };
 			char *line = "line";
 
 			schema_set(&insc, &line, 1);
+			schema_set_types(&insc, str);
 			bind_event_field(src ? src : "stdin");
 			put_schema_if_new();
 		}
@@ -627,6 +657,12 @@ take_line(char *s, size_t n)
 		case CTL_FIELDS:
 			schema_parse(&insc, s, n);
 			bind_event_field(src ? src : "stdin");
+			put_schema_if_new();
+			return 0;
+		case CTL_TYPES:
+			if (schema_types(&insc, s, n) < 0)
+				warnx("%s: a #types line that does not fit its "
+				    "#fields: left out", src ? src : "stdin");
 			put_schema_if_new();
 			return 0;
 		case CTL_EOS:
@@ -1170,7 +1206,8 @@ read_log(int64_t t, struct bin *b, const char **why)
 	if ((p = ck_get(path, &n, why)) == NULL)
 		return NULL;
 	bin_init(b, p, n);
-	if (bin_u64(b) != LOG_VERSION || (int64_t)bin_u64(b) != t) {
+	if ((log_version = bin_u64(b)) < 1 || log_version > LOG_VERSION ||
+	    (int64_t)bin_u64(b) != t) {
 		free(p);
 		*why = "another version";
 		return NULL;

@@ -198,7 +198,8 @@ main(int argc, char *argv[])
 	ob_init(&removed, -1, "removed");
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &out;
-	agg_put_header(&out, &spec, emit_removed ? "removed" : NULL);
+	spec.extra = emit_removed ? "removed" : NULL;
+	agg_put_header(&out, &spec);
 	ctx.t = t;
 	ctx.out = &out;
 	ctx.removed = &removed;

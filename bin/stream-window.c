@@ -224,7 +224,7 @@ main(int argc, char *argv[])
 	if (records)
 		run_records(ctx.w, &ib, &out);
 	else {
-		agg_put_header(&out, &spec, NULL);
+		agg_put_header(&out, &spec);
 		agg_run(ctx.batch, &ib, &out, src, &loop);
 	}
 	win_free(ctx.w);

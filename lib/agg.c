@@ -195,7 +195,7 @@ agg_bind(struct agg_spec *s, const struct schema *sc)
 }
 
 void
-agg_put_header(struct obuf *o, const struct agg_spec *s, const char *extra)
+agg_put_header(struct obuf *o, const struct agg_spec *s)
 {
 	size_t i;
 
@@ -220,12 +220,63 @@ agg_put_header(struct obuf *o, const struct agg_spec *s, const char *extra)
 		ob_putc(o, '\t');
 		rec_put_field(o, s->defs[i].name, strlen(s->defs[i].name), 0);
 	}
-	if (extra != NULL) {
+	if (s->extra != NULL) {
 		ob_putc(o, '\t');
-		ob_puts(o, extra);
+		ob_puts(o, s->extra);
 	}
 	ob_putc(o, '\n');
 	ob_flush(o);	/* the stream header, before anything can fail */
+}
+
+/* The type of what an aggregation gives, over an input of schema in. */
+static enum coltype
+def_type(const struct agg_def *d, const struct schema *in)
+{
+	enum coltype ft = CT_ANY;
+	const char *f;
+
+	if (d->e != NULL && (f = expr_field_name(d->e)) != NULL)
+		ft = coltype_of(in, (size_t)schema_find(in, f));
+	else if (d->e != NULL && expr_numeric(d->e))
+		ft = CT_NUM;
+	switch (d->kind) {
+	case AGG_COUNT:
+	case AGG_DISTINCT:
+		return CT_INT;
+	case AGG_AVG:
+		return CT_NUM;
+	case AGG_COLLECT:
+		return CT_STR;
+	case AGG_SUM:
+		return ft == CT_INT ? CT_INT : ft == CT_ANY ? CT_ANY : CT_NUM;
+	default:		/* min, max, first, last: a value of the input */
+		return ft;
+	}
+}
+
+void
+agg_put_types(struct obuf *o, const struct agg_spec *s, const struct schema *in)
+{
+	size_t i;
+
+	if (in->types == NULL)
+		return;
+	ob_write(o, "#types", 6);
+	for (i = 0; i < s->nby; i++) {
+		enum coltype t = coltype_of(in, (size_t)s->bycol[i]);
+
+		if (s->nlabels > 0 && t != CT_STR)
+			t = CT_ANY;	/* a label or a key */
+		ob_putc(o, '\t');
+		ob_puts(o, coltype_name(t));
+	}
+	for (i = 0; i < s->ndefs; i++) {
+		ob_putc(o, '\t');
+		ob_puts(o, coltype_name(def_type(&s->defs[i], in)));
+	}
+	if (s->extra != NULL)
+		ob_puts(o, "\tint");
+	ob_putc(o, '\n');
 }
 
 struct agg_table *
@@ -1129,6 +1180,13 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			break;
 		case CTL_FIELDS:
 			agg_schema(t, s, n, src);
+			break;
+		case CTL_TYPES:
+			if (schema_types(&t->sc, s, n) < 0)
+				warnx("%s:%llu: a #types line that does not fit "
+				    "its #fields: left out", ib->name,
+				    (unsigned long long)ib->lineno);
+			agg_put_types(out, t->spec, &t->sc);
 			break;
 		case CTL_END:
 			if (rec_end_time(s, n, &bt) < 0)

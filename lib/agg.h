@@ -39,6 +39,7 @@ struct agg_spec {
 	struct expr	 *where;	/* --where: records that count */
 	char		**lkeys, **lnames;	/* --label KEY=NAME, in order */
 	size_t		  nlabels;
+	const char	 *extra;	/* a last field of the tool's, or NULL */
 };
 
 /* Long option codes of the vocabulary, above any tool's own. */
@@ -74,7 +75,10 @@ void	agg_validate(struct agg_spec *, const char *usage);
 const char *agg_bind(struct agg_spec *, const struct schema *);
 /* Writes the #stream and #fields lines of the result; extra, if not NULL,
  * names one more field after the aggregations. */
-void	agg_put_header(struct obuf *, const struct agg_spec *, const char *extra);
+void	agg_put_header(struct obuf *, const struct agg_spec *);
+/* Writes the #types of the result, given the input's schema (if typed). */
+void	agg_put_types(struct obuf *, const struct agg_spec *,
+	    const struct schema *in);
 
 struct agg_table;
 

@@ -395,6 +395,18 @@ expr_field_name(const struct expr *x)
 }
 
 int
+expr_numeric(const struct expr *x)
+{
+	enum op op;
+
+	if (x->ncode == 0)
+		return 0;
+	op = x->code[x->ncode - 1].op;
+	return op == OP_NUM || op == OP_NEG || op == OP_NOT || op == OP_BOOL ||
+	    (op >= OP_ADD && op <= OP_GE);
+}
+
+int
 val_num(struct val *v)
 {
 	if (v->t == V_NUM || v->t == V_NULL)

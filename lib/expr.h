@@ -49,6 +49,9 @@ int	expr_eval(const struct expr *, const struct rec *r, struct val *out,
 const char *expr_source(const struct expr *);
 /* If the expression is one field name, that name; else NULL. */
 const char *expr_field_name(const struct expr *);
+/* True if x always gives a number (or null): its last step is arithmetic,
+ * a comparison, a negation or a number. */
+int	expr_numeric(const struct expr *);
 
 /* Value helpers shared by the tools. */
 int	val_truth(const struct val *);

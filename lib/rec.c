@@ -29,6 +29,8 @@ rec_ctl(const char *line, size_t len)
 		return CTL_INTERVAL;
 	if (has_word(line, len, "#stream", 7))
 		return CTL_STREAM;
+	if (has_word(line, len, "#types", 6))
+		return CTL_TYPES;
 	return CTL_OTHER;
 }
 
@@ -194,7 +196,9 @@ schema_free(struct schema *sc)
 	for (i = 0; i < sc->n; i++)
 		free(sc->names[i]);
 	free(sc->names);
+	free(sc->types);
 	sc->names = NULL;
+	sc->types = NULL;
 	sc->n = 0;
 }
 
@@ -252,6 +256,79 @@ schema_put(struct obuf *o, const struct schema *sc)
 	for (i = 0; i < sc->n; i++) {
 		ob_putc(o, '\t');
 		rec_put_field(o, sc->names[i], strlen(sc->names[i]), 0);
+	}
+	ob_putc(o, '\n');
+	schema_put_types(o, sc);
+}
+
+static const char *const coltype_names[] = { "any", "str", "int", "num", "time" };
+#define NVTYPES	(sizeof(coltype_names) / sizeof(coltype_names[0]))
+
+const char *
+coltype_name(enum coltype t)
+{
+	return (size_t)t < NVTYPES ? coltype_names[t] : "any";
+}
+
+enum coltype
+coltype_of(const struct schema *sc, size_t i)
+{
+	return sc->types != NULL && i < sc->n ? (enum coltype)sc->types[i] :
+	    CT_ANY;
+}
+
+void
+schema_set_types(struct schema *sc, const unsigned char *t)
+{
+	free(sc->types);
+	sc->types = NULL;
+	if (t != NULL && sc->n > 0) {
+		sc->types = ereallocarray(NULL, sc->n, 1);
+		memcpy(sc->types, t, sc->n);
+	}
+}
+
+int
+schema_types(struct schema *sc, const char *line, size_t len)
+{
+	const char *p = line + 6, *e = line + len, *w;	/* after "#types" */
+	unsigned char *t = sc->n > 0 ? ereallocarray(NULL, sc->n, 1) : NULL;
+	size_t k, n = 0;
+
+	free(sc->types);
+	sc->types = NULL;
+	while (p < e && *p == '\t') {
+		for (w = ++p; p < e && *p != '\t'; p++)
+			;
+		for (k = 0; k < NVTYPES; k++)
+			if (strlen(coltype_names[k]) == (size_t)(p - w) &&
+			    memcmp(coltype_names[k], w, (size_t)(p - w)) == 0)
+				break;
+		if (k == NVTYPES || n == sc->n) {
+			free(t);
+			return -1;
+		}
+		t[n++] = (unsigned char)k;
+	}
+	if (n != sc->n) {
+		free(t);
+		return -1;
+	}
+	sc->types = t;
+	return 0;
+}
+
+void
+schema_put_types(struct obuf *o, const struct schema *sc)
+{
+	size_t i;
+
+	if (sc->types == NULL)
+		return;
+	ob_write(o, "#types", 6);
+	for (i = 0; i < sc->n; i++) {
+		ob_putc(o, '\t');
+		ob_puts(o, coltype_name((enum coltype)sc->types[i]));
 	}
 	ob_putc(o, '\n');
 }

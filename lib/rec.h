@@ -30,12 +30,18 @@ enum ctl {
 	CTL_EOS,	/* #eos */
 	CTL_INTERVAL,	/* #interval<TAB>ms: the source's batch interval */
 	CTL_STREAM,	/* #stream<TAB>key=value...: name and shape of a result */
+	CTL_TYPES,	/* #types<TAB>type...: the types of the #fields */
 	CTL_OTHER	/* any other control line: passed through */
 };
 
+/* The type of a field (stream-records(5), #types): any is not known, so
+ * a value is what it looks like. */
+enum coltype { CT_ANY, CT_STR, CT_INT, CT_NUM, CT_TIME };
+
 struct schema {
-	char	**names;
-	size_t	  n;
+	char		**names;
+	size_t		  n;
+	unsigned char	 *types;	/* enum coltype each, or NULL: untyped */
 };
 
 /* What kind of line this is. */
@@ -71,7 +77,16 @@ void	schema_set(struct schema *, char *const *names, size_t n);
 void	schema_free(struct schema *);
 /* Index of name, or -1; also accepts a 1-based column number "3". */
 long	schema_find(const struct schema *, const char *name);
+/* Writes #fields, and #types if the schema has types. */
 void	schema_put(struct obuf *, const struct schema *);
+/* Takes the types of a #types line (the whole line) for the names; returns
+ * 0, or -1 (and no types) if they are not one known type per name. */
+int	schema_types(struct schema *, const char *line, size_t len);
+/* Gives the schema the types t (n of them, one per name), or none. */
+void	schema_set_types(struct schema *, const unsigned char *t);
+void	schema_put_types(struct obuf *, const struct schema *);
+enum coltype coltype_of(const struct schema *, size_t i);
+const char *coltype_name(enum coltype);
 
 /*
  * How a stream ends (stream-records(5), "The stream header"). Every tool

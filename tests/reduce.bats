@@ -186,19 +186,19 @@ batches() {	# two batches of parsed orders, the second empty, a third
 @test "- is standard input, for stream-reduce and stream-parse alike" {
 	run sh -c "printf '1\n2\n' | stream-parse --csv a:int - | stream-reduce --sum a -"
 	assert_success
-	assert_output "$(printf '#stream\tkeys=0\n#fields\ta_sum\n3\n#eos')"
+	assert_output "$(printf '#stream\tkeys=0\n#fields\ta_sum\n#types\tint\n3\n#eos')"
 }
 
 @test "int keys group by value: 007, 7, +7, 07 are one client" {
 	run sh -c "printf '007,1\n7,1\n+7,1\n07,1\n-0,1\n0,1\n' |
 	    stream-parse --csv client:int,v:int | stream-reduce --by client --count"
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tclient\tcount\n0\t2\n7\t4\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tclient\tcount\n#types\tint\tint\n0\t2\n7\t4\n#eos')"
 }
 
 @test "num keys group by value: -0, 0, 0.0, -0.0 are one; 51.00 and 51 too" {
 	run sh -c "printf -- '-0\n0\n0.0\n-0.0\n51.00\n51\n+51.0\n.5\n0.50\n' |
 	    stream-parse --csv price:num | stream-reduce --by price --count"
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tprice\tcount\n0\t4\n0.5\t2\n51\t3\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tprice\tcount\n#types\tnum\tint\n0\t4\n0.5\t2\n51\t3\n#eos')"
 }

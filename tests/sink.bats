@@ -72,7 +72,7 @@ top() {
 	run stream-sink --format csv < <(counts)
 	assert_output $'5000,B,5074\n5000,S,4926\n15000,S,2'
 	run stream-sink --format json < <(counts)
-	assert_output $'{"time":5000,"side":"B","count":5074}\n{"time":5000,"side":"S","count":4926}\n{"time":15000,"side":"S","count":2}'
+	assert_output $'{"batch_time":5000,"side":"B","count":5074}\n{"batch_time":5000,"side":"S","count":4926}\n{"batch_time":15000,"side":"S","count":2}'
 }
 
 @test "--append adds batches to a file" {
@@ -195,4 +195,38 @@ top() {
 	run stream-sink --print -1 a.rec
 	assert_failure 2
 	assert_line --index 0 'stream-sink: --print -1: not a count of lines (0 or more)'
+}
+
+@test "--format json is JSON: types from the schema, no member twice (jq reads it)" {
+	printf '%s\n' '2016-03-22 20:25:28,1,80,EPE,710,51.00,B' '2016-03-22 20:25:29,2,7,NEM,10,1.25,S' > o.csv
+	run env SPEC="$SPEC" sh -c 'stream-parse --csv "$SPEC" o.csv | stream-split --event-time time --interval 5s |
+	    stream-sink --format json | jq -c .'
+	assert_success
+	assert_output '{"batch_time":1458678330000,"time":"2016-03-22T20:25:28Z","order":1,"client":80,"symbol":"EPE","amount":710,"price":51,"side":"B"}
+{"batch_time":1458678330000,"time":"2016-03-22T20:25:29Z","order":2,"client":7,"symbol":"NEM","amount":10,"price":1.25,"side":"S"}'
+}
+
+@test "--format json: a str of digits stays a string, bad UTF-8 becomes U+FFFD, control bytes escaped" {
+	printf '12345678901234567890123456789,\377b\303\251\302,"x\ty"\n' > in.csv
+	run sh -c 'stream-parse --csv big,t,u in.csv | stream-sink --format json | jq -c .'
+	assert_success
+	assert_output '{"big":"12345678901234567890123456789","t":"�bé�","u":"x\ty"}'
+}
+
+@test "--format json: the batch time's member steps aside for a field of that name" {
+	run sh -c "printf '#stream\n#fields\tbatch_time\tv\n#types\tstr\tint\nx\t1\n#end\t5000\n#eos\n' |
+	    stream-sink --format json | jq -c ."
+	assert_success
+	assert_output '{"_batch_time":5000,"batch_time":"x","v":1}'
+}
+
+@test "--format json: an aggregate's types follow its input's; untyped fields are numbers if they read as one" {
+	printf '%s\n' a,1,2.50 a,2,1 b,3,0.5 > in.csv
+	run sh -c 'stream-parse --csv k,i:int,n:num in.csv |
+	    stream-reduce --by k --sum i --sum n --avg i --max k --count | stream-sink --format json | jq -c .'
+	assert_success
+	assert_output '{"k":"a","i_sum":3,"n_sum":3.5,"i_avg":1.5,"k_max":"a","count":2}
+{"k":"b","i_sum":3,"n_sum":0.5,"i_avg":3,"k_max":"b","count":1}'
+	run sh -c "printf 'x\t007\t12\n' | stream-sink --format json | jq -c ."
+	assert_output '{"1":"x","2":"007","3":12}'
 }
