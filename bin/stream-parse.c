@@ -18,6 +18,7 @@
 #include "cut.h"
 #include "dec.h"
 #include "expr.h"
+#include "pos.h"
 #include "rec.h"
 #include "sig.h"
 #include "ts.h"
@@ -87,6 +88,7 @@ struct view {
 		int	time;
 	}		*runs;
 	size_t		 nruns;
+	struct pos_mark	 mark;		/* the #at of the last record written */
 };
 
 static struct view *views;
@@ -695,17 +697,12 @@ derive(const char *src, uint64_t line, const char *raw, size_t rawlen)
 	}
 	return 0;
 fail:
-	if (e.s != NULL) {
-		char shown[256];
-
-		snprintf(why, sizeof(why), "%s%s\"%s\" %s", e.field ? e.field : "",
-		    e.field ? " " : "", safe_text(shown, sizeof(shown), e.s, e.n),
-		    e.why);
-	} else
-		snprintf(why, sizeof(why), "%s", e.why);
-	bad_line(src, line, raw, rawlen, "%s", why);
+	bad_line(src, line, raw, rawlen, "%s",
+	    expr_err_text(why, sizeof(why), &e));
 	return -1;
 }
+
+static uint64_t pos_id;	/* names the place records are read from */
 
 static void
 parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
@@ -736,8 +733,10 @@ parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
 	if ((nsetters > 0 || where_expr != NULL) && derive(src, line, s, n) < 0)
 		return;
 	accepted++;
-	for (i = 0; i < nviews; i++)
+	for (i = 0; i < nviews; i++) {
+		pos_put(&views[i].ob, &views[i].mark, pos_id, src, line);
 		put_record(&views[i], n);
+	}
 }
 
 /* Returns 0, or -1 if the input ended inside a batch. */
@@ -754,8 +753,10 @@ parse_input(int fd, const char *src)
 	uint64_t datalines = 0;	/* what line numbers count */
 	uint64_t long_seen = 0;	/* lines too long, skipped by ib */
 	struct rec r = { 0 };
+	struct pos at = { 0 };
 	unsigned seen;
 
+	pos_id++;		/* a new input: its own lines, or its #at's */
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &views[0].ob;
 	stream_end_init(&se, fd);
@@ -792,6 +793,14 @@ parse_input(int fd, const char *src)
 			case CTL_TYPES:		/* of the raw text: ours too */
 			case CTL_EOS:		/* written after every input */
 				continue;
+			case CTL_AT:		/* the user's file and line */
+				if (pos_read(&at, s, n) == 0)
+					pos_id++;
+				else
+					warnx("%s:%llu: a bad #at line: left "
+					    "out", src ? src : "stdin",
+					    (unsigned long long)ib.lineno);
+				continue;
 			default:
 				put_control(s, n, c);
 				continue;
@@ -804,10 +813,14 @@ parse_input(int fd, const char *src)
 			skip = 0;
 			continue;
 		}
-		parse_line(src, datalines, s, n, scanned, seen);
+		if (at.line > 0)	/* where the source read it */
+			parse_line(at.file, at.line++, s, n, scanned, seen);
+		else
+			parse_line(src, datalines, s, n, scanned, seen);
 	}
 	ib_free(&ib);
 	rec_free(&r);
+	pos_free(&at);
 	schema_free(&insc);
 	if (stream_broken(&se, &ib)) {
 		warnx("%s: %s", src ? src : "stdin", stream_broken_why(&se, &ib));

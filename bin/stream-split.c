@@ -28,6 +28,7 @@
 #include "ck.h"
 #include "dur.h"
 #include "ht.h"
+#include "pos.h"
 #include "rec.h"
 #include "sig.h"
 #include "ts.h"
@@ -75,9 +76,13 @@ struct pending {			/* event time: a later batch */
 	int64_t		t;
 	uint64_t	n;
 	struct obuf	buf;
+	struct pos_mark	mark;		/* its last record's #at */
 };
 static struct pending *pend;
 static size_t npend, cappend;
+static struct pos_mark out_mark;	/* the open batch's last #at */
+static struct pos in_at;		/* a record stream's own #at */
+static uint64_t pos_id;			/* names a source, or an #at read */
 
 /*
  * Where the input stands. A source is standard input or a file (an operand,
@@ -92,6 +97,7 @@ static struct position {
 	int64_t		 operand;
 	uint64_t	 off, datalines;
 	int		 first;		/* the next line is the source's first */
+	uint64_t	 id;		/* for #at: this source, entered once */
 } cur;
 
 /* What the open batch was made of so far: byte ranges of files, or for
@@ -391,6 +397,7 @@ take_pending(void)
 {
 	if (npend > 0 && pend[0].t == open_t) {
 		ob_write(&out, pend[0].buf.p, pend[0].buf.len);
+		out_mark = pend[0].mark;
 		open_n = pend[0].n;
 		ob_free(&pend[0].buf);
 		memmove(pend, pend + 1, --npend * sizeof(*pend));
@@ -412,10 +419,13 @@ close_open(void)
 	take_pending();
 }
 
-/* Writes a data line (raw text is escaped as the one field "line"). */
+/* Writes a data line (raw text is escaped as the one field "line"), line
+ * lineno of src (NULL: standard input), after an #at if it is needed. */
 static void
-put_line(struct obuf *o, const char *s, size_t n)
+put_line(struct obuf *o, struct pos_mark *m, uint64_t id, const char *src,
+    uint64_t lineno, const char *s, size_t n)
 {
+	pos_put(o, m, id, src, lineno);
 	if (records_in)
 		ob_write(o, s, n);
 	else
@@ -440,6 +450,7 @@ pending_for(int64_t t)
 		pend[j] = pend[j - 1];
 	pend[i].t = t;
 	pend[i].n = 0;
+	pend[i].mark.id = 0;
 	ob_init(&pend[i].buf, -1, "pending");
 	return &pend[i];
 }
@@ -453,12 +464,12 @@ pending_for(int64_t t)
 static struct early {
 	char		*line, *src;
 	size_t		 n, fo, fn;	/* the line; its time field */
-	uint64_t	 lineno;
+	uint64_t	 lineno, id;
 	int64_t		 t;
 } early[EARLY_MAX];
 static size_t nearly;
 
-static void event_line(const char *, uint64_t, char *, size_t);
+static void event_line(uint64_t, const char *, uint64_t, char *, size_t);
 
 /* Starts the clock at early[k] and passes the waiting records through:
  * those that came before it agree with no other, and are bad lines. */
@@ -479,8 +490,8 @@ clock_go(size_t k)
 			    dur_format(max_ahead, d));
 			bad++;
 		} else
-			event_line(early[i].src, early[i].lineno, early[i].line,
-			    early[i].n);
+			event_line(early[i].id, early[i].src, early[i].lineno,
+			    early[i].line, early[i].n);
 		free(early[i].line);
 		free(early[i].src);
 	}
@@ -490,8 +501,8 @@ clock_go(size_t k)
 /* Takes a record while the clock has not started: 1 if it has now (the
  * caller goes on with this record), 0 if the record waits. */
 static int
-clock_start(const char *src, uint64_t lineno, const char *s, size_t n,
-    const char *f, size_t fn, int64_t t)
+clock_start(uint64_t id, const char *src, uint64_t lineno, const char *s,
+    size_t n, const char *f, size_t fn, int64_t t)
 {
 	size_t i, k;
 
@@ -521,6 +532,7 @@ clock_start(const char *src, uint64_t lineno, const char *s, size_t n,
 	early[nearly].fn = fn;
 	early[nearly].src = src ? estrdup(src) : NULL;
 	early[nearly].lineno = lineno;
+	early[nearly].id = id;
 	early[nearly].t = t;
 	nearly++;
 	return 0;
@@ -535,7 +547,7 @@ clock_flush(void)
 }
 
 static void
-event_line(const char *src, uint64_t lineno, char *s, size_t n)
+event_line(uint64_t id, const char *src, uint64_t lineno, char *s, size_t n)
 {
 	char where[300], shown[256];
 	const char *why, *f = s;
@@ -571,7 +583,8 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 		bad++;
 		return;
 	}
-	if (open_t == INT64_MIN && !clock_start(src, lineno, s, n, f, fn, t))
+	if (open_t == INT64_MIN &&
+	    !clock_start(id, src, lineno, s, n, f, fn, t))
 		return;		/* waits for a record that agrees with it */
 	bt = batch_of(t);
 	if (bt < open_t) {
@@ -596,12 +609,12 @@ event_line(const char *src, uint64_t lineno, char *s, size_t n)
 	while (open_t <= max_event - watermark)
 		close_open();
 	if (bt == open_t) {
-		put_line(&out, s, n);
+		put_line(&out, &out_mark, id, src, lineno, s, n);
 		open_n++;
 	} else {
 		struct pending *p = pending_for(bt);
 
-		put_line(&p->buf, s, n);
+		put_line(&p->buf, &p->mark, id, src, lineno, s, n);
 		p->n++;
 	}
 }
@@ -632,6 +645,7 @@ static int
 take_line(char *s, size_t n)
 {
 	const char *src = cur.kind == SRC_STDIN ? NULL : cur.path;
+	uint64_t id, lineno;
 
 	if (cur.first) {
 		cur.first = 0;
@@ -659,6 +673,13 @@ take_line(char *s, size_t n)
 			bind_event_field(src ? src : "stdin");
 			put_schema_if_new();
 			return 0;
+		case CTL_AT:		/* the user's file and line */
+			if (pos_read(&in_at, s, n) == 0)
+				pos_id++;
+			else
+				warnx("%s: a bad #at line: left out",
+				    src ? src : "stdin");
+			return 0;
 		case CTL_TYPES:
 			if (schema_types(&insc, s, n) < 0)
 				warnx("%s: a #types line that does not fit its "
@@ -680,15 +701,23 @@ take_line(char *s, size_t n)
 		}
 	}
 	src_end.lines = 1;
-	cur.datalines++;
 	if (event_field != NULL && event_col < 0)	/* resumed mid-source */
 		bind_event_field(src ? src : "stdin");
+	if (records_in && in_at.line > 0) {	/* placed by the tool before */
+		id = pos_id;
+		src = in_at.file;
+		lineno = in_at.line++;
+	} else {
+		id = cur.id;
+		lineno = cur.datalines + 1;
+	}
 	if (event_field != NULL)
-		event_line(src, cur.datalines, s, n);
+		event_line(id, src, lineno, s, n);
 	else {
-		put_line(&out, s, n);
+		put_line(&out, &out_mark, id, src, lineno, s, n);
 		open_n++;
 	}
+	cur.datalines++;	/* after: a batch this line closed ends before it */
 	return 0;
 }
 
@@ -722,6 +751,9 @@ enter_source(enum src_kind kind, const char *path, int64_t operand,
 	cur.kind = kind;
 	free(cur.path);
 	cur.path = copy;
+	cur.id = ++pos_id;
+	pos_free(&in_at);	/* a record stream places its own lines */
+	in_at.line = 0;
 	cur.operand = operand;
 	cur.off = off;
 	cur.first = off == 0;

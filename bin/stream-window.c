@@ -121,8 +121,9 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 			ob_putc(&batch, '\n');
 			continue;
 		}
-		if (c == CTL_STREAM || c == CTL_EOS)
-			continue;	/* our own header; #eos written last */
+		if (c == CTL_STREAM || c == CTL_EOS || c == CTL_AT)
+			continue;	/* our own header; #eos written last; the
+					 * records leave their order */
 		if (c == CTL_END) {
 			if (rec_end_time(s, n, &bt) < 0)
 				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,

@@ -4,6 +4,7 @@
 
 #include "agg.h"
 #include "agg_int.h"
+#include "pos.h"
 #include "util.h"
 
 static char *room(char **, size_t *, size_t);
@@ -1157,7 +1158,9 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
     const char *src, const struct agg_loop *loop)
 {
 	struct stream_end se;
+	struct pos at = { 0 };
 	uint64_t bad = 0, pending = 0;
+	int rc;
 	int64_t bt;
 	char *s;
 	size_t n, nf;
@@ -1172,11 +1175,22 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 		if (loop->control != NULL && c != CTL_DATA)
 			loop->control(loop->arg, s, n, c);
 		switch (c) {
-		case CTL_DATA:
-			if (agg_add_line(t, s, n, nf, seen, src, ib->lineno) < 0)
+		case CTL_DATA:		/* placed by #at if the input has it */
+			if (at.line > 0)
+				rc = agg_add_line(t, s, n, nf, seen, at.file,
+				    at.line++);
+			else
+				rc = agg_add_line(t, s, n, nf, seen, src,
+				    ib->lineno);
+			if (rc < 0)
 				bad++;
 			else
 				pending++;
+			break;
+		case CTL_AT:
+			if (pos_read(&at, s, n) < 0)
+				warnx("%s:%llu: a bad #at line: left out", ib->name,
+				    (unsigned long long)ib->lineno);
 			break;
 		case CTL_FIELDS:
 			agg_schema(t, s, n, src);
@@ -1208,6 +1222,7 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			break;
 		}
 	}
+	pos_free(&at);
 	if (stream_broken(&se, ib)) {
 		ob_flush(out);
 		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se, ib));

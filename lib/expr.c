@@ -489,6 +489,7 @@ arith(struct val *a, struct val *b, enum op op, struct expr_err *e)
 {
 	enum dec_err de = DEC_OK;
 	struct val *bad = NULL;
+	struct dec x;
 
 	if (val_num(a) < 0)
 		bad = a;
@@ -502,6 +503,7 @@ arith(struct val *a, struct val *b, enum op op, struct expr_err *e)
 		a->t = V_NULL;
 		return 0;
 	}
+	x = a->d;
 	switch (op) {
 	case OP_ADD: de = dec_add(&a->d, a->d, b->d); break;
 	case OP_SUB: de = dec_sub(&a->d, a->d, b->d); break;
@@ -510,10 +512,18 @@ arith(struct val *a, struct val *b, enum op op, struct expr_err *e)
 	default: de = dec_mod(&a->d, a->d, b->d); break;
 	}
 	if (de != DEC_OK) {
+		static const char sym[] = "+-*/%";
+		size_t k;
+
 		e->why = dec_strerror(de);
 		e->field = NULL;
 		e->s = NULL;
 		e->n = 0;
+		k = dec_format(x, e->calc);	/* what failed: "a * b" */
+		e->calc[k++] = ' ';
+		e->calc[k++] = sym[op - OP_ADD];
+		e->calc[k++] = ' ';
+		(void)dec_format(b->d, e->calc + k);
 		return -1;
 	}
 	return 0;
@@ -569,6 +579,8 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 	int cmp;
 
 	e->field = NULL;
+	e->src = x->src;
+	e->calc[0] = '\0';
 	if (x->shape == SHAPE_ARITH) {
 		struct val b;
 
@@ -656,12 +668,23 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 void
 expr_warn(const char *where, const struct expr_err *e)
 {
-	char buf[256];
+	char why[512];
+
+	warnx("%s: %s", where, expr_err_text(why, sizeof(why), e));
+}
+
+char *
+expr_err_text(char *buf, size_t cap, const struct expr_err *e)
+{
+	char shown[256];
 
 	if (e->s != NULL)
-		warnx("%s: %s%s\"%s\" %s", where, e->field ? e->field : "",
-		    e->field ? " " : "", safe_text(buf, sizeof(buf), e->s, e->n),
-		    e->why);
+		snprintf(buf, cap, "%s%s\"%s\" %s", e->field ? e->field : "",
+		    e->field ? " " : "", safe_text(shown, sizeof(shown), e->s,
+		    e->n), e->why);
+	else if (e->calc[0] != '\0')
+		snprintf(buf, cap, "%s: %s: %s", e->src, e->calc, e->why);
 	else
-		warnx("%s: %s", where, e->why);
+		snprintf(buf, cap, "%s", e->why);
+	return buf;
 }

@@ -32,6 +32,8 @@ struct expr_err {
 	const char	*field;		/* the field involved, or NULL */
 	const char	*s;		/* its text */
 	size_t		 n;
+	const char	*src;		/* the expression, for an arithmetic error */
+	char		 calc[2 * DEC_STRMAX + 8];	/* "a * b" that failed */
 };
 
 struct expr;
@@ -63,5 +65,9 @@ void	val_put(struct obuf *, const struct val *, int first);
 int	val_cmp(struct val *, struct val *);
 /* Reports an evaluation error as "prog: where: field "text" why". */
 void	expr_warn(const char *where, const struct expr_err *);
+/* The reason of an evaluation error, as expr_warn gives it: 'field "text"
+ * is not a number', or for arithmetic 'v*v: 1000 * 1000: number out of
+ * range'. */
+char	*expr_err_text(char *buf, size_t cap, const struct expr_err *);
 
 #endif

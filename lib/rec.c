@@ -31,6 +31,8 @@ rec_ctl(const char *line, size_t len)
 		return CTL_STREAM;
 	if (has_word(line, len, "#types", 6))
 		return CTL_TYPES;
+	if (has_word(line, len, "#at", 3))
+		return CTL_AT;
 	return CTL_OTHER;
 }
 

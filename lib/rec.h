@@ -31,6 +31,7 @@ enum ctl {
 	CTL_INTERVAL,	/* #interval<TAB>ms: the source's batch interval */
 	CTL_STREAM,	/* #stream<TAB>key=value...: name and shape of a result */
 	CTL_TYPES,	/* #types<TAB>type...: the types of the #fields */
+	CTL_AT,		/* #at<TAB>file<TAB>line: where the next record is from */
 	CTL_OTHER	/* any other control line: passed through */
 };
 

@@ -13,7 +13,7 @@ stream() {	# two batches of k/v records, ended cleanly
 @test "every tool starts its output with #stream and ends it with #eos" {
 	printf 'k,1\n' > in.csv
 	run stream-parse --csv k,v:int in.csv
-	assert_output "$(printf '#stream\n#fields\tk\tv\n#types\tstr\tint\nk\t1\n#eos')"
+	assert_output "$(printf '#stream\n#fields\tk\tv\n#types\tstr\tint\n#at\tin.csv\t1\nk\t1\n#eos')"
 	stream > in.rec
 	run stream-reduce --count in.rec
 	assert_output "$(printf '#stream\tkeys=0\n#fields\tcount\n#interval\t5000\n1\n#end\t5000\n1\n#end\t10000\n#eos')"

@@ -6,7 +6,7 @@ load helper
 @test "orders become typed records, time in ISO 8601 UTC" {
 	run stream-parse --csv "$SPEC" <<<'2016-03-22 20:25:28,1,80,EPE,710,51.00,B'
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\n#at\t-\t1\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n#eos')"
 }
 
 @test "each kind of malformed line: its line number, the reason, the line" {
@@ -24,7 +24,7 @@ load helper
 	    '2016-03-22 20:25:28,11,80,"E,P",710,51.00,S' > orders.txt
 	run --separate-stderr stream-parse --csv "$SPEC" orders.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n2016-03-22T20:25:28Z\t11\t80\tE,P\t710\t51\tS\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\n#at\torders.txt\t1\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n#at\torders.txt\t11\n2016-03-22T20:25:28Z\t11\t80\tE,P\t710\t51\tS\n#eos')"
 	[ "$stderr" = 'stream-parse: orders.txt:2: expected 7 fields, found 6: 2016-03-22 20:25:28,2,80,EPE,710,51.00
 stream-parse: orders.txt:3: amount "71x" is not an integer: 2016-03-22 20:25:28,3,80,EPE,71x,51.00,B
 stream-parse: orders.txt:4: side "X" is not B|S: 2016-03-22 20:25:28,4,80,EPE,710,51.00,X
@@ -77,14 +77,14 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	printf 'a,b\n3,4\n' > two.csv
 	run stream-parse --csv a:int,b:int --header one.csv two.csv
 	assert_success
-	assert_output $'#stream\n#fields\ta\tb\n#types\tint\tint\n1\t2\n3\t4\n#eos'
+	assert_output $'#stream\n#fields\ta\tb\n#types\tint\tint\n#at\tone.csv\t2\n1\t2\n#at\ttwo.csv\t2\n3\t4\n#eos'
 }
 
 @test "--tsv, --sep and quoting" {
 	run stream-parse --tsv a,b <<<$'x\ty'
-	assert_output $'#stream\n#fields\ta\tb\n#types\tstr\tstr\nx\ty\n#eos'
+	assert_output $'#stream\n#fields\ta\tb\n#types\tstr\tstr\n#at\t-\t1\nx\ty\n#eos'
 	run stream-parse --csv a,b --sep ';' <<<'x;"y;""z"""'
-	assert_output $'#stream\n#fields\ta\tb\n#types\tstr\tstr\nx\ty;"z"\n#eos'
+	assert_output $'#stream\n#fields\ta\tb\n#types\tstr\tstr\n#at\t-\t1\nx\ty;"z"\n#eos'
 }
 
 @test "--where filters and --set derives, in order" {
@@ -93,35 +93,35 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run stream-parse --csv "$SPEC" --set 'value=amount*price' \
 	    --set 'big=value > 1000' --where 'side == "B" || value < 20' orders.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\tvalue\tbig\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\tnum\tnum\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\t36210\t1\n2016-03-22T20:25:29Z\t2\t7\tNEM\t10\t1.25\tS\t12.5\t0\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\tvalue\tbig\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\tnum\tnum\n#at\torders.txt\t1\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\t36210\t1\n2016-03-22T20:25:29Z\t2\t7\tNEM\t10\t1.25\tS\t12.5\t0\n#eos')"
 }
 
 @test "an expression that fails on a record rejects it" {
 	run --separate-stderr stream-parse --csv a:int,b:int --set 'c=a/b' <<<$'4,2\n1,0'
 	assert_success
-	assert_output $'#stream\n#fields\ta\tb\tc\n#types\tint\tint\tnum\n4\t2\t2\n#eos'
-	[ "$stderr" = $'stream-parse: line 2: division by zero: 1,0\nstream-parse: 1 lines accepted, 1 rejected' ]
+	assert_output $'#stream\n#fields\ta\tb\tc\n#types\tint\tint\tnum\n#at\t-\t1\n4\t2\t2\n#eos'
+	assert_equal "$stderr" $'stream-parse: line 2: a/b: 1 / 0: division by zero: 1,0\nstream-parse: 1 lines accepted, 1 rejected'
 }
 
 @test "--tz and --time-format" {
 	run stream-parse --csv t:time --tz +02:00 <<<'2016-03-22 20:25:28'
-	assert_output $'#stream\n#fields\tt\n#types\ttime\n2016-03-22T18:25:28Z\n#eos'
+	assert_output $'#stream\n#fields\tt\n#types\ttime\n#at\t-\t1\n2016-03-22T18:25:28Z\n#eos'
 	run stream-parse --csv t:time --time-format '%d/%m/%Y %H:%M' <<<'22/03/2016 20:25'
-	assert_output $'#stream\n#fields\tt\n#types\ttime\n2016-03-22T20:25:00Z\n#eos'
+	assert_output $'#stream\n#fields\tt\n#types\ttime\n#at\t-\t1\n2016-03-22T20:25:00Z\n#eos'
 }
 
 @test "a record stream from stream-split: control lines pass through in order" {
 	printf '#interval\t5000\n#fields\tline\n1,2\n#end\t5000\tn=1\n#other\tx\n3,4\n#end\t10000\tn=1\n#eos\n' > in.rec
 	run stream-parse --csv a:int,b:int in.rec
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ta\tb\n#types\tint\tint\n#interval\t5000\n1\t2\n#end\t5000\tn=1\n#other\tx\n3\t4\n#end\t10000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ta\tb\n#types\tint\tint\n#interval\t5000\n#at\tin.rec\t1\n1\t2\n#end\t5000\tn=1\n#other\tx\n3\t4\n#end\t10000\tn=1\n#eos')"
 }
 
 @test "a record stream that ends inside a batch is an upstream failure" {
 	printf '#fields\tline\n1\n#end\t5000\n2\n' > in.rec
 	run --separate-stderr stream-parse --csv a:int in.rec
 	assert_failure 1
-	assert_output "$(printf '#stream\n#fields\ta\n#types\tint\n1\n#end\t5000\n2')"
+	assert_output "$(printf '#stream\n#fields\ta\n#types\tint\n#at\tin.rec\t1\n1\n#end\t5000\n2')"
 	[ "$stderr" = 'stream-parse: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
 }
 
@@ -151,7 +151,7 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	echo 1 > there.csv
 	run --separate-stderr stream-parse --csv a:int missing.csv there.csv
 	assert_failure 1
-	assert_output $'#stream\n#fields\ta\n#types\tint\n1'
+	assert_output $'#stream\n#fields\ta\n#types\tint\n#at\tthere.csv\t1\n1'
 	[ "$stderr" = 'stream-parse: missing.csv: No such file or directory' ]
 }
 
@@ -190,11 +190,11 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	    --tee one.out --cut b --tee two.out --tee three.out --cut b \
 	    --tee four.out --cut c,b in.rec
 	assert_success
-	assert_output "$(printf '#stream\n#fields\td\tc\ta\n#types\tnum\tstr\tint\n#interval\t5000\n2\t#3\t1\n#end\t5000\tn=1\n4\t4\t2\n#end\t10000\tn=1\n#eos')"
-	assert_equal "$(cat one.out)" "$(printf '#stream\n#fields\tb\n#types\tstr\n#interval\t5000\nx y\n#end\t5000\tn=1\na\\tb\n#end\t10000\tn=1\n#eos')"
-	assert_equal "$(cat two.out)" "$(printf '#stream\n#fields\ta\tb\tc\td\n#types\tint\tstr\tstr\tnum\n#interval\t5000\n1\tx y\t#3\t2\n#end\t5000\tn=1\n2\ta\\tb\t4\t4\n#end\t10000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#fields\td\tc\ta\n#types\tnum\tstr\tint\n#interval\t5000\n#at\tin.rec\t1\n2\t#3\t1\n#end\t5000\tn=1\n4\t4\t2\n#end\t10000\tn=1\n#eos')"
+	assert_equal "$(cat one.out)" "$(printf '#stream\n#fields\tb\n#types\tstr\n#interval\t5000\n#at\tin.rec\t1\nx y\n#end\t5000\tn=1\na\\tb\n#end\t10000\tn=1\n#eos')"
+	assert_equal "$(cat two.out)" "$(printf '#stream\n#fields\ta\tb\tc\td\n#types\tint\tstr\tstr\tnum\n#interval\t5000\n#at\tin.rec\t1\n1\tx y\t#3\t2\n#end\t5000\tn=1\n2\ta\\tb\t4\t4\n#end\t10000\tn=1\n#eos')"
 	cmp one.out three.out
-	assert_equal "$(cat four.out)" "$(printf '#stream\n#fields\tc\tb\n#types\tstr\tstr\n#interval\t5000\n\\#3\tx y\n#end\t5000\tn=1\n4\ta\\tb\n#end\t10000\tn=1\n#eos')"
+	assert_equal "$(cat four.out)" "$(printf '#stream\n#fields\tc\tb\n#types\tstr\tstr\n#interval\t5000\n#at\tin.rec\t1\n\\#3\tx y\n#end\t5000\tn=1\n4\ta\\tb\n#end\t10000\tn=1\n#eos')"
 }
 
 @test "--cut: columns by number, --where on a field left out, plain and quoted lines" {
@@ -203,13 +203,13 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	    '2016-03-22 20:25:30,3,82,XOM,7,2.5,S' > orders.txt
 	run stream-parse --csv "$SPEC" --where 'side == "S"' --cut 7,client,1 orders.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\tside\tclient\ttime\n#types\tstr\tint\ttime\nS\t81\t2016-03-22T20:25:29Z\nS\t82\t2016-03-22T20:25:30Z\n#eos')"
+	assert_output "$(printf '#stream\n#fields\tside\tclient\ttime\n#types\tstr\tint\ttime\n#at\torders.txt\t2\nS\t81\t2016-03-22T20:25:29Z\nS\t82\t2016-03-22T20:25:30Z\n#eos')"
 	run stream-parse --csv "$SPEC" --cut symbol,amount orders.txt
-	assert_output "$(printf '#stream\n#fields\tsymbol\tamount\n#types\tstr\tint\nEPE\t710\nE"P\t5\nXOM\t7\n#eos')"
+	assert_output "$(printf '#stream\n#fields\tsymbol\tamount\n#types\tstr\tint\n#at\torders.txt\t1\nEPE\t710\nE"P\t5\nXOM\t7\n#eos')"
 	run stream-parse --csv "$SPEC" --cut order,client,time,amount,price,symbol orders.txt
-	assert_output "$(printf '#stream\n#fields\torder\tclient\ttime\tamount\tprice\tsymbol\n#types\tint\tint\ttime\tint\tnum\tstr\n1\t80\t2016-03-22T20:25:28Z\t710\t51\tEPE\n2\t81\t2016-03-22T20:25:29Z\t5\t1.5\tE"P\n3\t82\t2016-03-22T20:25:30Z\t7\t2.5\tXOM\n#eos')"
+	assert_output "$(printf '#stream\n#fields\torder\tclient\ttime\tamount\tprice\tsymbol\n#types\tint\tint\ttime\tint\tnum\tstr\n#at\torders.txt\t1\n1\t80\t2016-03-22T20:25:28Z\t710\t51\tEPE\n2\t81\t2016-03-22T20:25:29Z\t5\t1.5\tE"P\n3\t82\t2016-03-22T20:25:30Z\t7\t2.5\tXOM\n#eos')"
 	run stream-parse --tsv 'a,t:time,b' --cut t,a,b <<<$'x\t1458678328\ty'
-	assert_output "$(printf '#stream\n#fields\tt\ta\tb\n#types\ttime\tstr\tstr\n2016-03-22T20:25:28Z\tx\ty\n#eos')"
+	assert_output "$(printf '#stream\n#fields\tt\ta\tb\n#types\ttime\tstr\tstr\n#at\t-\t1\n2016-03-22T20:25:28Z\tx\ty\n#eos')"
 }
 
 @test "--cut: the order dashboard's three outputs equal cuts of the whole stream" {
@@ -256,15 +256,15 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	[ "$stderr" = 'stream-parse: cut.out: No space left on device' ]
 	run --separate-stderr stream-parse --csv a:int,b --max-errors 1 --cut b --tee t.out --cut a <<<$'1,x\ny,z'
 	assert_failure 1
-	assert_output "$(printf '#stream\n#fields\tb\n#types\tstr\nx')"
-	assert_equal "$(cat t.out)" "$(printf '#stream\n#fields\ta\n#types\tint\n1')"
+	assert_output "$(printf '#stream\n#fields\tb\n#types\tstr\n#at\t-\t1\nx')"
+	assert_equal "$(cat t.out)" "$(printf '#stream\n#fields\ta\n#types\tint\n#at\t-\t1\n1')"
 }
 
 @test "enums of one byte and of several, numbers of every short length" {
 	printf '%s\n' 'a,1' 'bb,12345678' 'c,0.5' 'b,1.' 'BB,.5' 'aa,1' 'é,1' ',1' 'a,.' 'a,1..' 'a,1.2.' 'c,1.' 'bb,123456789.5' 'c,1234567.' > in.txt
 	run --separate-stderr stream-parse --csv 'e:a|bb|c|é,n:num' in.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\te\tn\n#types\tstr\tnum\na\t1\nbb\t12345678\nc\t0.5\né\t1\nc\t1\nbb\t123456789.5\nc\t1234567\n#eos')"
+	assert_output "$(printf '#stream\n#fields\te\tn\n#types\tstr\tnum\n#at\tin.txt\t1\na\t1\nbb\t12345678\nc\t0.5\n#at\tin.txt\t7\né\t1\n#at\tin.txt\t12\nc\t1\nbb\t123456789.5\nc\t1234567\n#eos')"
 	[ "$stderr" = 'stream-parse: in.txt:4: e "b" is not a|bb|c|é: b,1.
 stream-parse: in.txt:5: e "BB" is not a|bb|c|é: BB,.5
 stream-parse: in.txt:6: e "aa" is not a|bb|c|é: aa,1
@@ -277,9 +277,9 @@ stream-parse: 7 lines accepted, 7 rejected' ]
 
 @test "--tz takes exactly the zones of the time zone database" {
 	run stream-parse --csv t:time --tz CET <<<'2016-03-22 20:25:28'
-	assert_output "$(printf '#stream\n#fields\tt\n#types\ttime\n2016-03-22T19:25:28Z\n#eos')"
+	assert_output "$(printf '#stream\n#fields\tt\n#types\ttime\n#at\t-\t1\n2016-03-22T19:25:28Z\n#eos')"
 	run stream-parse --csv t:time --tz Japan <<<'2016-03-22 20:25:28'
-	assert_output "$(printf '#stream\n#fields\tt\n#types\ttime\n2016-03-22T11:25:28Z\n#eos')"
+	assert_output "$(printf '#stream\n#fields\tt\n#types\ttime\n#at\t-\t1\n2016-03-22T11:25:28Z\n#eos')"
 	for z in Europe/Zagrebb Mars/Olympus ../etc/passwd /etc/localtime ''; do
 		run stream-parse --csv t:time --tz "$z" <<<'2016-03-22 20:25:28'
 		assert_failure 2
@@ -291,6 +291,21 @@ stream-parse: 7 lines accepted, 7 rejected' ]
 	printf '%s\n' 007,+7.10 -0,-0.0 +0,.5 0,5. 12,0.010 -12,-00.50 9223372036854775807,12345678901234567890.1200 > in.txt
 	run --separate-stderr stream-parse --csv 'i:int,n:num' in.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ti\tn\n#types\tint\tnum\n7\t7.1\n0\t0\n0\t0.5\n0\t5\n12\t0.01\n-12\t-0.5\n9223372036854775807\t12345678901234567890.12\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ti\tn\n#types\tint\tnum\n#at\tin.txt\t1\n7\t7.1\n0\t0\n0\t0.5\n0\t5\n12\t0.01\n-12\t-0.5\n9223372036854775807\t12345678901234567890.12\n#eos')"
 	assert_equal "$stderr" ''
+}
+
+@test "after stream-split, a bad line is reported at the user's file and line" {
+	printf 'a,1\nb,2\n' > a.csv
+	printf 'c,3\nd,x\ne,5\n' > b.csv
+	stream-split a.csv b.csv | stream-parse --csv 'k,v:int' >out.rec 2>err
+	run cat err
+	assert_output $'stream-parse: b.csv:2: v "x" is not an integer: d,x\nstream-parse: 4 lines accepted, 1 rejected'
+}
+
+@test "#at: the positions of the lines it writes, a new mark after each rejected line" {
+	printf 'c,3\nd,x\ne,5\n' > b.csv
+	run --separate-stderr stream-parse --csv 'k,v:int' b.csv
+	assert_success
+	assert_output "$(printf '#stream\n#fields\tk\tv\n#types\tstr\tint\n#at\tb.csv\t1\nc\t3\n#at\tb.csv\t3\ne\t5\n#eos')"
 }

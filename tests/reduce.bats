@@ -202,3 +202,18 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_success
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tprice\tcount\n#types\tnum\tint\n0\t4\n0.5\t2\n51\t3\n#eos')"
 }
+
+@test "an arithmetic error names the expression, its operands and the user's file and line" {
+	printf 'a,1\n' > a.csv
+	printf 'c,3\nd,100000000000000000000000000000\n' > b.csv
+	stream-split a.csv b.csv | stream-parse --csv 'k,v:num' |
+	    stream-reduce --sum 'v*v*v' >out.rec 2>err
+	run cat err
+	assert_output $'stream-reduce: b.csv:2: v*v*v: 100000000000000000000000000000 * 100000000000000000000000000000: number out of range\nstream-reduce: 1 records rejected'
+}
+
+@test "without #at, a position is the line of the input file, control lines counted" {
+	printf '#fields\tk\tv\na\t1\n#end\t5000\nb\tzz\n#eos\n' > in.rec
+	run --separate-stderr stream-reduce --sum v in.rec
+	assert_equal "$stderr" $'stream-reduce: in.rec:4: v "zz" is not a number\nstream-reduce: 1 records rejected'
+}

@@ -6,12 +6,13 @@ load helper
 @test "processing time: #end times are multiples of the interval, empty batches between" {
 	run sh -c '(echo a; sleep 1.2; echo b) | stream-split --interval 500ms'
 	assert_success
-	[ "${lines[0]}" = '#stream' ]
-	[ "${lines[1]}" = $'#interval\t500' ]
-	[ "${lines[2]}" = $'#fields\tline' ]
-	[ "${lines[3]}" = $'#types\tstr' ]
-	[ "${lines[4]}" = a ]
-	[ "${lines[${#lines[@]} - 1]}" = '#eos' ]
+	assert_equal "${lines[0]}" '#stream'
+	assert_equal "${lines[1]}" $'#interval\t500'
+	assert_equal "${lines[2]}" $'#fields\tline'
+	assert_equal "${lines[3]}" $'#types\tstr'
+	assert_equal "${lines[4]}" $'#at\t-\t1'
+	assert_equal "${lines[5]}" a
+	assert_equal "${lines[${#lines[@]} - 1]}" '#eos'
 	# every #end time is a multiple of 500, rising by 500
 	printf '%s\n' "${lines[@]}" | awk -F'\t' '
 	    /^#end/ { if ($2 % 500) exit 1; if (prev && $2 != prev + 500) exit 2; prev = $2 }' 
@@ -36,7 +37,7 @@ load helper
 	    '2016-03-22 20:25:30,3' '2016-03-22 20:25:41,4' > in.csv
 	run stream-split --event-time 1 --interval 5s in.csv
 	assert_success
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,2\n#end\t1458678330000\tn=2\n2016-03-22 20:25:30,3\n#end\t1458678335000\tn=1\n#end\t1458678340000\tn=0\n2016-03-22 20:25:41,4\n#end\t1458678345000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,2\n#end\t1458678330000\tn=2\n2016-03-22 20:25:30,3\n#end\t1458678335000\tn=1\n#end\t1458678340000\tn=0\n2016-03-22 20:25:41,4\n#end\t1458678345000\tn=1\n#eos')"
 	first=$output
 	run stream-split --event-time 1 --interval 5s in.csv
 	[ "$output" = "$first" ]
@@ -46,30 +47,30 @@ load helper
 	printf '#fields\tt\tv\n2016-03-22T20:25:28Z\ta\n2016-03-22T20:25:31Z\tb\n' |
 	    stream-split --event-time t --interval 5s > out.rec
 	run cat out.rec
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tt\tv\n2016-03-22T20:25:28Z\ta\n#end\t1458678330000\tn=1\n2016-03-22T20:25:31Z\tb\n#end\t1458678335000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tt\tv\n#at\t-\t1\n2016-03-22T20:25:28Z\ta\n#end\t1458678330000\tn=1\n2016-03-22T20:25:31Z\tb\n#end\t1458678335000\tn=1\n#eos')"
 }
 
 @test "late records are dropped and counted, or put in the open batch" {
 	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:36,2' '2016-03-22 20:25:29,late' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n2016-03-22 20:25:28,1\n#end\t1458678330000\tn=1\n#end\t1458678335000\tn=0\n2016-03-22 20:25:36,2\n#end\t1458678340000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#end\t1458678330000\tn=1\n#end\t1458678335000\tn=0\n2016-03-22 20:25:36,2\n#end\t1458678340000\tn=1\n#eos')"
 	[ "$stderr" = 'stream-split: 1 late records dropped' ]
 	run --separate-stderr stream-split --event-time 1 --interval 5s --late next in.csv
-	assert_line --index 8 '2016-03-22 20:25:29,late'
+	assert_line --index 9 '2016-03-22 20:25:29,late'
 	[ "$stderr" = 'stream-split: 1 late records put in the open batch' ]
 }
 
 @test "--watermark keeps batches open for out-of-order records" {
 	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:31,2' '2016-03-22 20:25:29,3' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s --watermark 5s in.csv
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,3\n#end\t1458678330000\tn=2\n2016-03-22 20:25:31,2\n#end\t1458678335000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#at\tin.csv\t3\n2016-03-22 20:25:29,3\n#end\t1458678330000\tn=2\n#at\tin.csv\t2\n2016-03-22 20:25:31,2\n#end\t1458678335000\tn=1\n#eos')"
 	[ -z "$stderr" ]
 }
 
 @test "a bad or far-ahead event time is reported with its line and dropped" {
 	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' '2016-03-29 20:25:28,3' '2016-03-22 20:25:29,4' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#at\tin.csv\t4\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\n#eos')"
 	[ "$stderr" = 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp
 stream-split: in.csv:3: 1 "2016-03-29 20:25:28" is more than 1d (--max-ahead) after the open batch
 stream-split: 2 bad lines dropped' ]
@@ -99,7 +100,7 @@ stream-split: 2 bad lines dropped' ]
 	echo skip > in/x.csv
 	run stream-split --watch in --all --once --max-files 2 --glob '*.txt' --interval 1s
 	assert_success
-	[ "$(printf '%s\n' "${lines[@]}" | grep -v '^#interval' | sed 's/\tmade=.*//; s/^#end\t[0-9]*/#end/')" = "$(printf '#stream\n#fields\tline\n#types\tstr\na\nb\n#end\tn=2\nc\n#end\tn=1\n#eos')" ]
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -v '^#interval' | sed 's/\tmade=.*//; s/^#end\t[0-9]*/#end/')" "$(printf '#stream\n#fields\tline\n#types\tstr\n#at\tin/a.txt\t1\na\n#at\tin/b.txt\t1\nb\n#end\tn=2\n#at\tin/c.txt\t1\nc\n#end\tn=1\n#eos')"
 }
 
 @test "--watch --poll finds renamed files by listing" {
@@ -177,7 +178,7 @@ stream-split: 2 bad lines dropped' ]
 	{ echo 1; head -c 70000000 /dev/zero | tr '\0' x; echo; echo 3; echo y; } > long.txt
 	run --separate-stderr stream-parse --csv a:int long.txt
 	assert_success
-	assert_output "$(printf '#stream\n#fields\ta\n#types\tint\n1\n3\n#eos')"
+	assert_output "$(printf '#stream\n#fields\ta\n#types\tint\n#at\tlong.txt\t1\n1\n#at\tlong.txt\t3\n3\n#eos')"
 	assert_equal "$stderr" "$(printf 'stream-parse: long.txt:2: a line longer than 64 MiB: skipped\nstream-parse: long.txt:4: a "y" is not an integer: y\nstream-parse: 2 lines accepted, 1 rejected')"
 }
 
@@ -238,4 +239,21 @@ stream-split: 2 bad lines dropped' ]
 	printf 'x,1\n' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 1s in.csv
 	assert_equal "${stderr%%$'\n'*}" 'stream-split: in.csv:1: 1 "x" is not a timestamp'
+}
+
+@test "#at: each file's lines are marked with the file and line they start at" {
+	printf 'a,1\nb,2\n' > a.csv
+	printf 'c,3\n' > b.csv
+	run stream-split --once --interval 1h a.csv b.csv
+	assert_success
+	assert_line --index 3 "$(printf '#types\tstr')"
+	assert_line --index 4 "$(printf '#at\ta.csv\t1')"
+	assert_line --index 7 "$(printf '#at\tb.csv\t1')"
+}
+
+@test "#at: an event-time record out of its file's order carries its own position" {
+	printf '2016-03-22 20:25:28,1\n2016-03-22 20:25:31,2\n2016-03-22 20:25:29,3\n' > t.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s --watermark 5s t.csv
+	assert_success
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tt.csv\t1\n2016-03-22 20:25:28,1\n#at\tt.csv\t3\n2016-03-22 20:25:29,3\n#end\t1458678330000\tn=2\n#at\tt.csv\t2\n2016-03-22 20:25:31,2\n#end\t1458678335000\tn=1\n#eos')"
 }
