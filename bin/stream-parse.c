@@ -292,6 +292,32 @@ put_control(const char *s, size_t n, enum ctl c)
 		flush_views();
 }
 
+/* Counts a rejected line, reported already; stops at --max-errors. */
+static void
+count_rejected(void)
+{
+	rejected++;
+	if (max_errors > 0 && rejected >= (uint64_t)max_errors) {
+		flush_views();
+		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
+		    (unsigned long long)rejected, max_errors);
+	}
+}
+
+/* Lines too long that ib skipped (and reported) since *seen: rejected
+ * lines, that count in the line numbers after them. */
+static void
+skipped_lines(const struct ibuf *ib, uint64_t *seen, uint64_t *datalines,
+    struct pos *at)
+{
+	for (; *seen < ib->long_lines; (*seen)++) {
+		(*datalines)++;
+		if (at->line > 0)
+			at->line++;
+		count_rejected();
+	}
+}
+
 static void
 bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -308,15 +334,10 @@ bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
 	va_end(ap);
 	warnx("%s: %s: %s", loc_format(where, sizeof(where), src, line), why,
 	    safe_text(shown, sizeof(shown), raw, rawlen));
-	rejected++;
 	if (reject != NULL && (fwrite(raw, 1, rawlen, reject) != rawlen ||
 	    putc('\n', reject) == EOF))
 		err(SK_EXIT_DATA, "%s", reject_path);
-	if (max_errors > 0 && rejected >= (uint64_t)max_errors) {
-		flush_views();
-		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
-		    (unsigned long long)rejected, max_errors);
-	}
+	count_rejected();
 }
 
 #define BYTES(b)	(0x0101010101010101ULL * (b))
@@ -807,8 +828,8 @@ parse_input(int fd, const char *src)
 			}
 		}
 		se.lines = 1;
-		datalines += ib.long_lines - long_seen + 1;	/* skipped ones too */
-		long_seen = ib.long_lines;
+		skipped_lines(&ib, &long_seen, &datalines, &at);
+		datalines++;
 		if (skip) {
 			skip = 0;
 			continue;
@@ -818,6 +839,7 @@ parse_input(int fd, const char *src)
 		else
 			parse_line(src, datalines, s, n, scanned, seen);
 	}
+	skipped_lines(&ib, &long_seen, &datalines, &at);
 	ib_free(&ib);
 	rec_free(&r);
 	pos_free(&at);

@@ -38,10 +38,10 @@ static const char usage_text[] =
 "usage: stream-split [--all] [--checkpoint dir] [--checkpoint-every n]\n"
 "                    [--event-time field] [--glob pattern] [--id name]\n"
 "                    [--interval duration] [--late drop | next]\n"
-"                    [--max-ahead duration] [--max-files n] [--once]\n"
-"                    [--poll duration] [--sep c] [--time-format format]\n"
-"                    [--tz zone] [--watch dir] [--watermark duration]\n"
-"                    [file ...]\n";
+"                    [--max-ahead duration] [--max-errors n]\n"
+"                    [--max-files n] [--once] [--poll duration] [--sep c]\n"
+"                    [--time-format format] [--tz zone] [--watch dir]\n"
+"                    [--watermark duration] [file ...]\n";
 
 #define LOG_VERSION 2	/* 2: the schemas' types; 1 is read too */
 
@@ -70,6 +70,7 @@ static int64_t open_t = INT64_MIN;	/* the batch being written */
 static uint64_t open_n;			/* its records */
 static int64_t max_event = INT64_MIN;
 static uint64_t late, bad;
+static long long max_errors;		/* --max-errors: 0, none */
 static long long files_in_batch;
 
 struct pending {			/* event time: a later batch */
@@ -471,6 +472,19 @@ static size_t nearly;
 
 static void event_line(uint64_t, const char *, uint64_t, char *, size_t);
 
+/* Counts a bad line (reported by the caller); at the --max-errors'th the
+ * stream fails: the open batch is not closed and no #eos written. */
+static void
+bad_line(void)
+{
+	bad++;
+	if (max_errors > 0 && bad >= (uint64_t)max_errors) {
+		ob_flush(&out);
+		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
+		    (unsigned long long)bad, max_errors);
+	}
+}
+
 /* Starts the clock at early[k] and passes the waiting records through:
  * those that came before it agree with no other, and are bad lines. */
 static void
@@ -488,7 +502,7 @@ clock_go(size_t k)
 			    early[i].lineno), event_field, safe_text(shown,
 			    sizeof(shown), early[i].line + early[i].fo, early[i].fn),
 			    dur_format(max_ahead, d));
-			bad++;
+			bad_line();
 		} else
 			event_line(early[i].id, early[i].src, early[i].lineno,
 			    early[i].line, early[i].n);
@@ -564,7 +578,7 @@ event_line(uint64_t id, const char *src, uint64_t lineno, char *s, size_t n)
 	if (f == NULL) {
 		warnx("%s: no field %s: %s", loc_format(where, sizeof(where), src,
 		    lineno), event_field, safe_text(shown, sizeof(shown), s, n));
-		bad++;
+		bad_line();
 		return;
 	}
 	{
@@ -580,7 +594,7 @@ event_line(uint64_t id, const char *src, uint64_t lineno, char *s, size_t n)
 		    strcmp(why, "not a timestamp") != 0 ? " (" : "",
 		    strcmp(why, "not a timestamp") != 0 ? why : "",
 		    strcmp(why, "not a timestamp") != 0 ? ")" : "");
-		bad++;
+		bad_line();
 		return;
 	}
 	if (open_t == INT64_MIN &&
@@ -600,7 +614,7 @@ event_line(uint64_t id, const char *src, uint64_t lineno, char *s, size_t n)
 		    "open batch", loc_format(where, sizeof(where), src, lineno),
 		    event_field, safe_text(shown, sizeof(shown), f, fn),
 		    dur_format(max_ahead, d));
-		bad++;
+		bad_line();
 		return;
 	}
 	if (t > max_event)
@@ -721,6 +735,17 @@ take_line(char *s, size_t n)
 	return 0;
 }
 
+/* Lines too long that ib skipped (and reported): bad lines, that count in
+ * the line numbers after them. */
+static void
+skipped_lines(const struct ibuf *ib)
+{
+	for (; long_seen < ib->long_lines; long_seen++) {
+		cur.datalines++;
+		bad_line();
+	}
+}
+
 /* A line read from ib: what it consumed is known before and after it. */
 static int
 handle(struct ibuf *ib, char *s, size_t n, uint64_t before)
@@ -728,10 +753,7 @@ handle(struct ibuf *ib, char *s, size_t n, uint64_t before)
 	int eos;
 
 	cur.off = before;	/* a batch closed by this line ends before it */
-	if (ib->long_lines != long_seen) {	/* skipped lines are lines too */
-		cur.datalines += ib->long_lines - long_seen;
-		long_seen = ib->long_lines;
-	}
+	skipped_lines(ib);
 	eos = take_line(s, n);
 	cur.off = ib_offset(ib);
 	if (cur.kind == SRC_STDIN && cko.root != NULL) {
@@ -785,6 +807,7 @@ fail_stream(void)
 static void
 source_ended(const struct ibuf *ib)
 {
+	skipped_lines(ib);
 	if (stream_broken(&src_end, ib)) {
 		ob_flush(&out);
 		errx(SK_EXIT_DATA, "%s: %s", cur.path ? cur.path : "stdin",
@@ -1562,6 +1585,7 @@ main(int argc, char *argv[])
 		{ "watermark", required_argument, NULL, 'w' },
 		{ "late", required_argument, NULL, 'l' },
 		{ "max-ahead", required_argument, NULL, 'a' },
+		{ "max-errors", required_argument, NULL, 'E' },
 		{ "watch", required_argument, NULL, 'W' },
 		{ "all", no_argument, NULL, 'A' },
 		{ "glob", required_argument, NULL, 'g' },
@@ -1578,7 +1602,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *max_ahead_set = NULL;
-	int ch, status, first = 1, nwords = argc;
+	int ch, status, first = 1, nwords = argc, k;
 	char **words = argv;
 
 	cko.longopts = longopts;
@@ -1608,6 +1632,10 @@ main(int argc, char *argv[])
 		case 'a':
 			max_ahead = opt_duration(usage_text, "--max-ahead", optarg);
 			max_ahead_set = optarg;
+			break;
+		case 'E':
+			max_errors = opt_number(usage_text, "--max-errors", optarg,
+			    1, LLONG_MAX);
 			break;
 		case 'W':
 			watch_dir = optarg;
@@ -1645,6 +1673,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	operands = argv;
 	noperands = argc;
+	for (k = 0; k < argc; k++)
+		if (strcmp(argv[k], "-") == 0 && argc > 1)
+			usage_fail(usage_text, "-: standard input goes alone, "
+			    "not among files");
+	if (argc == 1 && strcmp(argv[0], "-") == 0)
+		noperands = 0;		/* standard input */
 	if (watch_dir != NULL && argc > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
 	if (watch_dir == NULL && (take_all || glob || max_files || poll_every))

@@ -101,14 +101,18 @@ ident_make(int argc, char *const argv[], const struct option *opts)
 	char **operands = ecalloc((size_t)argc + 1, sizeof(char *));
 	size_t ns = 0, nk = 0, no = 0, len = 1, i;
 	char *s;
-	int k;
+	int k, dashdash = 0;
 
 	for (k = 1; k < argc; k++) {
 		const char *a = argv[k], *eq, *value = NULL;
 		const struct option *o;
 		size_t n;
 
-		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = 1;	/* the end of the options */
+			continue;
+		}
+		if (dashdash || strncmp(a, "--", 2) != 0) {
 			operands[no++] = strcmp(a, "-") == 0 ? estrdup(a) :
 			    clean_path(a);
 			continue;
@@ -134,6 +138,8 @@ ident_make(int argc, char *const argv[], const struct option *opts)
 		else
 			sorted[ns++] = entry(a, n, value);
 	}
+	if (no == 1 && strcmp(operands[0], "-") == 0)
+		free(operands[--no]);	/* "-" alone: standard input, as none */
 	qsort(sorted, ns, sizeof(*sorted), by_name);
 	for (i = 0; i < ns; i++)
 		len += strlen(sorted[i]) + 1;

@@ -309,3 +309,10 @@ stream-parse: 7 lines accepted, 7 rejected' ]
 	assert_success
 	assert_output "$(printf '#stream\n#fields\tk\tv\n#types\tstr\tint\n#at\tb.csv\t1\nc\t3\n#at\tb.csv\t3\ne\t5\n#eos')"
 }
+
+@test "a line longer than 64 MiB at the end of a file is a rejected line, counted for --max-errors" {
+	{ echo 1; head -c 70000000 /dev/zero | tr '\0' x; echo; } > long.txt
+	run --separate-stderr stream-parse --csv a:int --max-errors 1 long.txt
+	assert_failure 1
+	assert_equal "$stderr" "$(printf 'stream-parse: long.txt:2: a line longer than 64 MiB: skipped\nstream-parse: 1 bad lines: stopping (--max-errors 1)')"
+}

@@ -179,14 +179,14 @@ stream-split: 2 bad lines dropped' ]
 	run --separate-stderr stream-parse --csv a:int long.txt
 	assert_success
 	assert_output "$(printf '#stream\n#fields\ta\n#types\tint\n#at\tlong.txt\t1\n1\n#at\tlong.txt\t3\n3\n#eos')"
-	assert_equal "$stderr" "$(printf 'stream-parse: long.txt:2: a line longer than 64 MiB: skipped\nstream-parse: long.txt:4: a "y" is not an integer: y\nstream-parse: 2 lines accepted, 1 rejected')"
+	assert_equal "$stderr" "$(printf 'stream-parse: long.txt:2: a line longer than 64 MiB: skipped\nstream-parse: long.txt:4: a "y" is not an integer: y\nstream-parse: 2 lines accepted, 2 rejected')"
 }
 
 @test "a long line without a newline, through a pipe, does not grow memory without bound" {
 	run --separate-stderr sh -c 'head -c 200000000 /dev/zero | stream-split --interval 10s | tail -n 1'
 	assert_success
 	assert_output '#eos'
-	assert_equal "$stderr" 'stream-split: stdin:1: a line longer than 64 MiB: skipped'
+	assert_equal "$stderr" "$(printf 'stream-split: stdin:1: a line longer than 64 MiB: skipped\nstream-split: 1 bad lines dropped')"
 }
 
 @test "one record a day ahead with a 1 ms interval opens no million batches" {
@@ -256,4 +256,38 @@ stream-split: 2 bad lines dropped' ]
 	run --separate-stderr stream-split --event-time 1 --interval 5s --watermark 5s t.csv
 	assert_success
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tt.csv\t1\n2016-03-22 20:25:28,1\n#at\tt.csv\t3\n2016-03-22 20:25:29,3\n#end\t1458678330000\tn=2\n#at\tt.csv\t2\n2016-03-22 20:25:31,2\n#end\t1458678335000\tn=1\n#eos')"
+}
+
+@test "- is standard input" {
+	run sh -c 'printf "a\nb\n" | stream-split --interval 1h - | grep -v "^#end"'
+	assert_success
+	assert_output "$(printf '#stream\n#interval\t3600000\n#fields\tline\n#types\tstr\n#at\t-\t1\na\nb\n#eos')"
+}
+
+@test "- among files is a usage error" {
+	echo x > f.txt
+	run stream-split f.txt -
+	assert_failure 2
+	assert_line --index 0 'stream-split: -: standard input goes alone, not among files'
+}
+
+@test "--max-errors: the stream fails at the nth bad line, the open batch not closed" {
+	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' 'today,3' '2016-03-22 20:25:29,4' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s --max-errors 2 in.csv
+	assert_failure 1
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr')"	# line 1 waits to start the clock
+	assert_equal "$stderr" "$(printf 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp\nstream-split: in.csv:3: 1 "today" is not a timestamp\nstream-split: 2 bad lines: stopping (--max-errors 2)')"
+}
+
+@test "--max-errors: fewer bad lines than n, the stream goes on" {
+	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' '2016-03-22 20:25:29,4' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s --max-errors 2 in.csv
+	assert_success
+	assert_line --index -1 '#eos'
+}
+
+@test "--max-errors 0 is a usage error" {
+	run stream-split --max-errors 0
+	assert_failure 2
+	assert_line --index 0 'stream-split: --max-errors 0: too small (1 to 9223372036854775807)'
 }
