@@ -332,8 +332,11 @@ bad_line(const char *src, uint64_t line, const char *raw, size_t rawlen,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	warnx("%s: %s: %s", loc_format(where, sizeof(where), src, line), why,
-	    safe_text(shown, sizeof(shown), raw, rawlen));
+	if (rawlen == 0)
+		warnx("%s: %s", loc_format(where, sizeof(where), src, line), why);
+	else
+		warnx("%s: %s: %s", loc_format(where, sizeof(where), src, line),
+		    why, safe_text(shown, sizeof(shown), raw, rawlen));
 	if (reject != NULL && (fwrite(raw, 1, rawlen, reject) != rawlen ||
 	    putc('\n', reject) == EOF))
 		err(SK_EXIT_DATA, "%s", reject_path);
@@ -738,8 +741,11 @@ parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
 		return;
 	}
 	if (ncut != nfields) {
-		bad_line(src, line, s, n, "expected %zu fields, found %zu",
-		    nfields, ncut);
+		if (n == 0)
+			bad_line(src, line, s, n, "an empty line");
+		else
+			bad_line(src, line, s, n, "expected %zu fields, found %zu",
+			    nfields, ncut);
 		return;
 	}
 	if (!quick_check())

@@ -569,6 +569,12 @@ event_line(uint64_t id, const char *src, uint64_t lineno, char *s, size_t n)
 	int64_t t, bt;
 	char fs = records_in ? '\t' : sep;
 
+	if (n == 0) {
+		warnx("%s: an empty line", loc_format(where, sizeof(where), src,
+		    lineno));
+		bad_line();
+		return;
+	}
 	/* find the time field without disturbing the line */
 	for (i = 0; i < (size_t)event_col && f != NULL; i++) {
 		const char *c = memchr(f, fs, (size_t)(s + n - f));

@@ -32,7 +32,7 @@ stream() {	# two batches of k/v records, ended cleanly
 	: > a.empty
 	run --separate-stderr stream-sink --checkpoint ck --dir out/o --format spark --append log.txt a.empty c.rec
 	assert_failure 1
-	[ "$stderr" = 'stream-sink: a.empty: a plain file of records, not a stream of batches: nothing to commit to --checkpoint' ]
+	assert_equal "$stderr" 'stream-sink: a.empty: a plain file of records, not a stream of batches: nothing to commit to --checkpoint'
 	run ls out
 	assert_output ''
 	[ ! -s log.txt ]
@@ -50,7 +50,7 @@ stream() {	# two batches of k/v records, ended cleanly
 	( exec > a; exit 1 ) &
 	run --separate-stderr stream-sink --dir out/o --append log.txt a c.rec
 	assert_failure 1
-	[ "$stderr" = 'stream-sink: a: no input at all, not even the #stream header: the tool before this one failed before it started; nothing more is published' ]
+	assert_equal "$stderr" 'stream-sink: a: no input at all, not even the #stream header: the tool before this one failed before it started; nothing more is published'
 	run ls out
 	assert_output ''
 	[ ! -s log.txt ]
@@ -60,7 +60,7 @@ stream() {	# two batches of k/v records, ended cleanly
 	printf '#stream\n#fields\tk\tv\nx\t1\n' > a.rec
 	run --separate-stderr stream-sink --dir out/o a.rec
 	assert_failure 1
-	[ "$stderr" = 'stream-sink: a.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped; nothing more is published' ]
+	assert_equal "$stderr" 'stream-sink: a.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped; nothing more is published'
 	[ ! -e out ] || [ -z "$(ls out)" ]
 }
 
@@ -70,7 +70,7 @@ stream() {	# two batches of k/v records, ended cleanly
 	run --separate-stderr stream-sink c.rec plain.rec
 	assert_failure 1
 	assert_output ''
-	[ "$stderr" = 'stream-sink: plain.rec: a plain file of records, but c.rec has batches: they cannot be merged' ]
+	assert_equal "$stderr" 'stream-sink: plain.rec: a plain file of records, but c.rec has batches: they cannot be merged'
 }
 
 @test "a plain regular file named on the command line is still a batch job" {
@@ -90,7 +90,7 @@ stream() {	# two batches of k/v records, ended cleanly
 	    "stream-split --event-time 1 --interval 1s"; do
 		run --separate-stderr sh -c "(exit 1) | $cmd"
 		assert_failure 1
-		[ "$stderr" = "${cmd%% *}: stdin: no input at all, not even the #stream header: the tool before this one failed before it started" ]
+		assert_equal "$stderr" "${cmd%% *}: stdin: no input at all, not even the #stream header: the tool before this one failed before it started"
 		refute_output --partial '#eos'
 	done
 }
@@ -102,7 +102,7 @@ stream() {	# two batches of k/v records, ended cleanly
 	    "stream-split --event-time k --interval 1s"; do
 		run --separate-stderr sh -c "$cmd < h.rec"
 		assert_failure 1
-		[ "$stderr" = "${cmd%% *}: stdin: input ended without #eos: the tool before this one failed; its unfinished batch is dropped" ]
+		assert_equal "$stderr" "${cmd%% *}: stdin: input ended without #eos: the tool before this one failed; its unfinished batch is dropped"
 		refute_output --partial '#eos'
 	done
 }

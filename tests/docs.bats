@@ -2,6 +2,7 @@
 # The manuals: mandoc-clean, and every --help prints its SYNOPSIS.
 
 load helper
+load examples
 
 @test "mandoc -Tlint is quiet on every page" {
 	run mandoc -Tlint -Wwarning "$ROOT"/man/man1/*.1 "$ROOT"/man/man5/*.5
@@ -15,7 +16,7 @@ load helper
 		help=$("$tool" --help | sed '1s/^usage: //' | tr -d ' \t\n')
 		synopsis=$(mandoc -Tascii "$page" | col -b |
 		    awk '/^SYNOPSIS/ { f = 1; next } /^[A-Z]/ { f = 0 } f' | tr -d ' \t\n')
-		[ "$help" = "$synopsis" ] || { echo "$tool: $help != $synopsis"; return 1; }
+		assert_equal "$tool: $help" "$tool: $synopsis"
 	done
 }
 
@@ -52,4 +53,53 @@ load helper
 	[ -f root/usr/share/man/man5/stream-checkpoint.5 ]
 	make -s -C "$ROOT" uninstall DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr > /dev/null
 	[ -z "$(find root -type f)" ]
+}
+
+# Every man page's EXAMPLES, as typed (tests/examples.bash says how).
+@test "the EXAMPLES of stream-split(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-split.1"
+}
+
+@test "the EXAMPLES of stream-parse(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-parse.1"
+}
+
+@test "the EXAMPLES of stream-reduce(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-reduce.1"
+}
+
+@test "the EXAMPLES of stream-state(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-state.1"
+}
+
+@test "the EXAMPLES of stream-window(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-window.1"
+}
+
+@test "the EXAMPLES of stream-sink(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-sink.1"
+}
+
+@test "the EXAMPLES of stream-records(5) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man5/stream-records.5"
+}
+
+@test "the EXAMPLES of stream-checkpoint(5) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man5/stream-checkpoint.5"
+}
+
+@test "every man page has EXAMPLES that a test runs" {
+	for page in "$ROOT"/man/man[15]/*.[15]; do
+		grep -q '^\.Sh EXAMPLES' "$page" || { echo "$page: no EXAMPLES"; return 1; }
+		grep -q "the EXAMPLES of $(basename "$page" | sed 's/\.\([15]\)$/(\1)/')" "$BATS_TEST_FILENAME" ||
+		    { echo "$page: no test runs its EXAMPLES"; return 1; }
+	done
 }

@@ -89,8 +89,8 @@ load helper
 	diff want.tsv got.tsv
 	# 100 bad lines of 7 kinds: the 14 with no such time and the 14 empty
 	# ones have no event time and never reach stream-parse
-	[ "$(tail -n 1 split.err)" = 'stream-split: 28 bad lines dropped' ]
-	[ "$(tail -n 1 parse.err)" = 'stream-parse: 9900 lines accepted, 72 rejected' ]
+	assert_equal "$(tail -n 1 split.err)" 'stream-split: 28 bad lines dropped'
+	assert_equal "$(tail -n 1 parse.err)" 'stream-parse: 9900 lines accepted, 72 rejected'
 }
 
 @test "a killed upstream: no directory for the unfinished batch, the sink fails" {
@@ -110,7 +110,7 @@ load helper
 	status=0
 	wait $sink || status=$?
 	[ "$status" -eq 1 ]
-	[ "$(ls out)" = $'o-1458678330000\no-1458678335000' ]
+	assert_equal "$(ls out)" $'o-1458678330000\no-1458678335000'
 	grep -q 'input ended without #eos' sink.err
 }
 

@@ -104,3 +104,12 @@ kill_at() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	    strace -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@"
 }
+
+# usage_error MESSAGE COMMAND...: COMMAND is bad usage: exit 2, MESSAGE on
+# the first line, the usage after it. One row of a table of usage errors.
+usage_error() {
+	run "${@:2}"
+	assert_failure 2
+	assert_line --index 0 "$1"
+	assert_line --index 1 --partial "usage: $2 "
+}

@@ -25,16 +25,16 @@ load helper
 	run --separate-stderr stream-parse --csv "$SPEC" orders.txt
 	assert_success
 	assert_output "$(printf '#stream\n#fields\ttime\torder\tclient\tsymbol\tamount\tprice\tside\n#types\ttime\tint\tint\tstr\tint\tnum\tstr\n#at\torders.txt\t1\n2016-03-22T20:25:28Z\t1\t80\tEPE\t710\t51\tB\n#at\torders.txt\t11\n2016-03-22T20:25:28Z\t11\t80\tE,P\t710\t51\tS\n#eos')"
-	[ "$stderr" = 'stream-parse: orders.txt:2: expected 7 fields, found 6: 2016-03-22 20:25:28,2,80,EPE,710,51.00
+	assert_equal "$stderr" 'stream-parse: orders.txt:2: expected 7 fields, found 6: 2016-03-22 20:25:28,2,80,EPE,710,51.00
 stream-parse: orders.txt:3: amount "71x" is not an integer: 2016-03-22 20:25:28,3,80,EPE,71x,51.00,B
 stream-parse: orders.txt:4: side "X" is not B|S: 2016-03-22 20:25:28,4,80,EPE,710,51.00,X
 stream-parse: orders.txt:5: time "2016-13-45 99:99:99" is not a timestamp (no such date): 2016-13-45 99:99:99,5,80,EPE,710,51.00,B
 stream-parse: orders.txt:6: price "5.1.0" is not a number: 2016-03-22 20:25:28,6,80,EPE,710,5.1.0,B
 stream-parse: orders.txt:7: client "8a" is not an integer: 2016-03-22 20:25:28,7,8a,EPE,710,51.00,B
-stream-parse: orders.txt:8: expected 7 fields, found 1: 
+stream-parse: orders.txt:8: an empty line
 stream-parse: orders.txt:9: unterminated quote: 2016-03-22 20:25:28,9,80,"EPE,710,51.00,B
 stream-parse: orders.txt:10: client "99999999999999999999" is out of range for an int: 2016-03-22 20:25:28,10,99999999999999999999,EPE,710,51.00,B
-stream-parse: 2 lines accepted, 9 rejected' ]
+stream-parse: 2 lines accepted, 9 rejected'
 }
 
 @test "gen-orders --bad: one report per bad line, at its line number, and the right summary" {
@@ -44,15 +44,15 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	# line i is bad when floor(i*0.05) > floor((i-1)*0.05): every 20th
 	want=$(seq 20 20 1000 | sed 's/^/orders.txt:/')
 	got=$(printf '%s\n' "$stderr" | sed -n 's/^stream-parse: \(orders.txt:[0-9]*\): .*/\1/p')
-	[ "$got" = "$want" ]
-	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = 'stream-parse: 950 lines accepted, 50 rejected' ]
+	assert_equal "$got" "$want"
+	assert_equal "$(printf '%s\n' "$stderr" | tail -n 1)" 'stream-parse: 950 lines accepted, 50 rejected'
 	[ "$(printf '%s\n' "$output" | grep -vc '^#')" -eq 950 ]
 }
 
 @test "bad lines on standard input are placed by line number" {
 	run --separate-stderr stream-parse --csv 'a:int' <<<$'1\nx\n3'
 	assert_success
-	[ "$stderr" = $'stream-parse: line 2: a "x" is not an integer: x\nstream-parse: 2 lines accepted, 1 rejected' ]
+	assert_equal "$stderr" $'stream-parse: line 2: a "x" is not an integer: x\nstream-parse: 2 lines accepted, 1 rejected'
 }
 
 @test "--max-errors 3 stops with exit 1 at the third bad line" {
@@ -60,7 +60,7 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run --separate-stderr stream-parse --csv "$SPEC" --max-errors 3 orders.txt
 	assert_failure 1
 	[ "$(printf '%s\n' "$stderr" | grep -c 'orders.txt:')" -eq 3 ]
-	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = 'stream-parse: 3 bad lines: stopping (--max-errors 3)' ]
+	assert_equal "$(printf '%s\n' "$stderr" | tail -n 1)" 'stream-parse: 3 bad lines: stopping (--max-errors 3)'
 	# the good lines before the third bad one (line 60) were written
 	[ "$(printf '%s\n' "$output" | grep -vc '^#')" -eq 57 ]
 }
@@ -69,7 +69,7 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	printf '1\nx\n3\ny z\n' > in.txt
 	run stream-parse --csv 'a:int' --reject bad.txt in.txt
 	assert_success
-	[ "$(cat bad.txt)" = $'x\ny z' ]
+	assert_equal "$(cat bad.txt)" $'x\ny z'
 }
 
 @test "--header skips the first line of each input" {
@@ -122,29 +122,16 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run --separate-stderr stream-parse --csv a:int in.rec
 	assert_failure 1
 	assert_output "$(printf '#stream\n#fields\ta\n#types\tint\n#at\tin.rec\t1\n1\n#end\t5000\n2')"
-	[ "$stderr" = 'stream-parse: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
+	assert_equal "$stderr" 'stream-parse: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped'
 }
 
-@test "bad usage exits 2 with a usage line" {
-	run stream-parse --csv 'a:float'
-	assert_failure 2
-	assert_line --index 0 'stream-parse: spec a:float: float: unknown type (str, int, num, time or A|B)'
-	assert_line --index 1 --partial 'usage: stream-parse'
-	run stream-parse
-	assert_failure 2
-	assert_line --index 0 'stream-parse: give --csv spec or --tsv spec'
-	run stream-parse --csv a --bogus
-	assert_failure 2
-	assert_line --partial 'usage: stream-parse'
-	run stream-parse --csv a --where 'a =='
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --where a ==: unexpected end at offset 4'
-	run stream-parse --csv a --where 'b == 1'
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --where: no field b'
-	run stream-parse --csv a --max-errors 0
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --max-errors 0: too small (1 to 9223372036854775807)'
+@test "bad usage: one message, the usage, exit 2" {
+	usage_error 'stream-parse: spec a:float: float: unknown type (str, int, num, time or A|B)' stream-parse --csv 'a:float'
+	usage_error 'stream-parse: give --csv spec or --tsv spec' stream-parse
+	usage_error "stream-parse: unrecognized option '--bogus'" stream-parse --csv a --bogus
+	usage_error 'stream-parse: --where a ==: unexpected end at offset 4' stream-parse --csv a --where 'a =='
+	usage_error 'stream-parse: --where: no field b' stream-parse --csv a --where 'b == 1'
+	usage_error 'stream-parse: --max-errors 0: too small (1 to 9223372036854775807)' stream-parse --csv a --max-errors 0
 }
 
 @test "a missing input file is named; the others are still read" {
@@ -152,11 +139,10 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run --separate-stderr stream-parse --csv a:int missing.csv there.csv
 	assert_failure 1
 	assert_output $'#stream\n#fields\ta\n#types\tint\n#at\tthere.csv\t1\n1'
-	[ "$stderr" = 'stream-parse: missing.csv: No such file or directory' ]
+	assert_equal "$stderr" 'stream-parse: missing.csv: No such file or directory'
 }
 
 @test "a full disk is an error" {
-	run stream-parse --csv a:int <<<'1' >/dev/full
 	run sh -c "echo 1 | stream-parse --csv a:int > /dev/full"
 	assert_failure 1
 	assert_output 'stream-parse: stdout: No space left on device'
@@ -172,16 +158,19 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	[ "${#output}" -gt 4000000 ]
 	printf '%s\n' "$output" | cmp - a.out
 	cmp a.out from-fifo
-	[ "${stderr##*$'\n'}" = 'stream-parse: 99900 lines accepted, 100 rejected' ]
+	assert_equal "${stderr##*$'\n'}" 'stream-parse: 99900 lines accepted, 100 rejected'
 }
 
-@test "--tee: a file that cannot be made, a full disk" {
+@test "--tee: a file that cannot be made: exit 1" {
 	run --separate-stderr stream-parse --csv a:int --tee no/such/dir <<<'1'
 	assert_failure 1
-	[ "$stderr" = 'stream-parse: no/such/dir: No such file or directory' ]
+	assert_equal "$stderr" 'stream-parse: no/such/dir: No such file or directory'
+}
+
+@test "--tee: a full disk under the copy: exit 1" {
 	run --separate-stderr full_disk copy.out stream-parse --csv a:int --tee copy.out <<<'1'
 	assert_failure 1
-	[ "$stderr" = 'stream-parse: copy.out: No space left on device' ]
+	assert_equal "$stderr" 'stream-parse: copy.out: No space left on device'
 }
 
 @test "--cut keeps the fields it names, in its order, on the output named before it" {
@@ -218,42 +207,34 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run --separate-stderr stream-parse --csv "$SPEC" --cut symbol,amount \
 	    --tee sides --cut side --tee clients --cut client,amount,price in.rec
 	assert_success
-	[ "$stderr" = "$(cat all.err)" ]
-	[ "${stderr##*$'\n'}" = 'stream-parse: 19980 lines accepted, 15 rejected' ]
+	assert_equal "$stderr" "$(cat all.err)"
+	assert_equal "${stderr##*$'\n'}" 'stream-parse: 19980 lines accepted, 15 rejected'
 	cut_like() {	# cut_like COLUMN...: all.out as cut(1) would cut it
 		awk -F'\t' -v OFS='\t' -v c="$*" 'BEGIN { n = split(c, k, " ") }
 		    /^#(fields|types)\t/ { s = $1; for (i = 1; i <= n; i++) s = s OFS $(k[i] + 1); print s; next }
 		    /^#/ { print; next }
 		    { s = $(k[1]); for (i = 2; i <= n; i++) s = s OFS $(k[i]); print s }' all.out
 	}
-	[ "$output" = "$(cut_like 4 5)" ]
-	[ "$(cat sides)" = "$(cut_like 7)" ]
-	[ "$(cat clients)" = "$(cut_like 3 5 6)" ]
+	assert_equal "$output" "$(cut_like 4 5)"
+	assert_equal "$(cat sides)" "$(cut_like 7)"
+	assert_equal "$(cat clients)" "$(cut_like 3 5 6)"
 }
 
 @test "--cut: bad lists are usage errors" {
-	run stream-parse --csv a,b --cut c
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --cut c: no field c'
-	assert_line --index 1 --partial 'usage: stream-parse'
-	run stream-parse --csv a,b --cut a,
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --cut a,: no field ""'
-	run stream-parse --csv a,b --cut b,2
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --cut b,2: b twice'
-	run stream-parse --csv a,b --cut a --cut b
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --cut b: standard output has --cut a'
-	run stream-parse --csv a,b --tee x.out --cut a --cut b
-	assert_failure 2
-	assert_line --index 0 'stream-parse: --cut b: x.out has --cut a'
+	usage_error 'stream-parse: --cut c: no field c' stream-parse --csv a,b --cut c
+	usage_error 'stream-parse: --cut a,: no field ""' stream-parse --csv a,b --cut a,
+	usage_error 'stream-parse: --cut b,2: b twice' stream-parse --csv a,b --cut b,2
+	usage_error 'stream-parse: --cut b: standard output has --cut a' stream-parse --csv a,b --cut a --cut b
+	usage_error 'stream-parse: --cut b: x.out has --cut a' stream-parse --csv a,b --tee x.out --cut a --cut b
 }
 
-@test "--cut: a full disk under a cut output, --max-errors flushes every output" {
+@test "--cut: a full disk under a cut output: exit 1" {
 	run --separate-stderr full_disk cut.out stream-parse --csv a:int,b --tee cut.out --cut b <<<'1,x'
 	assert_failure 1
-	[ "$stderr" = 'stream-parse: cut.out: No space left on device' ]
+	assert_equal "$stderr" 'stream-parse: cut.out: No space left on device'
+}
+
+@test "--cut: --max-errors flushes every output before it stops" {
 	run --separate-stderr stream-parse --csv a:int,b --max-errors 1 --cut b --tee t.out --cut a <<<$'1,x\ny,z'
 	assert_failure 1
 	assert_output "$(printf '#stream\n#fields\tb\n#types\tstr\n#at\t-\t1\nx')"
@@ -265,14 +246,14 @@ stream-parse: 2 lines accepted, 9 rejected' ]
 	run --separate-stderr stream-parse --csv 'e:a|bb|c|é,n:num' in.txt
 	assert_success
 	assert_output "$(printf '#stream\n#fields\te\tn\n#types\tstr\tnum\n#at\tin.txt\t1\na\t1\nbb\t12345678\nc\t0.5\n#at\tin.txt\t7\né\t1\n#at\tin.txt\t12\nc\t1\nbb\t123456789.5\nc\t1234567\n#eos')"
-	[ "$stderr" = 'stream-parse: in.txt:4: e "b" is not a|bb|c|é: b,1.
+	assert_equal "$stderr" 'stream-parse: in.txt:4: e "b" is not a|bb|c|é: b,1.
 stream-parse: in.txt:5: e "BB" is not a|bb|c|é: BB,.5
 stream-parse: in.txt:6: e "aa" is not a|bb|c|é: aa,1
 stream-parse: in.txt:8: e "" is not a|bb|c|é: ,1
 stream-parse: in.txt:9: n "." is not a number: a,.
 stream-parse: in.txt:10: n "1.." is not a number: a,1..
 stream-parse: in.txt:11: n "1.2." is not a number: a,1.2.
-stream-parse: 7 lines accepted, 7 rejected' ]
+stream-parse: 7 lines accepted, 7 rejected'
 }
 
 @test "--tz takes exactly the zones of the time zone database" {
@@ -315,4 +296,16 @@ stream-parse: 7 lines accepted, 7 rejected' ]
 	run --separate-stderr stream-parse --csv a:int --max-errors 1 long.txt
 	assert_failure 1
 	assert_equal "$stderr" "$(printf 'stream-parse: long.txt:2: a line longer than 64 MiB: skipped\nstream-parse: 1 bad lines: stopping (--max-errors 1)')"
+}
+
+@test "an empty line is one bad line, named so" {
+	run --separate-stderr sh -c 'printf "a,1\n\nb,2\n" | stream-parse --csv k,v:int | grep -v "^#"'
+	assert_output "$(printf 'a\t1\nb\t2')"
+	assert_equal "$stderr" "$(printf 'stream-parse: line 2: an empty line\nstream-parse: 2 lines accepted, 1 rejected')"
+}
+
+@test "an empty line is a record of one empty field when the spec has one str field" {
+	run --separate-stderr sh -c 'printf "a\n\nb\n" | stream-parse --csv k | grep -v "^#"'
+	assert_output "$(printf 'a\n\nb')"
+	assert_equal "$stderr" ''
 }

@@ -26,7 +26,7 @@ stream_of() {
 	echo 'appended but never committed' >> log.txt
 	printf '5000 a 1\n10000 a 2\n15000 b 3\n' | stream_of > run2.rec
 	stream-sink --checkpoint ck --append log.txt run2.rec
-	[ "$(cat log.txt)" = $'5000\ta\t1\n10000\ta\t2\n15000\tb\t3' ]
+	assert_equal "$(cat log.txt)" $'5000\ta\t1\n10000\ta\t2\n15000\tb\t3'
 }
 
 @test "stream-state restores its snapshot and goes on where the pipeline committed" {
@@ -39,8 +39,8 @@ stream_of() {
 	printf '15000 a 10\n20000 c 1\n' | stream_of > run2.rec
 	stream-state --by k --sum v --checkpoint ck --checkpoint-every 2 < run2.rec |
 	    stream-sink --checkpoint ck > out2.tsv
-	[ "$(cat out1.tsv)" = $'5000\ta\t1\n10000\ta\t3\n10000\tb\t5' ]
-	[ "$(cat out2.tsv)" = $'15000\ta\t13\n15000\tb\t5\n20000\ta\t13\n20000\tb\t5\n20000\tc\t1' ]
+	assert_equal "$(cat out1.tsv)" $'5000\ta\t1\n10000\ta\t3\n10000\tb\t5'
+	assert_equal "$(cat out2.tsv)" $'15000\ta\t13\n15000\tb\t5\n20000\ta\t13\n20000\tb\t5\n20000\tc\t1'
 }
 
 @test "a corrupt snapshot is detected and an older one is used" {
@@ -54,7 +54,7 @@ stream_of() {
 	run --separate-stderr sh -c 'stream-state --by k --sum v --checkpoint ck --checkpoint-every 1 < run2.rec | stream-sink --checkpoint ck'
 	assert_success
 	assert_output $'25000\ta\t31'
-	[ "$stderr" = 'stream-state: ck/stream-state/snap-20000: torn or corrupt (checksum mismatch): not used' ]
+	assert_equal "$stderr" 'stream-state: ck/stream-state/snap-20000: torn or corrupt (checksum mismatch): not used'
 }
 
 @test "old snapshots are pruned: the two newest at or before the commit stay, and what is newer" {
@@ -65,7 +65,7 @@ stream_of() {
 	printf '25000 a 16\n' | stream_of > run2.rec
 	stream-state --by k --sum v --checkpoint ck --checkpoint-every 1 < run2.rec |
 	    stream-sink --checkpoint ck > /dev/null
-	[ "$(ls ck/stream-state | grep snap | sort)" = $'snap-15000\nsnap-20000\nsnap-25000' ]
+	assert_equal "$(ls ck/stream-state | grep snap | sort)" $'snap-15000\nsnap-20000\nsnap-25000'
 	[ -f ck/stream-state/pruned ]
 }
 
@@ -203,7 +203,7 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	stream-split --event-time 1 --interval 5s --checkpoint ck a.csv |
 	    stream-sink --checkpoint ck > second.tsv
 	stream-split --event-time 1 --interval 5s a.csv | stream-sink > all.tsv
-	[ "$(cat first.tsv second.tsv)" = "$(cat all.tsv)" ]
+	assert_equal "$(cat first.tsv second.tsv)" "$(cat all.tsv)"
 }
 
 @test "standard input: logged batches are replayed, then new input is read" {
@@ -215,7 +215,7 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	stream-split --event-time 1 --interval 5s --checkpoint ck < b.csv |
 	    stream-sink --checkpoint ck > second.tsv
 	cat a.csv b.csv | stream-split --event-time 1 --interval 5s | stream-sink > all.tsv
-	[ "$(cat first.tsv second.tsv)" = "$(cat all.tsv)" ]
+	assert_equal "$(cat first.tsv second.tsv)" "$(cat all.tsv)"
 }
 
 @test "--append: a sink killed at any rename or fsync, before its first commit too, appends every batch once" {

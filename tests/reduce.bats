@@ -70,14 +70,14 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	run --separate-stderr stream-reduce --by k --sum v in.rec
 	assert_success
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\na\t3\n#eos')"
-	[ "$stderr" = $'stream-reduce: in.rec:3: v "zz" is not a number\nstream-reduce: 1 records rejected' ]
+	assert_equal "$stderr" $'stream-reduce: in.rec:3: v "zz" is not a number\nstream-reduce: 1 records rejected'
 }
 
 @test "a sum beyond 128 bits is reported, not wrapped" {
 	printf '#fields\tv\n99999999999999999999999999999999999999\n99999999999999999999999999999999999999\n' > in.rec
 	run --separate-stderr stream-reduce --sum v in.rec
 	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_sum\n99999999999999999999999999999999999999\n#eos')"
-	[ "$stderr" = $'stream-reduce: in.rec:3: the sum of v overflows\nstream-reduce: 1 records rejected' ]
+	assert_equal "$stderr" $'stream-reduce: in.rec:3: the sum of v overflows\nstream-reduce: 1 records rejected'
 }
 
 @test "input that ends inside a batch: the batch is dropped, exit 1" {
@@ -85,30 +85,27 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	run --separate-stderr stream-reduce --by side --count in.rec
 	assert_failure 1
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tside\tcount\n#interval\t5000\nB\t1\nS\t3\n#end\t1458678330000\tn=4\n#end\t1458678335000\tn=0')"
-	[ "$stderr" = 'stream-reduce: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
+	assert_equal "$stderr" 'stream-reduce: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped'
 }
 
-@test "a missing field, a missing file, bad usage" {
+@test "a key field the input does not have: exit 1" {
 	batches > in.rec
 	run --separate-stderr stream-reduce --by nosuch in.rec
 	assert_failure 1
-	[ "$stderr" = 'stream-reduce: in.rec: no field nosuch in the input' ]
+	assert_equal "$stderr" 'stream-reduce: in.rec: no field nosuch in the input'
+}
+
+@test "a missing input file: exit 1" {
 	run stream-reduce --count missing.rec
 	assert_failure 1
 	assert_output 'stream-reduce: missing.rec: No such file or directory'
-	run stream-reduce --top 0
-	assert_failure 2
-	assert_line --index 0 'stream-reduce: --top 0: too small (1 to 1000000000)'
-	assert_line --index 1 --partial 'usage: stream-reduce'
-	run stream-reduce --count --order count
-	assert_failure 2
-	assert_line --index 0 'stream-reduce: --order goes with --top'
-	run stream-reduce --sum 'a +'
-	assert_failure 2
-	assert_line --index 0 'stream-reduce: --sum a +: unexpected end at offset 3'
-	run stream-reduce --top 1 --count --order nosuch
-	assert_failure 2
-	assert_line --index 0 'stream-reduce: --order nosuch: no such aggregation'
+}
+
+@test "bad usage: one message, the usage, exit 2" {
+	usage_error 'stream-reduce: --top 0: too small (1 to 1000000000)' stream-reduce --top 0
+	usage_error 'stream-reduce: --order goes with --top' stream-reduce --count --order count
+	usage_error 'stream-reduce: --sum a +: unexpected end at offset 3' stream-reduce --sum 'a +'
+	usage_error 'stream-reduce: --order nosuch: no such aggregation' stream-reduce --top 1 --count --order nosuch
 }
 
 @test "a full disk is an error" {
@@ -126,7 +123,7 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_line --index 0 'stream-reduce: --where amount >: unexpected end at offset 8'
 	run --separate-stderr sh -c 'printf "#fields\tk\n1\n" | stream-reduce --where "x == 1" --count'
 	assert_failure 1
-	[ "$stderr" = 'stream-reduce: stdin: no field x in the input' ]
+	assert_equal "$stderr" 'stream-reduce: stdin: no field x in the input'
 }
 
 @test "--collect: the values of each group, in order (groupByKey)" {
@@ -160,19 +157,11 @@ batches() {	# two batches of parsed orders, the second empty, a third
 }
 
 @test "--label: bad usage" {
-	for args in '--label S=SELLS' '--by side,client --label S=SELLS' \
-	    '--by side --label S' '--by side --label S=' \
-	    '--by side --label S=SELLS --name X'; do
-		run stream-reduce --count $args
-		assert_failure 2
-		assert_line --index 1 --partial 'usage: stream-reduce'
-	done
-	run stream-reduce --count --by side --label S=SELLS --name X
-	assert_line --index 0 'stream-reduce: give --name or --label, not both'
-	run stream-reduce --count --label S=SELLS
-	assert_line --index 0 'stream-reduce: --label needs one --by field'
-	run stream-reduce --count --by side --label S
-	assert_line --index 0 'stream-reduce: --label S: expected key=name,...'
+	usage_error 'stream-reduce: --label needs one --by field' stream-reduce --count --label S=SELLS
+	usage_error 'stream-reduce: --label needs one --by field' stream-reduce --count --by side,client --label S=SELLS
+	usage_error 'stream-reduce: --label S: expected key=name,...' stream-reduce --count --by side --label S
+	usage_error 'stream-reduce: --label S=: expected key=name,...' stream-reduce --count --by side --label S=
+	usage_error 'stream-reduce: give --name or --label, not both' stream-reduce --count --by side --label S=SELLS --name X
 }
 
 @test "--avg, --max and --distinct of a field alone: no pointer arithmetic on a null constant table" {

@@ -17,12 +17,10 @@ top() {
 	counts > a.rec
 	run stream-sink --dir out/output --suffix txt --format spark a.rec
 	assert_success
-	run find out -print
-	assert_output "$(printf 'out\nout/output-10000.txt\nout/output-10000.txt/_SUCCESS\nout/output-10000.txt/part-00000\nout/output-15000.txt\nout/output-15000.txt/_SUCCESS\nout/output-15000.txt/part-00000\nout/output-5000.txt\nout/output-5000.txt/_SUCCESS\nout/output-5000.txt/part-00000' | sort)" || true
-	[ "$(find out | sort)" = "$(printf 'out\nout/output-10000.txt\nout/output-10000.txt/_SUCCESS\nout/output-10000.txt/part-00000\nout/output-15000.txt\nout/output-15000.txt/_SUCCESS\nout/output-15000.txt/part-00000\nout/output-5000.txt\nout/output-5000.txt/_SUCCESS\nout/output-5000.txt/part-00000')" ]
-	[ "$(cat out/output-5000.txt/part-00000)" = $'(B,5074)\n(S,4926)' ]
+	assert_equal "$(find out | sort)" "$(printf 'out\nout/output-10000.txt\nout/output-10000.txt/_SUCCESS\nout/output-10000.txt/part-00000\nout/output-15000.txt\nout/output-15000.txt/_SUCCESS\nout/output-15000.txt/part-00000\nout/output-5000.txt\nout/output-5000.txt/_SUCCESS\nout/output-5000.txt/part-00000')"
+	assert_equal "$(cat out/output-5000.txt/part-00000)" $'(B,5074)\n(S,4926)'
 	[ ! -s out/output-10000.txt/part-00000 ]
-	[ "$(cat out/output-15000.txt/part-00000)" = '(S,2)' ]
+	assert_equal "$(cat out/output-15000.txt/part-00000)" '(S,2)'
 	[ ! -s out/output-5000.txt/_SUCCESS ]
 }
 
@@ -30,8 +28,8 @@ top() {
 	mkdir -p out/o-5000
 	echo stale > out/o-5000/part-00001
 	counts | stream-sink --dir out/o
-	[ "$(ls out/o-5000)" = $'_SUCCESS\npart-00000' ]
-	[ "$(cat out/o-5000/part-00000)" = $'B\t5074\nS\t4926' ]
+	assert_equal "$(ls out/o-5000)" $'_SUCCESS\npart-00000'
+	assert_equal "$(cat out/o-5000/part-00000)" $'B\t5074\nS\t4926'
 }
 
 @test "union: each batch once every input has reached it, inputs in order" {
@@ -50,20 +48,20 @@ top() {
 	{ counts | head -n 6; sleep 0.5; counts | tail -n +7; } > a &
 	{ sleep 0.2; top; } > b &
 	wait $sink
-	[ "$(cat out/o-5000/part-00000)" = $'(B,5074)\n(S,4926)\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))' ]
-	[ "$(cat out/o-15000/part-00000)" = $'(S,2)\n(TOP5CLIENTS,List(7))' ]
+	assert_equal "$(cat out/o-5000/part-00000)" $'(B,5074)\n(S,4926)\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))'
+	assert_equal "$(cat out/o-15000/part-00000)" $'(S,2)\n(TOP5CLIENTS,List(7))'
 }
 
 @test "--print=N and --print N show N lines and ..." {
 	counts | stream-sink --print=1 > out.txt
-	[ "$(sed -n '4,5p' out.txt)" = $'B\t5074\n...' ]
+	assert_equal "$(sed -n '4,5p' out.txt)" $'B\t5074\n...'
 	counts > a.rec
 	stream-sink --print 1 a.rec > out2.txt
 	cmp out.txt out2.txt
 	stream-sink a.rec --print 1 > out3.txt
 	cmp out.txt out3.txt
 	stream-sink --print a.rec > out4.txt
-	[ "$(sed -n '4,6p' out4.txt)" = $'B\t5074\nS\t4926' ]
+	assert_equal "$(sed -n '4,6p' out4.txt)" $'B\t5074\nS\t4926'
 }
 
 @test "standard output: each line starts with its batch time; csv, json" {
@@ -78,7 +76,7 @@ top() {
 @test "--append adds batches to a file" {
 	echo old > log.txt
 	counts | stream-sink --append log.txt --format csv
-	[ "$(cat log.txt)" = $'old\n5000,B,5074\n5000,S,4926\n15000,S,2' ]
+	assert_equal "$(cat log.txt)" $'old\n5000,B,5074\n5000,S,4926\n15000,S,2'
 }
 
 @test "published batches are synced to disk with a checkpoint, not without" {
@@ -105,26 +103,32 @@ top() {
 	counts | head -n 8 > a.rec	# ends inside batch 15000
 	run --separate-stderr stream-sink --dir out/o a.rec
 	assert_failure 1
-	[ "$(ls out)" = $'o-10000\no-5000' ]
-	[ "$stderr" = 'stream-sink: a.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped; nothing more is published' ]
+	assert_equal "$(ls out)" $'o-10000\no-5000'
+	assert_equal "$stderr" 'stream-sink: a.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped; nothing more is published'
 }
 
-@test "a full disk, a missing input, bad usage" {
+@test "a full disk on standard output: exit 1" {
 	run sh -c 'printf "#fields\ta\n1\n#end\t5\n#eos\n" | stream-sink --print > /dev/full'
 	assert_failure 1
 	assert_output 'stream-sink: stdout: No space left on device'
+}
+
+@test "a full disk under --append: exit 1" {
 	run sh -c 'printf "#fields\ta\n1\n#end\t5\n#eos\n" | stream-sink --append /dev/full'
 	assert_failure 1
 	assert_output 'stream-sink: /dev/full: No space left on device'
+}
+
+@test "a missing input file: exit 1" {
 	run stream-sink nosuch.rec
 	assert_failure 1
 	assert_output 'stream-sink: nosuch.rec: No such file or directory'
-	run stream-sink --format xml
-	assert_failure 2
-	assert_line --index 0 'stream-sink: --format xml: not csv, json, spark or tsv'
-	run stream-sink --suffix txt
-	assert_failure 2
-	assert_line --index 0 'stream-sink: --suffix goes with --dir'
+}
+
+@test "bad usage: one message, the usage, exit 2" {
+	usage_error 'stream-sink: --format xml: not csv, json, spark or tsv' stream-sink --format xml
+	usage_error 'stream-sink: --suffix goes with --dir' stream-sink --suffix txt
+	usage_error 'stream-sink: --print -1: not a count of lines (0 or more)' stream-sink --print -1
 }
 
 @test "a --dir that cannot be written is named, nothing half-written is left" {
@@ -148,8 +152,8 @@ top() {
 	run --separate-stderr stream-sink --dir out/o a.rec b.rec
 	assert_failure 1
 	# 15000 is complete in a.rec but not in b.rec: not published
-	[ "$(ls out)" = $'o-10000\no-5000' ]
-	[ "$(cat out/o-5000/part-00000)" = $'B\t5074\nS\t4926\n34\t9\n69\t8\n92\t7\n36\t6\n64\t5' ]
+	assert_equal "$(ls out)" $'o-10000\no-5000'
+	assert_equal "$(cat out/o-5000/part-00000)" $'B\t5074\nS\t4926\n34\t9\n69\t8\n92\t7\n36\t6\n64\t5'
 }
 
 @test "spark: a named keyed stream shows its aggregations, SELLS before BUYS by input order" {
@@ -157,8 +161,8 @@ top() {
 	printf '#stream\tkeys=1\tname=BUYS\n#fields\tside\tcount\nB\t5074\n#end\t5000\nB\t7\n#end\t10000\n#eos\n' > b.rec
 	run stream-sink --format spark --dir out/o s.rec b.rec
 	assert_success
-	[ "$(cat out/o-5000/part-00000)" = $'(SELLS,List(4926))\n(BUYS,List(5074))' ]
-	[ "$(cat out/o-10000/part-00000)" = '(BUYS,List(7))' ]
+	assert_equal "$(cat out/o-5000/part-00000)" $'(SELLS,List(4926))\n(BUYS,List(5074))'
+	assert_equal "$(cat out/o-10000/part-00000)" '(BUYS,List(7))'
 }
 
 @test "spark and --view: a labelled stream names each line by its label" {
@@ -166,9 +170,9 @@ top() {
 	top > t.rec
 	run stream-sink --format spark --dir out/o l.rec t.rec
 	assert_success
-	[ "$(cat out/o-5000/part-00000)" = $'(SELLS,List(4926))\n(BUYS,List(5074))\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))' ]
-	[ "$(cat out/o-10000/part-00000)" = '(TOP5CLIENTS,List())' ]
-	[ "$(cat out/o-15000/part-00000)" = $'(BUYS,List(7))\n(TOP5CLIENTS,List(7))' ]
+	assert_equal "$(cat out/o-5000/part-00000)" $'(SELLS,List(4926))\n(BUYS,List(5074))\n(TOP5CLIENTS,List(34, 69, 92, 36, 64))'
+	assert_equal "$(cat out/o-10000/part-00000)" '(TOP5CLIENTS,List())'
+	assert_equal "$(cat out/o-15000/part-00000)" $'(BUYS,List(7))\n(TOP5CLIENTS,List(7))'
 	run stream-sink --view l.rec
 	assert_success
 	assert_output "$(printf 'batch 1970-01-01T00:00:05Z  records 10000  SELLS 4926  BUYS 5074\nbatch 1970-01-01T00:00:10Z  records 0\nbatch 1970-01-01T00:00:15Z  records 7  BUYS 7')"

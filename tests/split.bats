@@ -40,7 +40,7 @@ load helper
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n2016-03-22 20:25:29,2\n#end\t1458678330000\tn=2\n2016-03-22 20:25:30,3\n#end\t1458678335000\tn=1\n#end\t1458678340000\tn=0\n2016-03-22 20:25:41,4\n#end\t1458678345000\tn=1\n#eos')"
 	first=$output
 	run stream-split --event-time 1 --interval 5s in.csv
-	[ "$output" = "$first" ]
+	assert_equal "$output" "$first"
 }
 
 @test "event time from a record stream by field name" {
@@ -54,10 +54,10 @@ load helper
 	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:36,2' '2016-03-22 20:25:29,late' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#end\t1458678330000\tn=1\n#end\t1458678335000\tn=0\n2016-03-22 20:25:36,2\n#end\t1458678340000\tn=1\n#eos')"
-	[ "$stderr" = 'stream-split: 1 late records dropped' ]
+	assert_equal "$stderr" 'stream-split: 1 late records dropped'
 	run --separate-stderr stream-split --event-time 1 --interval 5s --late next in.csv
 	assert_line --index 9 '2016-03-22 20:25:29,late'
-	[ "$stderr" = 'stream-split: 1 late records put in the open batch' ]
+	assert_equal "$stderr" 'stream-split: 1 late records put in the open batch'
 }
 
 @test "--watermark keeps batches open for out-of-order records" {
@@ -71,9 +71,9 @@ load helper
 	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' '2016-03-29 20:25:28,3' '2016-03-22 20:25:29,4' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#at\tin.csv\t4\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\n#eos')"
-	[ "$stderr" = 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp
+	assert_equal "$stderr" 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp
 stream-split: in.csv:3: 1 "2016-03-29 20:25:28" is more than 1d (--max-ahead) after the open batch
-stream-split: 2 bad lines dropped' ]
+stream-split: 2 bad lines dropped'
 }
 
 @test "--watch: only new files, by rename or close; dot and underscore names ignored" {
@@ -89,8 +89,8 @@ stream-split: 2 bad lines dropped' ]
 	waitfor 5 grep -q three out.rec
 	kill -TERM $BG_PIDS
 	wait $BG_PIDS
-	[ "$(grep -v '^#' out.rec)" = $'one\ntwo\nthree' ]
-	[ "$(tail -n 1 out.rec)" = '#eos' ]
+	assert_equal "$(grep -v '^#' out.rec)" $'one\ntwo\nthree'
+	assert_equal "$(tail -n 1 out.rec)" '#eos'
 	[ ! -s err.txt ]
 }
 
@@ -112,7 +112,7 @@ stream-split: 2 bad lines dropped' ]
 	waitfor 5 grep -q polled out.rec
 	kill -TERM $BG_PIDS
 	wait $BG_PIDS
-	[ "$(tail -n 1 out.rec)" = '#eos' ]
+	assert_equal "$(tail -n 1 out.rec)" '#eos'
 }
 
 @test "SIGTERM closes the open batch and ends the stream cleanly" {
@@ -125,30 +125,37 @@ stream-split: 2 bad lines dropped' ]
 	kill -TERM $BG_PIDS
 	wait $BG_PIDS
 	exec 8>&-
-	[ "$(sed 's/\tmade=.*//' out.rec | tail -n 3)" = "$(printf 'kept\n#end\t%s\tn=1\n#eos' "$(awk -F'\t' '/^#end/ {print $2}' out.rec)")" ]
+	assert_equal "$(sed 's/\tmade=.*//' out.rec | tail -n 3)" "$(printf 'kept\n#end\t%s\tn=1\n#eos' "$(awk -F'\t' '/^#end/ {print $2}' out.rec)")"
 }
 
-@test "missing inputs, bad usage" {
+@test "a watched directory that is not there: exit 1, a header without #eos" {
 	run --separate-stderr stream-split --watch nosuch
 	assert_failure 1
 	assert_output '#stream'		# a header without #eos: a broken stream
-	[ "$stderr" = 'stream-split: nosuch: No such file or directory' ]
+	assert_equal "$stderr" 'stream-split: nosuch: No such file or directory'
+}
+
+@test "a missing input file: exit 1, the files after it not read" {
 	echo x > f.txt
 	run --separate-stderr stream-split --interval 1s missing.txt f.txt
 	assert_failure 1
-	[ "$stderr" = 'stream-split: missing.txt: No such file or directory' ]
-	run stream-split --interval 5
-	assert_failure 2
-	assert_line --index 0 'stream-split: --interval 5: needs a unit (ms, s, m, h, d)'
-	run stream-split --watermark 1s
-	assert_failure 2
-	assert_line --index 0 'stream-split: --watermark and --late go with --event-time'
-	run stream-split --max-files 2
-	assert_failure 2
-	assert_line --index 0 'stream-split: --all, --glob, --max-files and --poll go with --watch'
+	assert_output "$(printf '#stream\n#interval\t1000')"
+	assert_equal "$stderr" 'stream-split: missing.txt: No such file or directory'
+}
+
+@test "--event-time by name on raw lines: exit 1, a column number is needed" {
+	echo x > f.txt
 	run --separate-stderr stream-split --event-time time f.txt
 	assert_failure 1
-	[ "$stderr" = 'stream-split: f.txt: --event-time time: raw lines need a column number (or parse them first)' ]
+	assert_equal "$stderr" 'stream-split: f.txt: --event-time time: raw lines need a column number (or parse them first)'
+}
+
+@test "bad usage: one message, the usage, exit 2" {
+	usage_error 'stream-split: --interval 5: needs a unit (ms, s, m, h, d)' stream-split --interval 5
+	usage_error 'stream-split: --watermark and --late go with --event-time' stream-split --watermark 1s
+	usage_error 'stream-split: --all, --glob, --max-files and --poll go with --watch' stream-split --max-files 2
+	usage_error 'stream-split: --max-errors 0: too small (1 to 9223372036854775807)' stream-split --max-errors 0
+	usage_error 'stream-split: -: standard input goes alone, not among files' stream-split f.txt -
 }
 
 @test "a full disk is an error" {
@@ -264,13 +271,6 @@ stream-split: 2 bad lines dropped' ]
 	assert_output "$(printf '#stream\n#interval\t3600000\n#fields\tline\n#types\tstr\n#at\t-\t1\na\nb\n#eos')"
 }
 
-@test "- among files is a usage error" {
-	echo x > f.txt
-	run stream-split f.txt -
-	assert_failure 2
-	assert_line --index 0 'stream-split: -: standard input goes alone, not among files'
-}
-
 @test "--max-errors: the stream fails at the nth bad line, the open batch not closed" {
 	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' 'today,3' '2016-03-22 20:25:29,4' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s --max-errors 2 in.csv
@@ -286,8 +286,8 @@ stream-split: 2 bad lines dropped' ]
 	assert_line --index -1 '#eos'
 }
 
-@test "--max-errors 0 is a usage error" {
-	run stream-split --max-errors 0
-	assert_failure 2
-	assert_line --index 0 'stream-split: --max-errors 0: too small (1 to 9223372036854775807)'
+@test "event time: an empty line is one bad line, named so" {
+	run --separate-stderr sh -c 'printf "2016-03-22 20:25:28,1\n\n" | stream-split --event-time 1 --interval 5s | grep -v "^#"'
+	assert_output '2016-03-22 20:25:28,1'
+	assert_equal "$stderr" "$(printf 'stream-split: line 2: an empty line\nstream-split: 1 bad lines dropped')"
 }

@@ -77,29 +77,30 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	run --separate-stderr stream-state --by k --sum v in.rec
 	assert_failure 1
 	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000')"
-	[ "$stderr" = 'stream-state: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
+	assert_equal "$stderr" 'stream-state: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped'
 }
 
-@test "bad usage and bad files" {
-	run stream-state --by k --sum v --emit top
-	assert_failure 2
-	assert_line --index 0 'stream-state: --emit top goes with --top'
-	run stream-state --by k --sum v --emit-removed
-	assert_failure 2
-	assert_line --index 0 'stream-state: --emit-removed goes with --timeout'
-	run stream-state --by k --avg v --initial x
-	assert_failure 2
-	assert_line --index 0 'stream-state: --initial: v_avg cannot start from a file (only counts, sums, min, max, first and last)'
-	run stream-state --by k --sum v --emit sometimes
-	assert_failure 2
-	assert_line --index 0 'stream-state: --emit sometimes: not all, updated or top'
+@test "bad usage: one message, the usage, exit 2" {
+	usage_error 'stream-state: --emit top goes with --top' stream-state --by k --sum v --emit top
+	usage_error 'stream-state: --emit-removed goes with --timeout' stream-state --by k --sum v --emit-removed
+	usage_error 'stream-state: --initial: v_avg cannot start from a file (only counts, sums, min, max, first and last)' stream-state --by k --avg v --initial x
+	usage_error 'stream-state: --emit sometimes: not all, updated or top' stream-state --by k --sum v --emit sometimes
+}
+
+@test "--initial: a missing file: exit 1" {
 	run stream-state --by k --sum v --initial nosuch.rec
 	assert_failure 1
 	assert_output 'stream-state: nosuch.rec: No such file or directory'
+}
+
+@test "--initial: a file without the state's field: exit 1" {
 	printf '#fields\tk\tother\na\t1\n' > init.rec
 	run stream-state --by k --sum v --initial init.rec
 	assert_failure 1
 	assert_output 'stream-state: init.rec: no field v_sum'
+}
+
+@test "a full disk: exit 1" {
 	run sh -c 'printf "#fields\tk\nx\n" | stream-state --by k > /dev/full'
 	assert_failure 1
 	assert_output 'stream-state: stdout: No space left on device'

@@ -50,22 +50,19 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 @test "a length or slide that is not a multiple of the interval is refused" {
 	run --separate-stderr stream-window --length 7s --count < <(batches)
 	assert_failure 2
-	[ "$stderr" = 'stream-window: --length 7s: not a multiple of the batch interval 5s' ]
+	assert_equal "$stderr" 'stream-window: --length 7s: not a multiple of the batch interval 5s'
 	run --separate-stderr stream-window --length 10s --slide 3s --count < <(batches)
 	assert_failure 2
-	[ "$stderr" = 'stream-window: --slide 3s: not a multiple of the batch interval 5s' ]
+	assert_equal "$stderr" 'stream-window: --slide 3s: not a multiple of the batch interval 5s'
 }
 
-@test "bad usage" {
-	run stream-window --count
-	assert_failure 2
-	assert_line --index 0 "stream-window: give the window's --length"
-	run stream-window --length 10s --last v
-	assert_failure 2
-	assert_line --index 0 'stream-window: v_last: not kept over a window (--count, --sum, --avg, --min, --max and --collect are)'
-	run stream-window --length 10s --slide 20s --count
-	assert_failure 2
-	assert_line --index 0 'stream-window: --slide longer than --length leaves batches out of every window'
+@test "bad usage: one message, the usage, exit 2" {
+	usage_error "stream-window: give the window's --length" stream-window --count
+	usage_error 'stream-window: v_last: not kept over a window (--count, --sum, --avg, --min, --max and --collect are)' stream-window --length 10s --last v
+	usage_error 'stream-window: --slide longer than --length leaves batches out of every window' stream-window --length 10s --slide 20s --count
+}
+
+@test "a missing input file: exit 1" {
 	run stream-window --length 10s --count nosuch.rec
 	assert_failure 1
 	assert_output 'stream-window: nosuch.rec: No such file or directory'
@@ -75,7 +72,7 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 	batches | head -n 8 > in.rec
 	run --separate-stderr stream-window --length 10s --by k --sum v in.rec
 	assert_failure 1
-	[ "$stderr" = 'stream-window: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped' ]
+	assert_equal "$stderr" 'stream-window: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped'
 }
 
 @test "--collect: the values of the window's batches, oldest first (groupByKeyAndWindow)" {
