@@ -670,10 +670,11 @@ ck_state_open(struct ck *c, const struct ck_opts *o, const char *tool,
 	if (c->restored == CK_NONE)
 		return;
 	p = ck_load(c, c->restored, &n);
-	if ((why = load(arg, p, n)) != NULL)
+	why = load(arg, p, n);	/* a constant text, not in p */
+	free(p);
+	if (why != NULL)
 		errx(SK_EXIT_DATA, "%s/snap-%lld: %s", c->dir,
 		    (long long)c->restored, why);
-	free(p);
 }
 
 void
