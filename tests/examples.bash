@@ -71,9 +71,19 @@ examples_live() {
 	local pid
 	setsid bash -o pipefail -c "trap : TERM; $1" < /dev/null > stdout 2> stderr &
 	pid=$!
-	sleep 0.5
+	# files there before the watch began are not new: wait for it
+	waitfor 10 watching "$pid" || return 1
 	cp orders.txt in/.orders && mv in/.orders "in/orders-$RANDOM.txt"
-	sleep 1.5
+	sleep 1
 	kill -TERM -- "-$pid" 2>/dev/null
 	wait "$pid"
+}
+
+# watching PGID: a process of the group has an inotify descriptor open.
+watching() {
+	local p
+	for p in $(pgrep -g "$1"); do
+		find "/proc/$p/fd" -lname 'anon_inode:inotify' 2>/dev/null | grep -q . && return 0
+	done
+	return 1
 }
