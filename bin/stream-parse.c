@@ -299,8 +299,7 @@ count_rejected(void)
 	rejected++;
 	if (max_errors > 0 && rejected >= (uint64_t)max_errors) {
 		flush_views();
-		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
-		    (unsigned long long)rejected, max_errors);
+		max_errors_stop(rejected, max_errors);
 	}
 }
 
@@ -821,12 +820,8 @@ parse_input(int fd, const char *src)
 			case CTL_EOS:		/* written after every input */
 				continue;
 			case CTL_AT:		/* the user's file and line */
-				if (pos_read(&at, s, n) == 0)
+				if (pos_take(&at, ib.name, ib.lineno, s, n) == 0)
 					pos_id++;
-				else
-					warnx("%s:%llu: a bad #at line: left "
-					    "out", src ? src : "stdin",
-					    (unsigned long long)ib.lineno);
 				continue;
 			default:
 				put_control(s, n, c);

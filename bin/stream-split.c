@@ -480,8 +480,7 @@ bad_line(void)
 	bad++;
 	if (max_errors > 0 && bad >= (uint64_t)max_errors) {
 		ob_flush(&out);
-		errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
-		    (unsigned long long)bad, max_errors);
+		max_errors_stop(bad, max_errors);
 	}
 }
 
@@ -659,10 +658,10 @@ bind_event_field(const char *src)
 	}
 }
 
-/* Handles one line of the current source; returns 1 at #eos of a record
- * stream. */
+/* Handles one line of the current source, line input_line of what it
+ * reads; returns 1 at #eos of a record stream. */
 static int
-take_line(char *s, size_t n)
+take_line(char *s, size_t n, uint64_t input_line)
 {
 	const char *src = cur.kind == SRC_STDIN ? NULL : cur.path;
 	uint64_t id, lineno;
@@ -694,11 +693,9 @@ take_line(char *s, size_t n)
 			put_schema_if_new();
 			return 0;
 		case CTL_AT:		/* the user's file and line */
-			if (pos_read(&in_at, s, n) == 0)
+			if (pos_take(&in_at, src ? src : "stdin", input_line, s,
+			    n) == 0)
 				pos_id++;
-			else
-				warnx("%s: a bad #at line: left out",
-				    src ? src : "stdin");
 			return 0;
 		case CTL_TYPES:
 			if (schema_types(&insc, s, n) < 0)
@@ -760,7 +757,7 @@ handle(struct ibuf *ib, char *s, size_t n, uint64_t before)
 
 	cur.off = before;	/* a batch closed by this line ends before it */
 	skipped_lines(ib);
-	eos = take_line(s, n);
+	eos = take_line(s, n, ib->lineno);
 	cur.off = ib_offset(ib);
 	if (cur.kind == SRC_STDIN && cko.root != NULL) {
 		ob_write(&wal, s, n);

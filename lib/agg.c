@@ -1188,9 +1188,7 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 				pending++;
 			break;
 		case CTL_AT:
-			if (pos_read(&at, s, n) < 0)
-				warnx("%s:%llu: a bad #at line: left out", ib->name,
-				    (unsigned long long)ib->lineno);
+			(void)pos_take(&at, ib->name, ib->lineno, s, n);
 			break;
 		case CTL_FIELDS:
 			agg_schema(t, s, n, src);

@@ -1,3 +1,4 @@
+#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,7 +7,8 @@
 #include "util.h"
 
 int
-pos_read(struct pos *p, const char *line, size_t len)
+pos_take(struct pos *p, const char *name, uint64_t lineno, const char *line,
+    size_t len)
 {
 	struct rec r = { 0 };
 	char *copy;
@@ -30,11 +32,15 @@ pos_read(struct pos *p, const char *line, size_t len)
 		p->file = r.f[0].n == 1 && r.f[0].p[0] == '-' ? NULL :
 		    estrndup(r.f[0].p, r.f[0].n);
 		p->line = n;
-		p->id++;
 	}
 	rec_free(&r);
 	free(copy);
-	return ok && n > 0 ? 0 : -1;
+	if (!ok || n == 0) {
+		warnx("%s:%llu: a bad #at line: left out", name,
+		    (unsigned long long)lineno);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -18,11 +18,12 @@
 struct pos {
 	char		*file;		/* NULL: standard input */
 	uint64_t	 line;		/* 0: no #at read yet */
-	uint64_t	 id;		/* one more at every #at */
 };
 
-/* Takes an #at line; returns 0, or -1 if it is malformed (pos unchanged). */
-int	pos_read(struct pos *, const char *line, size_t len);
+/* Takes an #at line, line `lineno` of the input `name`: 0, or -1 if it is
+ * malformed, reported as such and left out (pos unchanged). */
+int	pos_take(struct pos *, const char *name, uint64_t lineno,
+	    const char *line, size_t len);
 void	pos_free(struct pos *);
 
 /* Writing: what the last data line written to one output was. */

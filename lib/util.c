@@ -141,6 +141,13 @@ loc_format(char *buf, size_t cap, const char *src, uint64_t line)
 	return buf;
 }
 
+void
+max_errors_stop(uint64_t n, long long max)
+{
+	errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
+	    (unsigned long long)n, max);
+}
+
 long long
 opt_number(const char *usage, const char *opt, const char *arg, long long min,
     long long max)

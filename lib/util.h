@@ -76,6 +76,9 @@ char	*epathf(char *buf, size_t cap, const char *fmt, ...)
 /* "src:line", or "line N" when src is NULL: where bad data was. */
 char	*loc_format(char *buf, size_t cap, const char *src, uint64_t line);
 
+/* The n-th bad line reached --max-errors max: says so and exits 1. */
+void	 max_errors_stop(uint64_t n, long long max) __attribute__((noreturn));
+
 /* Parses a whole number in [min, max] for option opt, or fails with usage. */
 long long opt_number(const char *usage, const char *opt, const char *arg,
 	    long long min, long long max);

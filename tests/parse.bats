@@ -309,3 +309,11 @@ stream-parse: 7 lines accepted, 7 rejected'
 	assert_output "$(printf 'a\n\nb')"
 	assert_equal "$stderr" ''
 }
+
+@test "a bad #at line in a record stream is reported at its own line and left out" {
+	printf '#stream\n#fields\tv\n#at\tb.csv\t0\n1\n#at\tb.csv\t7\nzz\n#eos\n' > in.rec
+	run --separate-stderr stream-parse --tsv v:int in.rec
+	assert_success
+	assert_output "$(printf '#stream\n#fields\tv\n#types\tint\n#at\tin.rec\t1\n1\n#eos')"
+	assert_equal "$stderr" "$(printf 'stream-parse: in.rec:3: a bad #at line: left out\nstream-parse: b.csv:7: v "zz" is not an integer: zz\nstream-parse: 1 lines accepted, 1 rejected')"
+}

@@ -206,3 +206,11 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	run --separate-stderr stream-reduce --sum v in.rec
 	assert_equal "$stderr" $'stream-reduce: in.rec:4: v "zz" is not a number\nstream-reduce: 1 records rejected'
 }
+
+@test "a bad #at line is reported at its own line and left out; the next one places records again" {
+	printf '#stream\n#fields\tv\n#at\tb.csv\tx\n1\n#at\tb.csv\t7\nzz\n#eos\n' > in.rec
+	run --separate-stderr stream-reduce --sum v in.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_sum\n1\n#eos')"
+	assert_equal "$stderr" "$(printf 'stream-reduce: in.rec:3: a bad #at line: left out\nstream-reduce: b.csv:7: v "zz" is not a number\nstream-reduce: 1 records rejected')"
+}

@@ -291,3 +291,11 @@ stream-split: 2 bad lines dropped'
 	assert_output '2016-03-22 20:25:28,1'
 	assert_equal "$stderr" "$(printf 'stream-split: line 2: an empty line\nstream-split: 1 bad lines dropped')"
 }
+
+@test "a bad #at line in a record stream is reported at its own line and left out" {
+	printf '#stream\n#fields\tv\n#at\tb.csv\n1\n#eos\n' > in.rec
+	run --separate-stderr sh -c 'stream-split --interval 1h in.rec | grep -v "^#end"'
+	assert_success
+	assert_output "$(printf '#stream\n#interval\t3600000\n#fields\tv\n#at\tin.rec\t1\n1\n#eos')"
+	assert_equal "$stderr" 'stream-split: in.rec:3: a bad #at line: left out'
+}
