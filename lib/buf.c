@@ -190,6 +190,21 @@ ob_reset(struct obuf *o)
 }
 
 void
+ob_close(struct obuf *o)
+{
+	size_t i;
+
+	ob_flush(o);
+	for (i = 0; i < o->ntee; i++)
+		if (close(o->tee[i].fd) < 0 && errno != EINTR)
+			err(SK_EXIT_DATA, "%s", o->tee[i].name);
+	if (o->fd >= 0 && close(o->fd) < 0 && errno != EINTR)
+		err(SK_EXIT_DATA, "%s", o->name);
+	o->fd = -1;
+	ob_free(o);
+}
+
+void
 ob_free(struct obuf *o)
 {
 	free(o->p);

@@ -47,6 +47,9 @@ void	ob_flush(struct obuf *);	/* writes what is buffered; dies on error */
  * tee(1) without the copy through another process. */
 void	ob_tee(struct obuf *, int fd, const char *name);
 void	ob_free(struct obuf *);
+/* Flushes and closes the output (and its tees): the last word on whether
+ * everything written reached it (a full disk, a reader gone: exit 1). */
+void	ob_close(struct obuf *);
 void	ob_reset(struct obuf *);	/* forgets what is buffered */
 void	ob_grow(struct obuf *, size_t need);
 

@@ -554,17 +554,39 @@ ck_save(const struct ck *c, int64_t t, const void *p, size_t n)
 }
 
 void *
-ck_load(const struct ck *c, int64_t t, size_t *n)
+ck_read(const struct ck *c, int64_t t, size_t *n, const char **why)
 {
 	char path[PATH_MAX];
-	const char *why;
-	void *p;
 
 	epathf(path, sizeof(path), "%s/%s%lld", c->dir, prefix_of(c->kind),
 	    (long long)t);
-	if ((p = ck_get(path, n, &why)) == NULL)
-		errx(SK_EXIT_DATA, "%s: %s", path, why);
+	return ck_get(path, n, why);
+}
+
+void *
+ck_load(const struct ck *c, int64_t t, size_t *n)
+{
+	const char *why;
+	void *p;
+
+	if ((p = ck_read(c, t, n, &why)) == NULL)
+		errx(SK_EXIT_DATA, "%s/%s%lld: %s", c->dir, prefix_of(c->kind),
+		    (long long)t, why);
 	return p;
+}
+
+int64_t
+ck_next(const struct ck *c, int64_t t)
+{
+	int64_t *times, next = CK_NONE;
+	size_t n, k;
+
+	times = list_times(c->dir, c->kind, &n);
+	for (k = 0; k < n; k++)		/* newest first */
+		if (t == CK_NONE || times[k] > t)
+			next = times[k];
+	free(times);
+	return next;
 }
 
 /*

@@ -102,6 +102,10 @@ int64_t	ck_restore_point(const char *root, int64_t tc);
 /* The file of batch T ("snap-T"; "log-T" for a source): write, read. */
 void	ck_save(const struct ck *, int64_t t, const void *, size_t);
 void	*ck_load(const struct ck *, int64_t t, size_t *n);
+/* The same, NULL with *why if it is missing or does not check. */
+void	*ck_read(const struct ck *, int64_t t, size_t *n, const char **why);
+/* The batch of this tool's file after t (CK_NONE: its first), or CK_NONE. */
+int64_t	ck_next(const struct ck *, int64_t t);
 /* Deletes this tool's files older than the newest `keep` at or before tc. */
 void	ck_prune(const struct ck *, int64_t tc);
 /* A sink: records T (and extra bytes) as committed. */

@@ -50,6 +50,17 @@ ht_key(const struct ht *t, const void *val, size_t *klen)
 	return p + sizeof(n);
 }
 
+/* The values in slot order: for (i = 0; (v = ht_next(t, &i)) != NULL;).
+ * The table must not change while it is walked. */
+static inline void *
+ht_next(const struct ht *t, size_t *i)
+{
+	while (*i < t->cap)
+		if (t->slots[(*i)++].hash != 0)
+			return t->slots[*i - 1].val;
+	return NULL;
+}
+
 /* Removes key; the arena keeps its bytes until ht_clear. */
 int	 ht_del(struct ht *, const void *key, size_t klen);
 void	 ht_clear(struct ht *);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "cut.h"
 #include "dec.h"
 #include "dur.h"
@@ -566,6 +567,232 @@ test_copy_tabs(void)
 		check(1, "cut_copy_tabs", "0..128 bytes", "", "");
 }
 
+static void
+test_clock_batch(void)
+{
+	static const struct {
+		int64_t interval, t, want;
+	} rows[] = {
+		{ 5000, 0, 5000 },		/* [0, 5000) is batch 5000 */
+		{ 5000, 4999, 5000 },
+		{ 5000, 5000, 10000 },
+		{ 5000, -1, 0 },		/* floor, not towards zero */
+		{ 5000, -5000, 0 },
+		{ 5000, -5001, -5000 },
+		{ 1000, 1458678328000, 1458678329000 },
+		{ 3600000, 1458678328123, 1458680400000 },
+		{ 1, -1, 0 },
+	};
+	struct clock c;
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char in[64], got[32], want[32];
+		int64_t bt;
+
+		clock_init(&c, rows[i].interval);
+		bt = clock_batch_of(&c, rows[i].t);
+		snprintf(in, sizeof(in), "I=%lld t=%lld",
+		    (long long)rows[i].interval, (long long)rows[i].t);
+		snprintf(got, sizeof(got), "%lld", (long long)bt);
+		snprintf(want, sizeof(want), "%lld", (long long)rows[i].want);
+		check(bt == rows[i].want, "clock_batch_of", in, got, want);
+	}
+}
+
+static void
+test_clock_place(void)
+{
+	static const char *const names[] = { "open", "later", "late", "ahead" };
+	static const struct {
+		int64_t open_t, max_event, t;
+		int late_next;
+		int64_t max_ahead;
+		enum clock_place want;
+		int64_t want_bt, want_max;
+	} rows[] = {
+		/* I = 1000, batch 5000 open: [4000, 5000) */
+		{ 5000, 4100, 4500, 0, 60000, CLOCK_OPEN, 5000, 4500 },
+		{ 5000, 4100, 4000, 0, 60000, CLOCK_OPEN, 5000, 4100 },
+		{ 5000, 4100, 5000, 0, 60000, CLOCK_LATER, 6000, 5000 },
+		{ 5000, 4100, 3999, 0, 60000, CLOCK_LATE, 4000, 4100 },
+		{ 5000, 4100, 3999, 1, 60000, CLOCK_OPEN, 5000, 4100 },
+		{ 5000, 4100, 64000, 0, 60000, CLOCK_LATER, 65000, 64000 },
+		{ 5000, 4100, 65000, 0, 60000, CLOCK_AHEAD, 66000, 4100 },
+		{ 5000, 4100, 64999, 0, 60000, CLOCK_LATER, 65000, 64999 },
+	};
+	struct clock c;
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char in[96], got[64], want[64];
+		enum clock_place p;
+		int64_t bt;
+
+		clock_init(&c, 1000);
+		c.open_t = rows[i].open_t;
+		c.max_event = rows[i].max_event;
+		c.late_next = rows[i].late_next;
+		c.max_ahead = rows[i].max_ahead;
+		p = clock_place(&c, rows[i].t, &bt);
+		snprintf(in, sizeof(in), "open %lld, t %lld%s",
+		    (long long)rows[i].open_t, (long long)rows[i].t,
+		    rows[i].late_next ? ", --late next" : "");
+		snprintf(got, sizeof(got), "%s %lld max %lld", names[p],
+		    (long long)bt, (long long)c.max_event);
+		snprintf(want, sizeof(want), "%s %lld max %lld",
+		    names[rows[i].want], (long long)rows[i].want_bt,
+		    (long long)rows[i].want_max);
+		check(strcmp(got, want) == 0, "clock_place", in, got, want);
+	}
+}
+
+static void
+test_clock_due(void)
+{
+	static const struct {
+		int64_t open_t, max_event, watermark;
+		int want;
+	} rows[] = {
+		{ 5000, 4999, 0, 0 },
+		{ 5000, 5000, 0, 1 },		/* the watermark has reached T */
+		{ 5000, 7999, 3000, 0 },
+		{ 5000, 8000, 3000, 1 },
+		{ 5000, INT64_MIN, 0, 0 },	/* nothing placed yet */
+	};
+	struct clock c;
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char in[96];
+
+		clock_init(&c, 1000);
+		c.open_t = rows[i].open_t;
+		c.max_event = rows[i].max_event;
+		c.watermark = rows[i].watermark;
+		snprintf(in, sizeof(in), "open %lld, max %lld, watermark %lld",
+		    (long long)rows[i].open_t, (long long)rows[i].max_event,
+		    (long long)rows[i].watermark);
+		check(clock_due(&c) == rows[i].want, "clock_due", in,
+		    rows[i].want ? "not due" : "due",
+		    rows[i].want ? "due" : "not due");
+	}
+}
+
+/* The records before the clock starts: times of those waiting, the time
+ * of the next; it waits (-1) or the clock starts at the waiting one. */
+static void
+test_clock_agree(void)
+{
+	static const struct {
+		int64_t early[4];
+		size_t n;
+		int64_t t;
+		long want;
+	} rows[] = {
+		{ { 0 }, 0, 1000, -1 },			/* the first waits */
+		{ { 1000 }, 1, 2000, 0 },		/* two agree */
+		{ { 1000 }, 1, 1000 + 86400001, -1 },	/* too far */
+		{ { -999999999999 }, 1, 1000, -1 },	/* far past first */
+		/* a far-past outlier, then two that agree: start at the 2nd */
+		{ { -999999999999, 1000 }, 2, 2000, 1 },
+		/* an outlier between two that agree */
+		{ { 1000, 999999999999 }, 2, 2000, 0 },
+		/* two waiting that agree with each other, not with t */
+		{ { 1000, 999999999999, 2000 }, 3, 999999999998, 0 },
+	};
+	struct clock c;
+	size_t i, k, start;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char in[128], got[16], want[16];
+		long res;
+
+		clock_init(&c, 1000);
+		for (k = 0; k < rows[i].n; k++)
+			clock_wait(&c, "x", 1, 0, 1, NULL, k + 1, 1,
+			    rows[i].early[k]);
+		res = clock_agree(&c, rows[i].t, &start) ? (long)start : -1;
+		snprintf(in, sizeof(in), "%zu waiting, t %lld", rows[i].n,
+		    (long long)rows[i].t);
+		snprintf(got, sizeof(got), "%ld", res);
+		snprintf(want, sizeof(want), "%ld", rows[i].want);
+		check(res == rows[i].want, "clock_agree", in, got, want);
+		clock_free(&c);
+	}
+}
+
+static void
+test_clock_pending(void)
+{
+	struct clock c;
+	struct pending *p;
+	char got[64];
+
+	clock_init(&c, 1000);
+	c.open_t = 5000;
+	c.max_event = 4500;
+	(void)clock_pending(&c, 8000)->n++;
+	(void)clock_pending(&c, 6000)->n++;
+	(void)clock_pending(&c, 8000)->n++;
+	snprintf(got, sizeof(got), "%zu: %lld %lld, last %lld", c.npend,
+	    (long long)c.pend[0].t, (long long)c.pend[1].t,
+	    (long long)clock_last(&c));
+	check(strcmp(got, "2: 6000 8000, last 8000") == 0, "clock_pending",
+	    "8000 6000 8000", got, "2: 6000 8000, last 8000");
+	clock_close(&c);
+	p = clock_opened(&c);
+	snprintf(got, sizeof(got), "%lld %llu", (long long)c.open_t,
+	    p ? (unsigned long long)c.open_n : 0ULL);
+	check(p != NULL && strcmp(got, "6000 1") == 0, "clock_opened",
+	    "after 5000", got, "6000 1");
+	pending_done(&c);
+	clock_close(&c);
+	check(clock_opened(&c) == NULL, "clock_opened", "7000", "pending",
+	    "none");
+	clock_free(&c);
+}
+
+static void
+test_clock_fits(void)
+{
+	static const struct {
+		int64_t open_t, max_event, pend;
+		const char *want;
+	} rows[] = {
+		{ 5000, 4500, 0, "" },
+		{ 5500, 4500, 0, "batch times" },	/* not on the interval */
+		{ 5000, 5000 + 86400001, 0, "batch times" },
+		{ 5000, 4500, 6000, "" },
+		{ 5000, 4500, 5000, "a pending batch" },
+		{ 5000, 4500, 6500, "a pending batch" },
+		{ 5000, 4500, 5000 + 86401000, "" },
+		{ 5000, 4500, 5000 + 86402000, "a pending batch" },
+	};
+	struct clock c;
+	size_t i;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char in[96];
+		const char *why;
+
+		clock_init(&c, 1000);
+		c.open_t = rows[i].open_t;
+		c.max_event = rows[i].max_event;
+		if (rows[i].pend != 0)
+			(void)clock_pending(&c, rows[i].pend);
+		why = clock_fits(&c);
+		snprintf(in, sizeof(in), "open %lld, max %lld, pending %lld",
+		    (long long)rows[i].open_t, (long long)rows[i].max_event,
+		    (long long)rows[i].pend);
+		check(why == NULL ? *rows[i].want == '\0' :
+		    strncmp(why, rows[i].want, strlen(rows[i].want)) == 0 &&
+		    *rows[i].want != '\0', "clock_fits", in, why ? why : "fits",
+		    *rows[i].want ? rows[i].want : "fits");
+		clock_free(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -578,6 +805,12 @@ main(void)
 	test_cut();
 	test_copy_tabs();
 	test_scan();
+	test_clock_batch();
+	test_clock_place();
+	test_clock_due();
+	test_clock_agree();
+	test_clock_pending();
+	test_clock_fits();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

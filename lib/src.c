@@ -1,0 +1,346 @@
+/* src: the reader every source of stream-split reads through; see src.h. */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src.h"
+#include "util.h"
+
+void
+rd_init(struct reader *r, struct batcher *b, volatile sig_atomic_t *stop,
+    int logging)
+{
+	memset(r, 0, sizeof(*r));
+	r->b = b;
+	r->stop = stop;
+	r->logging = logging;
+	r->cur.first = 1;
+	r->fd = -1;
+	ob_init(&r->wal, -1, "wal");
+	ib_init(&r->ib, -1, "stdin");
+}
+
+void
+rd_seg_finish(struct reader *r)
+{
+	struct position *c = &r->cur;
+
+	if (c->kind == SRC_FILE && c->off > r->seg_start) {
+		r->segs = ereallocarray(r->segs, r->nsegs + 1, sizeof(*r->segs));
+		r->segs[r->nsegs].path = estrdup(c->path);
+		r->segs[r->nsegs].operand = c->operand;
+		r->segs[r->nsegs].start = r->seg_start;
+		r->segs[r->nsegs].end = c->off;
+		r->nsegs++;
+	}
+	r->seg_start = c->off;
+}
+
+void
+rd_segs_clear(struct reader *r)
+{
+	while (r->nsegs > 0)
+		free(r->segs[--r->nsegs].path);
+	ob_reset(&r->wal);
+}
+
+void
+rd_enter(struct reader *r, enum src_kind kind, const char *path,
+    int64_t operand, uint64_t off)
+{
+	char *copy = path ? estrdup(path) : NULL;	/* path may be cur.path */
+	struct position *c = &r->cur;
+
+	rd_seg_finish(r);
+	c->kind = kind;
+	free(c->path);
+	c->path = copy;
+	c->id = ++r->pos_id;
+	pos_free(&r->in_at);	/* a record stream places its own lines */
+	r->in_at.line = 0;
+	c->operand = operand;
+	c->off = off;
+	c->first = off == 0;
+	r->seg_start = off;
+	/* by the processing-time clock, a pipe that stays silent and closes
+	 * is a live source that had nothing (the clock made its batches);
+	 * by event time, an empty pipe is a record stream whose tool died */
+	stream_end_init(&r->end, kind == SRC_STDIN &&
+	    r->b->event_field != NULL ? STDIN_FILENO : -1);
+	r->long_seen = 0;
+	if (off > 0) {		/* resumed: its start was read before */
+		r->end.lines = 1;
+		r->end.header = r->b->records_in;
+	}
+}
+
+/* The first line of a source says whether it is a record stream. */
+static void
+first_line(struct reader *r, const char *s, size_t n, const char *src)
+{
+	static const unsigned char str[] = { CT_STR };
+	char *line = "line";
+
+	r->cur.first = 0;
+	r->cur.datalines = 0;
+	r->b->records_in = rec_stream_start(s, n);
+	if (!r->b->records_in) {
+		schema_set(&r->insc, &line, 1);
+		schema_set_types(&r->insc, str);
+		batcher_bind(r->b, &r->insc, src);
+		batcher_schema(r->b, &r->insc);
+	}
+}
+
+/* A control line of a record stream: 1 at #eos. */
+static int
+control(struct reader *r, enum ctl c, char *s, size_t n, const char *src,
+    uint64_t input_line)
+{
+	switch (c) {
+	case CTL_FIELDS:
+		schema_parse(&r->insc, s, n);
+		batcher_bind(r->b, &r->insc, src);
+		batcher_schema(r->b, &r->insc);
+		return 0;
+	case CTL_AT:		/* the user's file and line */
+		if (pos_take(&r->in_at, src, input_line, s, n) == 0)
+			r->pos_id++;
+		return 0;
+	case CTL_TYPES:
+		if (schema_types(&r->insc, s, n) < 0)
+			warnx("%s: a #types line that does not fit its #fields: "
+			    "left out", src);
+		batcher_schema(r->b, &r->insc);
+		return 0;
+	case CTL_EOS:
+		return 1;
+	case CTL_END:
+	case CTL_INTERVAL:
+	case CTL_STREAM:
+		return 0;	/* batched anew here, under our header */
+	default:
+		if (strncmp(s, "#checkpoint\t", 12) == 0)
+			return 0;
+		ob_write(&r->b->out, s, n);
+		ob_putc(&r->b->out, '\n');
+		return 0;
+	}
+}
+
+/* Takes a line of the current source, line input_line of what it reads;
+ * returns 1 at #eos of a record stream. */
+static int
+take_line(struct reader *r, char *s, size_t n, uint64_t input_line)
+{
+	struct position *c = &r->cur;
+	const char *src = c->kind == SRC_STDIN ? NULL : c->path;
+	const char *name = src ? src : "stdin";
+	uint64_t id, lineno;
+
+	if (c->first)
+		first_line(r, s, n, name);
+	if (r->b->records_in) {
+		enum ctl ctl = rec_ctl(s, n);
+
+		stream_note(&r->end, ctl);
+		if (ctl != CTL_DATA)
+			return control(r, ctl, s, n, name, input_line);
+	}
+	r->end.lines = 1;
+	if (r->b->event_field != NULL && r->b->event_col < 0)	/* resumed */
+		batcher_bind(r->b, &r->insc, name);
+	if (r->b->records_in && r->in_at.line > 0) {	/* placed before */
+		id = r->pos_id;
+		src = r->in_at.file;
+		lineno = r->in_at.line++;
+	} else {
+		id = c->id;
+		lineno = c->datalines + 1;
+	}
+	batcher_line(r->b, id, src, lineno, s, n);
+	c->datalines++;	/* after: a batch this line closed ends before it */
+	return 0;
+}
+
+/* Lines too long that ib skipped (and reported): bad lines, that count in
+ * the line numbers after them. */
+static void
+skipped_lines(struct reader *r, const struct ibuf *ib)
+{
+	for (; r->long_seen < ib->long_lines; r->long_seen++) {
+		r->cur.datalines++;
+		batcher_bad(r->b);
+	}
+}
+
+int
+rd_line(struct reader *r, struct ibuf *ib, char *s, size_t n, uint64_t before)
+{
+	int eos;
+
+	r->cur.off = before;	/* a batch closed by this line ends before it */
+	skipped_lines(r, ib);
+	eos = take_line(r, s, n, ib->lineno);
+	r->cur.off = ib_offset(ib);
+	if (r->cur.kind == SRC_STDIN && r->logging) {
+		ob_write(&r->wal, s, n);
+		ob_putc(&r->wal, '\n');
+	}
+	return eos;
+}
+
+void
+rd_fail(struct reader *r)
+{
+	ob_flush(&r->b->out);
+	exit(SK_EXIT_DATA);
+}
+
+void
+rd_ended(struct reader *r, const struct ibuf *ib)
+{
+	skipped_lines(r, ib);
+	if (stream_broken(&r->end, ib)) {
+		ob_flush(&r->b->out);
+		errx(SK_EXIT_DATA, "%s: %s", r->cur.path ? r->cur.path : "stdin",
+		    stream_broken_why(&r->end, ib));
+	}
+}
+
+void
+rd_read_through(struct reader *r, int fd, uint64_t limit)
+{
+	struct ibuf ib;
+	char *s;
+	size_t n;
+	int eos = 0;
+
+	ib_init(&ib, fd, r->cur.path ? r->cur.path : "stdin");
+	ib_reset(&ib, fd, ib.name, r->cur.off);
+	ib.flush = &r->b->out;
+	while (!eos && !*r->stop && ib_offset(&ib) < limit) {
+		uint64_t before = ib_offset(&ib);
+
+		if (!ib_getline(&ib, &s, &n))
+			break;
+		eos = rd_line(r, &ib, s, n, before);
+	}
+	if (ib.eof && limit == UINT64_MAX && !*r->stop)
+		rd_ended(r, &ib);
+	ib_free(&ib);
+}
+
+void
+rd_replay_bytes(struct reader *r, const char *bytes, size_t len)
+{
+	struct ibuf ib;
+	char *s;
+	size_t n;
+
+	if (r->cur.kind != SRC_STDIN)
+		rd_enter(r, SRC_STDIN, NULL, -1, 0);
+	ib_init(&ib, -1, "log");
+	ob_reset(&r->wal);	/* refilled by rd_line */
+	while (ib.cap < len)
+		ib.cap *= 2;
+	ib.p = erealloc(ib.p, ib.cap);
+	memcpy(ib.p, bytes, len);
+	ib.end = len;
+	ib.eof = 1;
+	while (ib_next(&ib, &s, &n))
+		(void)rd_line(r, &ib, s, n, r->cur.off);
+	ib_free(&ib);
+}
+
+int
+rd_open_at(const char *path, uint64_t off, int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+
+	if (fd >= 0 && off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	return fd;
+}
+
+/* A file of the watched directory: a regular file only, never through a
+ * link, and never one whose open would block (a FIFO); -2 if skipped. */
+static int
+open_watched(const char *path, uint64_t off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0 && errno == ELOOP) {
+		warnx("%s: a link: not followed, skipped", path);
+		return -2;
+	}
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		warnx("%s: not a regular file: skipped", path);
+		return -2;
+	}
+	if (off > 0 && lseek(fd, (off_t)off, SEEK_SET) < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	return fd;
+}
+
+int
+rd_read_file(struct reader *r, const char *path, int64_t operand,
+    uint64_t off, uint64_t limit)
+{
+	int fd = operand < 0 ? open_watched(path, off) :
+	    rd_open_at(path, off, 0);
+
+	if (fd == -2)
+		return -1;
+	if (fd < 0) {
+		if (errno != EINTR || !*r->stop)	/* a stop while a FIFO opens */
+			warn("%s", path);
+		return -1;
+	}
+	rd_enter(r, SRC_FILE, path, operand, off);
+	rd_read_through(r, fd, limit);
+	close(fd);
+	return 0;
+}
+
+void
+rd_attach(struct reader *r, int fd)
+{
+	r->fd = fd;
+	ib_reset(&r->ib, fd, r->cur.path ? r->cur.path : "stdin", r->cur.off);
+}
+
+int
+rd_ready(struct reader *r)
+{
+	ssize_t got = ib_fill(&r->ib);
+	int eos = 0;
+	char *s;
+	size_t n;
+
+	for (;;) {
+		uint64_t before = ib_offset(&r->ib);
+
+		if (!ib_next(&r->ib, &s, &n))
+			break;
+		if ((eos = rd_line(r, &r->ib, s, n, before)) != 0)
+			break;
+	}
+	if (got != 0 && !eos)
+		return 1;
+	if (got == 0)
+		rd_ended(r, &r->ib);
+	if (r->fd != STDIN_FILENO)
+		close(r->fd);
+	r->fd = -1;
+	return 0;
+}

@@ -1,0 +1,173 @@
+/*
+ * src: stream-split's sources, behind one interface. A source (standard
+ * input, file operands, a watched directory; next: sockets, MQTT, Kafka)
+ * says which descriptors to wait on and reads what is ready; every line it
+ * reads goes through one reader, which knows where the input stands (the
+ * position a restart resumes from), whether the input is raw text or a
+ * record stream (its control lines, #fields, #at), and what the open batch
+ * was made of: byte ranges of files, which a restart reads again, or the
+ * bytes themselves of an input that cannot be read again (the write-ahead
+ * log), for lib/ck_log to log.
+ */
+#ifndef SK_SRC_H
+#define SK_SRC_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "batcher.h"
+#include "buf.h"
+#include "ht.h"
+#include "pos.h"
+#include "rec.h"
+
+/* Where the input stands: standard input or a file (an operand, or a
+ * watched file: operand -1); off is where its next line starts. The
+ * numbers are the log's (lib/ck_log). */
+enum src_kind { SRC_NONE, SRC_STDIN, SRC_FILE };
+
+struct position {
+	enum src_kind	 kind;
+	char		*path;
+	int64_t		 operand;
+	uint64_t	 off, datalines;
+	int		 first;		/* the next line is the source's first */
+	uint64_t	 id;		/* for #at: this source, entered once */
+};
+
+/* A byte range of a file that the open batch took. */
+struct segment {
+	char		*path;
+	int64_t		 operand;	/* -1: a watched file */
+	uint64_t	 start, end;
+};
+
+struct reader {
+	struct batcher	*b;
+	volatile sig_atomic_t *stop;	/* set: a signal came, stop reading */
+	struct position	 cur;
+	struct schema	 insc;		/* the schema being read */
+	struct pos	 in_at;		/* a record stream's own #at */
+	uint64_t	 pos_id;	/* names a source, or an #at read */
+	struct stream_end end;		/* how the current source ends */
+	uint64_t	 long_seen;	/* its lines too long, so far */
+	/* what the open batch was made of */
+	int		 logging;	/* --checkpoint: keep it */
+	struct segment	*segs;
+	size_t		 nsegs;
+	uint64_t	 seg_start;
+	struct obuf	 wal;		/* standard input's bytes */
+	/* the input read as it is ready */
+	struct ibuf	 ib;
+	int		 fd;		/* -1: none */
+};
+
+void	rd_init(struct reader *, struct batcher *, volatile sig_atomic_t *stop,
+	    int logging);
+/* Starts reading a source at off (0: its start). */
+void	rd_enter(struct reader *, enum src_kind, const char *path,
+	    int64_t operand, uint64_t off);
+/* Takes one line read from ib, which began at offset before; returns 1 at
+ * the #eos of a record stream. */
+int	rd_line(struct reader *, struct ibuf *, char *s, size_t n,
+	    uint64_t before);
+/* The source is read through: dies if it broke (a record stream without
+ * #eos, or a pipe that gave nothing), leaving the open batch unclosed. */
+void	rd_ended(struct reader *, const struct ibuf *);
+/* An input cannot be read: the stream fails (exit 1, no #eos). */
+void	rd_fail(struct reader *) __attribute__((noreturn));
+/* Reads fd (the current source) from cur.off up to limit, or through to
+ * its end (UINT64_MAX) as a blocking read. */
+void	rd_read_through(struct reader *, int fd, uint64_t limit);
+/* Reads the file path as a source from off up to limit: 0, or -1 if it
+ * cannot be opened (reported). operand -1 is a watched file: a regular
+ * file only, never through a link. */
+int	rd_read_file(struct reader *, const char *path, int64_t operand,
+	    uint64_t off, uint64_t limit);
+/* Reads the logged bytes of standard input again. */
+void	rd_replay_bytes(struct reader *, const char *bytes, size_t len);
+/* Opens path for reading at off (flags: O_NONBLOCK, say); -1 (errno). */
+int	rd_open_at(const char *path, uint64_t off, int flags);
+
+/* Reading as the input is ready: fd (the current source, entered) is
+ * polled; rd_ready reads once and takes the lines: 0 when the source has
+ * ended (or sent #eos) and is closed, 1 otherwise. */
+void	rd_attach(struct reader *, int fd);
+int	rd_ready(struct reader *);
+
+/* The current source is left, or the batch closes: its range so far. */
+void	rd_seg_finish(struct reader *);
+void	rd_segs_clear(struct reader *);
+
+/*
+ * A source. Each turn of stream-split's loop asks it whether anything
+ * more can come (more: 0 once it has ended), then, after the clock has
+ * closed the batches that are due, for the descriptors to wait on (wait:
+ * how many, at most SRC_MAXFD; it may lower *timeout, ms, and take what
+ * needs no waiting), polls them, and hands back what poll said (ready).
+ */
+#define SRC_MAXFD 8
+struct source;
+struct source_ops {
+	int	(*more)(struct source *);
+	int	(*wait)(struct source *, struct pollfd *, int64_t now,
+		    int *timeout);
+	void	(*ready)(struct source *, const struct pollfd *, int n);
+};
+struct source {
+	const struct source_ops	*ops;
+	struct reader		*rd;
+};
+
+/* Standard input (paths NULL), or file operands read in order. */
+struct src_files {
+	struct source	 src;
+	char *const	*paths;
+	int		 n, next;
+};
+void	src_files_init(struct src_files *, struct reader *, char *const *paths,
+	    int n);
+
+/*
+ * A watched directory (textFileStream): files that appear in it (moved in,
+ * or closed after writing), one after another in the order of their names
+ * within one listing; names beginning with . or _ and those --glob does not
+ * match are left alone; links and FIFOs are never read. At the first start
+ * the files already there are skipped (--all: taken). inotify says when to
+ * look, or --poll lists the directory every interval.
+ */
+struct src_watch {
+	struct source	 src;
+	const char	*dir, *glob;
+	int		 take_all, once;
+	int64_t		 poll_every, next_poll;	/* ms; 0: inotify */
+	long long	 max_files;		/* a batch; 0: any */
+	long long	 files_in_batch;
+	uint64_t	 batch;			/* the batcher's closed count */
+	struct ht	 seen;			/* queued, taken, or skipped */
+	struct ht	 taken;			/* taken or skipped: logged */
+	char		**queue;
+	size_t		 qhead, qlen, qcap;
+	int		 inotify_fd;
+	int		 rounds;
+	/* with --checkpoint: the time (ns, st_ctim) of the first start */
+	int64_t		 start_t0;
+};
+void	src_watch_init(struct src_watch *, struct reader *, const char *dir);
+/* Starts watching: lists the directory (at the first start, what is there
+ * is skipped unless --all or --once). */
+void	src_watch_start(struct src_watch *, int first_start);
+/* Whether a name is one the watch takes. */
+int	src_watch_eligible(const struct src_watch *, const char *name);
+/* Marks a name taken (a replayed file). */
+void	src_watch_taken(struct src_watch *, const char *name);
+/* --once by processing time: the files there are now, as many a batch as
+ * --max-files allows. */
+void	src_watch_once(struct src_watch *);
+/* The checkpoint's `start` file: the first start's time, and what it
+ * skipped (lib/ck_log). */
+void	src_watch_put_set(struct obuf *, const struct ht *);
+void	src_watch_get_set(struct bin *, struct ht *);
+
+#endif
