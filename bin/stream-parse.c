@@ -18,9 +18,11 @@
 #include "cut.h"
 #include "dec.h"
 #include "expr.h"
+#include "opt.h"
 #include "pos.h"
 #include "rec.h"
 #include "sig.h"
+#include "stream.h"
 #include "ts.h"
 #include "util.h"
 
@@ -774,8 +776,9 @@ parse_input(int fd, const char *src)
 	char *s;
 	size_t n;
 	long col = 0;
-	int records = 0, first = 1, skip = header;
-	struct stream_end se;
+	int records = 0, first = 1, skip = header, broken;
+	struct sreader sr;
+	struct item it;
 	uint64_t datalines = 0;	/* what line numbers count */
 	uint64_t long_seen = 0;	/* lines too long, skipped by ib */
 	struct rec r = { 0 };
@@ -785,8 +788,8 @@ parse_input(int fd, const char *src)
 	pos_id++;		/* a new input: its own lines, or its #at's */
 	ib_init(&ib, fd, src ? src : "stdin");
 	ib.flush = &views[0].ob;
-	stream_end_init(&se, fd);
-	while (!se.eos && scan_getline(&scanner, &ib, &s, &n, cut, capcut, &ncut,
+	sr_init(&sr, &ib, ib.name);
+	while (!sr.end.eos && scan_getline(&scanner, &ib, &s, &n, cut, capcut, &ncut,
 	    &seen)) {
 		int scanned = 1;
 
@@ -794,9 +797,8 @@ parse_input(int fd, const char *src)
 			records = 1;	/* a record stream: parse one field */
 		first = 0;
 		if (records) {
-			enum ctl c = rec_ctl(s, n);
+			enum ctl c = sr_item(&sr, s, n, &it);
 
-			stream_note(&se, c);
 			switch (c) {
 			case CTL_DATA:
 				/* one field, nothing escaped: the raw line, cut */
@@ -828,7 +830,7 @@ parse_input(int fd, const char *src)
 				continue;
 			}
 		}
-		se.lines = 1;
+		sr.end.lines = 1;
 		skipped_lines(&ib, &long_seen, &datalines, &at);
 		datalines++;
 		if (skip) {
@@ -841,14 +843,13 @@ parse_input(int fd, const char *src)
 			parse_line(src, datalines, s, n, scanned, seen);
 	}
 	skipped_lines(&ib, &long_seen, &datalines, &at);
+	broken = sr_finish(&sr, NULL);
 	ib_free(&ib);
 	rec_free(&r);
 	pos_free(&at);
 	schema_free(&insc);
-	if (stream_broken(&se, &ib)) {
-		warnx("%s: %s", src ? src : "stdin", stream_broken_why(&se, &ib));
+	if (broken < 0)
 		return -1;
-	}
 	return 0;
 }
 

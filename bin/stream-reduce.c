@@ -14,6 +14,7 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "opt.h"
 #include "rec.h"
 #include "sig.h"
 #include "util.h"

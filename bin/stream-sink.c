@@ -24,8 +24,10 @@
 #include "ck.h"
 #include "dec.h"
 #include "fsx.h"
+#include "opt.h"
 #include "rec.h"
 #include "sig.h"
+#include "stream.h"
 #include "ts.h"
 #include "util.h"
 
@@ -60,7 +62,7 @@ struct input {
 	int		 labels;	/* #stream labels=1: rows named by key */
 	struct batch	*open;		/* being filled */
 	struct batch	*head, *tail;	/* complete, waiting for the others */
-	struct stream_end end;
+	struct sreader	 sr;
 	int		 done;
 };
 
@@ -357,49 +359,42 @@ close_batch(struct input *in, int64_t t)
 }
 
 static void
-read_stream_attrs(struct input *in, const char *s, size_t n)
+read_stream_attrs(struct input *in, const struct item *it)
 {
-	const char *v;
-	size_t vn;
-
 	free(in->sname);
-	in->sname = rec_attr(s, n, "name", &v, &vn) ? estrndup(v, vn) : NULL;
-	in->top = rec_attr(s, n, "top", &v, &vn) ? strtol(v, NULL, 10) : 0;
-	in->keys = rec_attr(s, n, "keys", &v, &vn) ? strtol(v, NULL, 10) : 0;
-	in->labels = rec_attr(s, n, "labels", &v, &vn) && vn == 1 && *v == '1';
+	in->sname = it->name != NULL ? estrndup(it->name, it->namelen) : NULL;
+	in->top = (long)it->top;
+	in->keys = (long)it->keys;
+	in->labels = it->labels;
 }
 
 /* Inputs whose batches have other intervals are not merged: their batch
  * times would interleave as if they were one stream. */
 static void
-check_interval(const struct input *in, const char *s, size_t n)
+check_interval(const struct input *in, int64_t v)
 {
 	static const char *first_name;
-	static long long first;
-	long long v = n > 10 ? strtoll(s + 10, NULL, 10) : 0;
+	static int64_t first;
 
 	if (first_name == NULL) {
 		first_name = in->name;
 		first = v;
 	} else if (v != first)
 		errx(SK_EXIT_DATA, "%s: batches of %lld ms, but %s has %lld ms: "
-		    "streams of other intervals are not merged", in->name, v,
-		    first_name, first);
+		    "streams of other intervals are not merged", in->name,
+		    (long long)v, first_name, (long long)first);
 }
 
 /* Takes the complete lines now in the buffer of in. */
 static void
 take_lines(struct input *in)
 {
+	struct item it;
 	char *s;
 	size_t n;
-	int64_t t;
 
-	while (!in->end.eos && ib_next(&in->ib, &s, &n)) {
-		enum ctl c = rec_ctl(s, n);
-
-		stream_note(&in->end, c);
-		switch (c) {
+	while (!in->sr.end.eos && ib_next(&in->ib, &s, &n)) {
+		switch (sr_item(&in->sr, s, n, &it)) {
 		case CTL_DATA:
 			if (format == F_SPARK && in->top > 0 && in->sname != NULL &&
 			    in->open->nrec == 0) {
@@ -422,30 +417,15 @@ take_lines(struct input *in)
 				    (unsigned long long)in->ib.lineno);
 			break;
 		case CTL_STREAM:
-			read_stream_attrs(in, s, n);
+			read_stream_attrs(in, &it);
 			break;
 		case CTL_INTERVAL:
-			check_interval(in, s, n);
+			check_interval(in, it.interval);
 			break;
 		case CTL_END:
-			if (rec_end_time(s, n, &t) < 0) {
-				char shown[128];
-
-				warnx("%s:%llu: bad #end line: %s", in->name,
-				    (unsigned long long)in->ib.lineno,
-				    safe_text(shown, sizeof(shown), s, n));
-				break;
-			}
-			{
-				const char *v;
-				size_t vn;
-
-				if (rec_attr(s, n, "n", &v, &vn))
-					in->open->n = strtoll(v, NULL, 10);
-				if (rec_attr(s, n, "made", &v, &vn))
-					in->open->made = strtoll(v, NULL, 10);
-			}
-			close_batch(in, t);
+			in->open->n = it.count;		/* -1: none */
+			in->open->made = it.made;
+			close_batch(in, it.t);
 			break;
 		default:
 			break;
@@ -785,7 +765,7 @@ publish_ready(void)
 		if (!any)
 			break;
 		for (i = 0; i < ninputs && t == NO_TIME; i++)
-			if (inputs[i].end.batched)
+			if (inputs[i].sr.end.batched)
 				errx(SK_EXIT_DATA, "%s has batches, but another "
 				    "input is a plain file of records: they cannot "
 				    "be merged", inputs[i].name);
@@ -824,16 +804,15 @@ finish_input(struct input *in)
 	size_t i;
 
 	in->done = 1;
-	if (stream_broken(&in->end, &in->ib))
-		errx(SK_EXIT_DATA, "%s: %s; nothing more is published", in->name,
-		    stream_broken_why(&in->end, &in->ib));
-	if (in->end.batched)
+	if (sr_finish(&in->sr, "; nothing more is published") < 0)
+		exit(SK_EXIT_DATA);
+	if (in->sr.end.batched)
 		return;
 	if (cko.root != NULL)
 		errx(SK_EXIT_DATA, "%s: a plain file of records, not a stream "
 		    "of batches: nothing to commit to --checkpoint", in->name);
 	for (i = 0; i < ninputs; i++)
-		if (inputs[i].end.batched)
+		if (inputs[i].sr.end.batched)
 			errx(SK_EXIT_DATA, "%s: a plain file of records, but %s "
 			    "has batches: they cannot be merged", in->name,
 			    inputs[i].name);
@@ -856,7 +835,7 @@ open_inputs(int argc, char *argv[])
 		else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
 			err(SK_EXIT_DATA, "%s", argv[i]);
 		ib_init(&in->ib, fd, in->name);
-		stream_end_init(&in->end, fd);
+		sr_init(&in->sr, &in->ib, in->name);
 		in->open = batch_new();
 	}
 }
@@ -989,7 +968,7 @@ main(int argc, char *argv[])
 
 			if (in->done || pfd[i].revents == 0)
 				continue;
-			if (ib_fill(&in->ib) == 0 || in->end.eos) {
+			if (ib_fill(&in->ib) == 0 || in->sr.end.eos) {
 				take_lines(in);
 				finish_input(in);
 			} else

@@ -19,6 +19,7 @@
 #include "batcher.h"
 #include "ck_log.h"
 #include "dur.h"
+#include "opt.h"
 #include "sig.h"
 #include "src.h"
 #include "ts.h"

@@ -15,6 +15,7 @@
 #include "agg.h"
 #include "buf.h"
 #include "ck.h"
+#include "opt.h"
 #include "rec.h"
 #include "sig.h"
 #include "util.h"
@@ -88,11 +89,11 @@ batch(void *arg, int64_t bt, int timed)
 }
 
 static void
-control(void *arg, const char *s, size_t n, enum ctl c)
+control(void *arg, const struct item *it)
 {
 	(void)arg;
 	if (cko.root != NULL)
-		ck_state_control(&ck, s, n, (int)c);
+		ck_state_control(&ck, it);
 }
 
 static void

@@ -15,8 +15,10 @@
 #include "buf.h"
 #include "ck.h"
 #include "dur.h"
+#include "opt.h"
 #include "rec.h"
 #include "sig.h"
+#include "stream.h"
 #include "util.h"
 #include "win.h"
 
@@ -71,18 +73,16 @@ batch(void *arg, int64_t bt, int timed)
 
 /* Length and slide must be whole numbers of the source's batches. */
 static void
-control(void *arg, const char *s, size_t n, enum ctl c)
+control(void *arg, const struct item *it)
 {
 	char a[40], b[40];
 
 	(void)arg;
 	if (cko.root != NULL)
-		ck_state_control(&ck, s, n, (int)c);
-	if (c != CTL_INTERVAL || n <= 10)
+		ck_state_control(&ck, it);
+	if (it->kind != CTL_INTERVAL)
 		return;
-	interval = strtoll(s + 10, NULL, 10);
-	if (interval <= 0)
-		return;
+	interval = it->interval;
 	if (length % interval != 0)
 		errx(SK_EXIT_USAGE, "--length %s: not a multiple of the batch "
 		    "interval %s", dur_format(length, a), dur_format(interval, b));
@@ -101,21 +101,21 @@ control(void *arg, const char *s, size_t n, enum ctl c)
 static void
 run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 {
-	struct stream_end se;
+	struct sreader sr;
+	struct item it;
 	struct obuf batch;
 	int64_t bt;
 	char *s;
 	size_t n;
 
 	ob_init(&batch, -1, "batch");
-	stream_end_init(&se, ib->fd);
+	sr_init(&sr, ib, ib->name);
 	stream_put_header(out, NULL);
-	while (!se.eos && ib_getline(ib, &s, &n)) {
-		enum ctl c = rec_ctl(s, n);
+	while (!sr.end.eos && ib_getline(ib, &s, &n)) {
+		enum ctl c = sr_item(&sr, s, n, &it);
 
-		stream_note(&se, c);
 		if (c != CTL_DATA)
-			control(NULL, s, n, c);
+			control(NULL, &it);
 		if (c == CTL_DATA) {
 			ob_write(&batch, s, n);
 			ob_putc(&batch, '\n');
@@ -125,9 +125,7 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 			continue;	/* our own header; #eos written last; the
 					 * records leave their order */
 		if (c == CTL_END) {
-			if (rec_end_time(s, n, &bt) < 0)
-				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,
-				    (unsigned long long)ib->lineno);
+			bt = it.t;
 			win_add_records(w, batch.p, batch.len, bt);
 			ob_reset(&batch);
 			if (cko.root != NULL)
@@ -141,11 +139,11 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 		if (c == CTL_END)
 			ob_flush(out);
 	}
-	if (stream_broken(&se, ib)) {
+	if (sr_finish(&sr, NULL) < 0) {
 		ob_flush(out);
-		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se, ib));
+		exit(SK_EXIT_DATA);
 	}
-	if (!se.batched)	/* a plain file: its records are the window */
+	if (!sr.end.batched)	/* a plain file: its records are the window */
 		ob_write(out, batch.p, batch.len);
 	ob_puts(out, "#eos\n");
 	ob_free(&batch);

@@ -4,7 +4,9 @@
 
 #include "agg.h"
 #include "agg_int.h"
+#include "opt.h"
 #include "pos.h"
+#include "stream.h"
 #include "util.h"
 
 static char *room(char **, size_t *, size_t);
@@ -1157,23 +1159,22 @@ void
 agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
     const char *src, const struct agg_loop *loop)
 {
-	struct stream_end se;
+	struct sreader sr;
+	struct item it;
 	struct pos at = { 0 };
 	uint64_t bad = 0, pending = 0;
 	int rc;
-	int64_t bt;
 	char *s;
 	size_t n, nf;
 	unsigned seen;
 
-	stream_end_init(&se, ib->fd);
-	while (!se.eos && scan_getline(&t->scan, ib, &s, &n, t->r.f, t->r.cap,
-	    &nf, &seen)) {
-		enum ctl c = rec_ctl(s, n);
+	sr_init(&sr, ib, ib->name);
+	while (!sr.end.eos && scan_getline(&t->scan, ib, &s, &n, t->r.f,
+	    t->r.cap, &nf, &seen)) {
+		enum ctl c = sr_item(&sr, s, n, &it);
 
-		stream_note(&se, c);
 		if (loop->control != NULL && c != CTL_DATA)
-			loop->control(loop->arg, s, n, c);
+			loop->control(loop->arg, &it);
 		switch (c) {
 		case CTL_DATA:		/* placed by #at if the input has it */
 			if (at.line > 0)
@@ -1201,11 +1202,8 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			agg_put_types(out, t->spec, &t->sc);
 			break;
 		case CTL_END:
-			if (rec_end_time(s, n, &bt) < 0)
-				errx(SK_EXIT_DATA, "%s:%llu: bad #end line", ib->name,
-				    (unsigned long long)ib->lineno);
 			pending = 0;
-			if (loop->batch(loop->arg, bt, 1)) {
+			if (loop->batch(loop->arg, it.t, 1)) {
 				ob_write(out, s, n);
 				ob_putc(out, '\n');
 			}
@@ -1221,11 +1219,11 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 		}
 	}
 	pos_free(&at);
-	if (stream_broken(&se, ib)) {
+	if (sr_finish(&sr, NULL) < 0) {
 		ob_flush(out);
-		errx(SK_EXIT_DATA, "%s: %s", ib->name, stream_broken_why(&se, ib));
+		exit(SK_EXIT_DATA);
 	}
-	if (!se.batched)	/* a plain file of records: one batch */
+	if (!sr.end.batched)	/* a plain file of records: one batch */
 		(void)loop->batch(loop->arg, 0, 0);
 	else if (pending > 0)
 		warnx("%llu records after the last #end dropped",

@@ -120,11 +120,12 @@ const char *agg_load_initial(struct agg_table *, int fd, const char *src);
  * first to control(arg, ...) if it is set. An input that ends inside a
  * batch is fatal: nothing of that batch is written.
  */
+struct item;
 struct agg_loop {
 	/* batch T is complete (timed 0: the one batch of a plain file);
 	 * returns whether its #end goes on (a window writes only at slides) */
 	int	(*batch)(void *arg, int64_t t, int timed);
-	void	(*control)(void *arg, const char *line, size_t len, enum ctl);
+	void	(*control)(void *arg, const struct item *);	/* control lines */
 	void	*arg;
 };
 

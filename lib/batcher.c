@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "batcher.h"
+#include "stream.h"
 #include "dur.h"
 #include "util.h"
 

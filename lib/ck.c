@@ -14,7 +14,9 @@
 #include "ck.h"
 #include "fsx.h"
 #include "ident.h"
+#include "opt.h"
 #include "rec.h"
+#include "stream.h"
 #include "util.h"
 
 #define CK_MAGIC "SKCK"
@@ -724,21 +726,15 @@ ck_state_batch(struct ck *c, int64_t bt, void (*save)(void *, struct obuf *),
 }
 
 void
-ck_state_control(struct ck *c, const char *s, size_t n, int ctl)
+ck_state_control(struct ck *c, const struct item *it)
 {
-	const char *v;
-	size_t vn;
-	long every;
-
-	if (ctl == CTL_INTERVAL && n > 10)
-		c->interval = strtoll(s + 10, NULL, 10);
-	if (ctl == CTL_OTHER && strncmp(s, "#checkpoint\t", 12) == 0 &&
-	    rec_attr(s, n, "every", &v, &vn)) {
-		every = strtol(v, NULL, 10);
-		if (c->every_set && every != c->every)
+	if (it->kind == CTL_INTERVAL)
+		c->interval = it->interval;
+	if (it->kind == CTL_CHECKPOINT) {
+		if (c->every_set && it->every != c->every)
 			errx(SK_EXIT_USAGE, "--checkpoint-every %ld: the source "
-			    "snapshots every %ld batches", c->every, every);
-		if (every > 0)
-			c->every = every;
+			    "snapshots every %lld batches", c->every,
+			    (long long)it->every);
+		c->every = (long)it->every;
 	}
 }

@@ -126,6 +126,7 @@ void	ck_state_open(struct ck *, const struct ck_opts *, const char *tool,
 void	ck_state_batch(struct ck *, int64_t bt,
 	    void (*save)(void *, struct obuf *), void *arg);
 /* #interval and #checkpoint every= from the source set the alignment. */
-void	ck_state_control(struct ck *, const char *line, size_t len, int ctl);
+struct item;
+void	ck_state_control(struct ck *, const struct item *);
 
 #endif

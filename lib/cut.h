@@ -13,7 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rec.h"
+#include "buf.h"
+
+/* A field: a slice of the line it was cut from. */
+struct slice {
+	char	*p;
+	size_t	 n;
+};
 
 struct cutter {
 	char	sep;

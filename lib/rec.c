@@ -33,6 +33,8 @@ rec_ctl(const char *line, size_t len)
 		return CTL_TYPES;
 	if (has_word(line, len, "#at", 3))
 		return CTL_AT;
+	if (has_word(line, len, "#checkpoint", 11))
+		return CTL_CHECKPOINT;
 	return CTL_OTHER;
 }
 
@@ -41,55 +43,9 @@ rec_stream_start(const char *line, size_t len)
 {
 	enum ctl c = rec_ctl(line, len);
 
-	return c != CTL_DATA && c != CTL_OTHER;
+	return c != CTL_DATA && c != CTL_OTHER && c != CTL_CHECKPOINT;
 }
 
-int
-rec_end_time(const char *line, size_t len, int64_t *t)
-{
-	size_t i = 5;	/* after "#end\t" */
-	int64_t v = 0;
-	int neg = 0;
-
-	if (i < len && line[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	if (i >= len || line[i] < '0' || line[i] > '9')
-		return -1;
-	for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
-		if (v > (INT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (line[i] - '0');
-	}
-	if (i < len && line[i] != '\t')
-		return -1;
-	*t = neg ? -v : v;
-	return 0;
-}
-
-int
-rec_attr(const char *line, size_t len, const char *key, const char **v,
-    size_t *vn)
-{
-	const char *p = line, *e = line + len, *tab;
-	size_t klen = strlen(key);
-
-	while ((tab = memchr(p, '\t', (size_t)(e - p))) != NULL) {
-		const char *a = tab + 1, *end = memchr(a, '\t', (size_t)(e - a));
-
-		if (end == NULL)
-			end = e;
-		if ((size_t)(end - a) > klen && memcmp(a, key, klen) == 0 &&
-		    a[klen] == '=') {
-			*v = a + klen + 1;
-			*vn = (size_t)(end - *v);
-			return 1;
-		}
-		p = a;
-	}
-	return 0;
-}
 
 static size_t
 unescape(char *s, size_t n)
@@ -333,48 +289,4 @@ schema_put_types(struct obuf *o, const struct schema *sc)
 		ob_puts(o, coltype_name((enum coltype)sc->types[i]));
 	}
 	ob_putc(o, '\n');
-}
-
-void
-put_end(struct obuf *o, int64_t t, const char *attrs, size_t alen)
-{
-	ob_write(o, "#end\t", 5);
-	ob_putint(o, t);
-	if (alen > 0) {
-		ob_putc(o, '\t');
-		ob_write(o, attrs, alen);
-	}
-	ob_putc(o, '\n');
-}
-
-void
-stream_end_init(struct stream_end *se, int fd)
-{
-	struct stat st;
-
-	memset(se, 0, sizeof(*se));
-	se->pipe = fd >= 0 && fstat(fd, &st) == 0 &&
-	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-}
-
-const char *
-stream_broken_why(const struct stream_end *se, const struct ibuf *ib)
-{
-	if (!se->lines && (ib == NULL || ib->base + ib->end == 0))
-		return "no input at all, not even the #stream header: the "
-		    "tool before this one failed before it started";
-	return "input ended without #eos: the tool before this one failed; "
-	    "its unfinished batch is dropped";
-}
-
-void
-stream_put_header(struct obuf *o, const char *attrs)
-{
-	ob_write(o, "#stream", 7);
-	if (attrs != NULL && *attrs != '\0') {
-		ob_putc(o, '\t');
-		ob_puts(o, attrs);
-	}
-	ob_putc(o, '\n');
-	ob_flush(o);
 }

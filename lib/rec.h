@@ -11,12 +11,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "sig.h"
-
-struct slice {
-	char	*p;
-	size_t	 n;
-};
+#include "cut.h"
 
 struct rec {
 	struct slice	*f;
@@ -32,6 +27,7 @@ enum ctl {
 	CTL_STREAM,	/* #stream<TAB>key=value...: name and shape of a result */
 	CTL_TYPES,	/* #types<TAB>type...: the types of the #fields */
 	CTL_AT,		/* #at<TAB>file<TAB>line: where the next record is from */
+	CTL_CHECKPOINT,	/* #checkpoint<TAB>every=N: the source's snapshots */
 	CTL_OTHER	/* any other control line: passed through */
 };
 
@@ -50,14 +46,6 @@ enum ctl rec_ctl(const char *line, size_t len);
 /* True if a first line shows a record stream (one that starts with a
  * control line the format defines), not raw text. */
 int	rec_stream_start(const char *line, size_t len);
-/* The batch time of an #end line; returns 0, or -1 if it is malformed. */
-int	rec_end_time(const char *line, size_t len, int64_t *t);
-
-/* The value of attribute key=value of a control line (#end, #stream):
- * 1 if found (*v, *vn set), else 0. */
-int	rec_attr(const char *line, size_t len, const char *key, const char **v,
-	    size_t *vn);
-
 /* Splits a data line on TAB and unescapes each field in place. */
 void	rec_split(struct rec *, char *line, size_t len);
 /* The same for a line a scanner (lib/cut) cut into r->f: nf fields (cut
@@ -88,60 +76,5 @@ void	schema_set_types(struct schema *, const unsigned char *t);
 void	schema_put_types(struct obuf *, const struct schema *);
 enum coltype coltype_of(const struct schema *, size_t i);
 const char *coltype_name(enum coltype);
-
-/*
- * How a stream ends (stream-records(5), "The stream header"). Every tool
- * starts its output with a #stream line and ends it with #eos, so an input
- * that began with #stream, or has had #interval or #end, is a stream: if it
- * ends without #eos, the tool before it failed, and nothing of its
- * unfinished batch may be published. So is an input that gave no byte at
- * all through a pipe, FIFO or socket: the tool before it died before its
- * header. Anything else (a plain file of records) is a batch job: one batch
- * that ends at its end.
- */
-struct stream_end {
-	int	header;		/* began with #stream */
-	int	batched;	/* has had #interval or #end */
-	int	eos;
-	int	lines;		/* any line at all */
-	int	pipe;		/* read from a pipe, FIFO or socket */
-};
-
-/* Starts the account of input fd (which it fstat(2)s). */
-void	stream_end_init(struct stream_end *, int fd);
-
-static inline void
-stream_note(struct stream_end *se, enum ctl c)
-{
-	if (c == CTL_STREAM && !se->lines)
-		se->header = sig_stream = 1;	/* a first signal waits for #eos */
-	se->lines = 1;
-	if (c == CTL_END || c == CTL_INTERVAL)
-		se->batched = 1;
-	else if (c == CTL_EOS)
-		se->eos = 1;
-}
-
-/* Whether the input read through ib (NULL: only what se saw) is broken;
- * bytes read count as input even if no line came of them. */
-static inline int
-stream_broken(const struct stream_end *se, const struct ibuf *ib)
-{
-	if (se->eos)
-		return 0;
-	return se->header || se->batched || (se->pipe && !se->lines &&
-	    (ib == NULL || ib->base + ib->end == 0));
-}
-
-/* Why a broken input is broken, for the message after its name. */
-const char *stream_broken_why(const struct stream_end *, const struct ibuf *);
-
-/* Writes the stream header, "#stream" and attrs (may be NULL), and flushes
- * it at once: a tool that dies after this leaves a stream without #eos,
- * which the next tool knows for broken. */
-void	stream_put_header(struct obuf *, const char *attrs);
-
-/* Writes "#end<TAB>T" plus attrs (may be NULL or empty) and a LF. */
-void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);
 
 #endif

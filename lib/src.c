@@ -70,12 +70,13 @@ rd_enter(struct reader *r, enum src_kind kind, const char *path,
 	/* by the processing-time clock, a pipe that stays silent and closes
 	 * is a live source that had nothing (the clock made its batches);
 	 * by event time, an empty pipe is a record stream whose tool died */
-	stream_end_init(&r->end, kind == SRC_STDIN &&
+	r->sr.ib = NULL;
+	stream_end_init(&r->sr.end, kind == SRC_STDIN &&
 	    r->b->event_field != NULL ? STDIN_FILENO : -1);
 	r->long_seen = 0;
 	if (off > 0) {		/* resumed: its start was read before */
-		r->end.lines = 1;
-		r->end.header = r->b->records_in;
+		r->sr.end.lines = 1;
+		r->sr.end.header = r->b->records_in;
 	}
 }
 
@@ -99,10 +100,13 @@ first_line(struct reader *r, const char *s, size_t n, const char *src)
 
 /* A control line of a record stream: 1 at #eos. */
 static int
-control(struct reader *r, enum ctl c, char *s, size_t n, const char *src,
+control(struct reader *r, const struct item *it, const char *src,
     uint64_t input_line)
 {
-	switch (c) {
+	char *s = it->s;
+	size_t n = it->n;
+
+	switch (it->kind) {
 	case CTL_FIELDS:
 		schema_parse(&r->insc, s, n);
 		batcher_bind(r->b, &r->insc, src);
@@ -123,10 +127,9 @@ control(struct reader *r, enum ctl c, char *s, size_t n, const char *src,
 	case CTL_END:
 	case CTL_INTERVAL:
 	case CTL_STREAM:
+	case CTL_CHECKPOINT:
 		return 0;	/* batched anew here, under our header */
 	default:
-		if (strncmp(s, "#checkpoint\t", 12) == 0)
-			return 0;
 		ob_write(&r->b->out, s, n);
 		ob_putc(&r->b->out, '\n');
 		return 0;
@@ -146,13 +149,12 @@ take_line(struct reader *r, char *s, size_t n, uint64_t input_line)
 	if (c->first)
 		first_line(r, s, n, name);
 	if (r->b->records_in) {
-		enum ctl ctl = rec_ctl(s, n);
+		struct item it;
 
-		stream_note(&r->end, ctl);
-		if (ctl != CTL_DATA)
-			return control(r, ctl, s, n, name, input_line);
+		if (sr_item(&r->sr, s, n, &it) != CTL_DATA)
+			return control(r, &it, name, input_line);
 	}
-	r->end.lines = 1;
+	r->sr.end.lines = 1;
 	if (r->b->event_field != NULL && r->b->event_col < 0)	/* resumed */
 		batcher_bind(r->b, &r->insc, name);
 	if (r->b->records_in && r->in_at.line > 0) {	/* placed before */
@@ -202,14 +204,23 @@ rd_fail(struct reader *r)
 	exit(SK_EXIT_DATA);
 }
 
+/* The stream reader reads the current source through ib. */
+static void
+reading(struct reader *r, const struct ibuf *ib)
+{
+	r->sr.name = r->cur.path ? r->cur.path : "stdin";
+	r->sr.ib = ib;
+}
+
 void
 rd_ended(struct reader *r, const struct ibuf *ib)
 {
 	skipped_lines(r, ib);
-	if (stream_broken(&r->end, ib)) {
+	reading(r, ib);
+	if (stream_broken(&r->sr.end, ib)) {
 		ob_flush(&r->b->out);
-		errx(SK_EXIT_DATA, "%s: %s", r->cur.path ? r->cur.path : "stdin",
-		    stream_broken_why(&r->end, ib));
+		(void)sr_finish(&r->sr, NULL);
+		exit(SK_EXIT_DATA);
 	}
 }
 
@@ -224,6 +235,7 @@ rd_read_through(struct reader *r, int fd, uint64_t limit)
 	ib_init(&ib, fd, r->cur.path ? r->cur.path : "stdin");
 	ib_reset(&ib, fd, ib.name, r->cur.off);
 	ib.flush = &r->b->out;
+	reading(r, &ib);
 	while (!eos && !*r->stop && ib_offset(&ib) < limit) {
 		uint64_t before = ib_offset(&ib);
 
@@ -233,6 +245,7 @@ rd_read_through(struct reader *r, int fd, uint64_t limit)
 	}
 	if (ib.eof && limit == UINT64_MAX && !*r->stop)
 		rd_ended(r, &ib);
+	r->sr.ib = NULL;
 	ib_free(&ib);
 }
 
@@ -253,8 +266,10 @@ rd_replay_bytes(struct reader *r, const char *bytes, size_t len)
 	memcpy(ib.p, bytes, len);
 	ib.end = len;
 	ib.eof = 1;
+	reading(r, &ib);
 	while (ib_next(&ib, &s, &n))
 		(void)rd_line(r, &ib, s, n, r->cur.off);
+	r->sr.ib = NULL;
 	ib_free(&ib);
 }
 
@@ -317,6 +332,7 @@ rd_attach(struct reader *r, int fd)
 {
 	r->fd = fd;
 	ib_reset(&r->ib, fd, r->cur.path ? r->cur.path : "stdin", r->cur.off);
+	reading(r, &r->ib);
 }
 
 int

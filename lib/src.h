@@ -21,6 +21,7 @@
 #include "ht.h"
 #include "pos.h"
 #include "rec.h"
+#include "stream.h"
 
 /* Where the input stands: standard input or a file (an operand, or a
  * watched file: operand -1); off is where its next line starts. The
@@ -50,7 +51,7 @@ struct reader {
 	struct schema	 insc;		/* the schema being read */
 	struct pos	 in_at;		/* a record stream's own #at */
 	uint64_t	 pos_id;	/* names a source, or an #at read */
-	struct stream_end end;		/* how the current source ends */
+	struct sreader	 sr;		/* the current source as a stream */
 	uint64_t	 long_seen;	/* its lines too long, so far */
 	/* what the open batch was made of */
 	int		 logging;	/* --checkpoint: keep it */

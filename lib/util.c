@@ -7,8 +7,6 @@
 #include <string.h>
 #include <vis.h>
 
-#include "dur.h"
-#include "ts.h"
 #include "util.h"
 
 /*
@@ -77,32 +75,6 @@ estrndup(const char *s, size_t n)
 	return p;
 }
 
-void
-usage_fail(const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarnx(fmt, ap);
-	va_end(ap);
-	fputs(usage, stderr);
-	exit(SK_EXIT_USAGE);
-}
-
-void
-usage_help(const char *usage)
-{
-	fputs(usage, stdout);
-	exit(fflush(stdout) == 0 ? SK_EXIT_OK : SK_EXIT_DATA);
-}
-
-void
-print_version(void)
-{
-	printf("%s %s\n", getprogname(), SK_VERSION);
-	exit(fflush(stdout) == 0 ? SK_EXIT_OK : SK_EXIT_DATA);
-}
-
 char *
 safe_text(char *buf, size_t cap, const char *s, size_t n)
 {
@@ -146,74 +118,4 @@ max_errors_stop(uint64_t n, long long max)
 {
 	errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
 	    (unsigned long long)n, max);
-}
-
-long long
-opt_number(const char *usage, const char *opt, const char *arg, long long min,
-    long long max)
-{
-	const char *why;
-	long long v = strtonum(arg, min, max, &why);
-
-	if (why != NULL)
-		usage_fail(usage, "%s %s: %s (%lld to %lld)", opt, arg, why, min, max);
-	return v;
-}
-
-int64_t
-opt_duration(const char *usage, const char *opt, const char *arg)
-{
-	int64_t ms;
-	const char *why = dur_parse(arg, &ms);
-
-	if (why != NULL)
-		usage_fail(usage, "%s %s: %s", opt, arg, why);
-	return ms;
-}
-
-char
-opt_sep(const char *usage, const char *arg)
-{
-	if (strcmp(arg, "\\t") == 0)
-		return '\t';
-	if (strlen(arg) != 1)
-		usage_fail(usage, "--sep %s: must be one character", arg);
-	return arg[0];
-}
-
-void
-opt_tz(const char *usage, const char *arg, struct tz *z)
-{
-	const char *why = tz_parse(z, arg);
-
-	if (why != NULL)
-		usage_fail(usage, "--tz %s: %s", arg, why);
-}
-
-void
-opt_rest(int ch, const char *usage)
-{
-	if (ch == 'h')
-		usage_help(usage);
-	if (ch == 'V')
-		print_version();
-	fputs(usage, stderr);
-	exit(SK_EXIT_USAGE);
-}
-
-int
-open_one_input(const char *usage, int argc, char *const argv[],
-    const char **src)
-{
-	int fd;
-
-	*src = NULL;
-	if (argc > 1)
-		usage_fail(usage, "one input at most");
-	if (argc == 0 || strcmp(argv[0], "-") == 0)
-		return 0;	/* standard input */
-	*src = argv[0];
-	if ((fd = open(*src, O_RDONLY | O_CLOEXEC)) < 0)
-		err(SK_EXIT_DATA, "%s", *src);
-	return fd;
 }

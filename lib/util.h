@@ -57,14 +57,6 @@ void	*ereallocarray(void *, size_t, size_t);
 char	*estrdup(const char *);
 char	*estrndup(const char *, size_t);
 
-/* Prints "prog: message", then the usage text, and exits 2. */
-void	 usage_fail(const char *usage, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3), noreturn));
-/* Prints the usage text to stdout and exits 0 (for --help). */
-void	 usage_help(const char *usage) __attribute__((noreturn));
-/* Prints "prog version" and exits 0. */
-void	 print_version(void) __attribute__((noreturn));
-
 /* Writes s (n bytes) to buf as printable text (vis(3) style), at most cap-1
  * bytes, truncating with "..." when longer; returns buf. */
 char	*safe_text(char *buf, size_t cap, const char *s, size_t n);
@@ -78,24 +70,5 @@ char	*loc_format(char *buf, size_t cap, const char *src, uint64_t line);
 
 /* The n-th bad line reached --max-errors max: says so and exits 1. */
 void	 max_errors_stop(uint64_t n, long long max) __attribute__((noreturn));
-
-/* Parses a whole number in [min, max] for option opt, or fails with usage. */
-long long opt_number(const char *usage, const char *opt, const char *arg,
-	    long long min, long long max);
-/* Parses a duration for option opt (see dur.h), or fails with usage. */
-int64_t	 opt_duration(const char *usage, const char *opt, const char *arg);
-/* A one-character separator ("\\t" is a TAB), or fails with usage. */
-char	 opt_sep(const char *usage, const char *arg);
-struct tz;
-/* A zone for --tz (see ts.h), or fails with usage. */
-void	 opt_tz(const char *usage, const char *arg, struct tz *);
-/* The input of a tool that reads one: the file operand (set *src) or
- * standard input (*src NULL; also for "-"); more than one is a usage
- * error. */
-int	 open_one_input(const char *usage, int argc, char *const argv[],
-	    const char **src);
-/* The end of every getopt loop: -h/--help ('h'), --version ('V'), and
- * anything else, a bad option: usage and exit 2. Never returns. */
-void	 opt_rest(int ch, const char *usage) __attribute__((noreturn));
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "opt.h"
 #include "ts.h"
 #include "util.h"
 

@@ -156,3 +156,38 @@ stream() {	# two batches of k/v records, ended cleanly
 	assert_success
 	[ "$output" -ge 2 ]
 }
+
+# A control line that does not parse (stream-records(5), "Control lines"):
+# the tool before is broken; one message with the input's name and line,
+# exit 1, for every tool (lib/stream reads every input).
+malformed() {	# tool, line, message
+	printf '#stream\n#interval\t5000\n#fields\tk\tv\nx\t1\n%s\n#eos\n' "$2" > in.rec
+	run --separate-stderr $1 in.rec
+	assert_failure 1
+	assert_equal "$stderr" "$3"
+}
+
+@test "a malformed #end (no time) stops the sink, nothing published" {
+	malformed stream-sink $'#end\tsoon' 'stream-sink: in.rec:5: a malformed #end line: #end\tsoon'
+	assert_output ''
+}
+
+@test "a malformed #end (a count below zero) stops stream-reduce" {
+	malformed 'stream-reduce --count' $'#end\t5000\tn=-3' 'stream-reduce: in.rec:5: a malformed #end line: #end\t5000\tn=-3'
+}
+
+@test "a malformed #end (a time beyond 64 bits) stops stream-state" {
+	malformed 'stream-state --count' $'#end\t99999999999999999999' 'stream-state: in.rec:5: a malformed #end line: #end\t99999999999999999999'
+}
+
+@test "a malformed #interval (zero) stops stream-window" {
+	malformed 'stream-window --length 10s --count' $'#interval\t0' 'stream-window: in.rec:5: a malformed #interval line: #interval\t0'
+}
+
+@test "a malformed #checkpoint (every=x) stops stream-split reading a record stream" {
+	malformed 'stream-split --interval 5s' $'#checkpoint\tevery=x' 'stream-split: in.rec:5: a malformed #checkpoint line: #checkpoint\tevery=x'
+}
+
+@test "a malformed #stream (top=-1) stops stream-parse reading a record stream" {
+	malformed 'stream-parse --csv line' $'#stream\ttop=-1' 'stream-parse: in.rec:5: a malformed #stream line: #stream\ttop=-1'
+}

@@ -15,6 +15,7 @@
 #include "dur.h"
 #include "expr.h"
 #include "ht.h"
+#include "stream.h"
 #include "ts.h"
 #include "util.h"
 
@@ -793,6 +794,73 @@ test_clock_fits(void)
 	}
 }
 
+/* The reader's control lines: what each says, as "kind values". */
+static void
+test_stream_item(void)
+{
+	static const char *const kinds[] = { "data", "fields", "end", "eos",
+	    "interval", "stream", "types", "at", "checkpoint", "other" };
+	static const struct {
+		const char *line, *want;
+	} rows[] = {
+		{ "B\t4926", "data" },
+		{ "", "data" },
+		{ "#end\t1458678330000", "end 1458678330000 n=-1 made=-1" },
+		{ "#end\t1458678330000\tn=2000", "end 1458678330000 n=2000 made=-1" },
+		{ "#end\t-5000\tn=0\tmade=1458678331234",
+		    "end -5000 n=0 made=1458678331234" },
+		{ "#end\t9223372036854775807", "end 9223372036854775807 n=-1 made=-1" },
+		{ "#end\t-9223372036854775808",
+		    "end -9223372036854775808 n=-1 made=-1" },
+		{ "#interval\t5000", "interval 5000" },
+		{ "#checkpoint\tevery=10", "checkpoint 10" },
+		{ "#stream", "stream name=- top=0 keys=0 labels=0" },
+		{ "#stream\tkeys=1\ttop=5\tname=TOP5CLIENTS",
+		    "stream name=TOP5CLIENTS top=5 keys=1 labels=0" },
+		{ "#stream\tkeys=1\tlabels=1", "stream name=- top=0 keys=1 labels=1" },
+		{ "#eos", "eos" },
+		{ "#fields\ta\tb", "fields" },
+		{ "#types\tint", "types" },
+		{ "#at\tf\t3", "at" },
+		{ "#comment", "other" },
+		{ "#endx\t5", "other" },
+	};
+	struct ibuf ib;
+	struct sreader sr;
+	size_t i;
+
+	ib_init(&ib, -1, "t");
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		char line[256], got[256];
+		struct item it;
+		enum ctl c;
+
+		snprintf(line, sizeof(line), "%s", rows[i].line);
+		sr_init(&sr, &ib, "t");
+		c = sr_item(&sr, line, strlen(line), &it);
+		if (c == CTL_END)
+			snprintf(got, sizeof(got), "end %lld n=%lld made=%lld",
+			    (long long)it.t, (long long)it.count,
+			    (long long)it.made);
+		else if (c == CTL_INTERVAL)
+			snprintf(got, sizeof(got), "interval %lld",
+			    (long long)it.interval);
+		else if (c == CTL_CHECKPOINT)
+			snprintf(got, sizeof(got), "checkpoint %lld",
+			    (long long)it.every);
+		else if (c == CTL_STREAM)
+			snprintf(got, sizeof(got), "stream name=%.*s top=%lld "
+			    "keys=%lld labels=%d", it.name ? (int)it.namelen : 1,
+			    it.name ? it.name : "-", (long long)it.top,
+			    (long long)it.keys, it.labels);
+		else
+			snprintf(got, sizeof(got), "%s", kinds[c]);
+		check(strcmp(got, rows[i].want) == 0, "sr_item", rows[i].line,
+		    got, rows[i].want);
+	}
+	ib_free(&ib);
+}
+
 int
 main(void)
 {
@@ -811,6 +879,7 @@ main(void)
 	test_clock_agree();
 	test_clock_pending();
 	test_clock_fits();
+	test_stream_item();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
