@@ -1,0 +1,77 @@
+/*
+ * target: where stream-sink publishes a batch, behind one interface. The
+ * sink hands every complete batch (its parts, one per input, from
+ * lib/union) to each of its targets in turn; then, with --checkpoint, it
+ * commits the batch, with the mark of the target that has one (the size
+ * of the --append file), so that a restart neither loses nor repeats it.
+ * Targets: a directory a batch (--dir, saveAsTextFiles), a file appended
+ * to (--append), standard output (the default), DStream.print (--print),
+ * a live view (--view); next: sqlite, exec, kafka.
+ */
+#ifndef SK_TARGET_H
+#define SK_TARGET_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "ck.h"
+#include "union.h"
+
+struct target;
+struct target_ops {
+	/* publishes batch t (NO_TIME: a plain file's one batch) */
+	void	(*publish)(struct target *, int64_t t, struct batch **parts);
+	/* what a commit records of it (a size), or -1 for nothing */
+	int64_t	(*mark)(struct target *);
+	void	(*close)(struct target *);
+};
+struct target {
+	const struct target_ops	*ops;
+	const struct sunion	*u;	/* the inputs: how many, their shapes */
+	struct obuf		*out;	/* standard output */
+	int			 durable;	/* synced before a commit */
+};
+/* The ops of a target with no mark, or nothing to close. */
+int64_t	target_no_mark(struct target *);
+void	target_no_close(struct target *);
+
+/* --dir prefix [--suffix s]: one directory a batch, made whole elsewhere
+ * and renamed into place (part-00000 and _SUCCESS). Opening makes the
+ * parent and removes what killed sinks left there. */
+struct target_dir {
+	struct target	 t;
+	const char	*prefix, *suffix;
+	struct obuf	 part;
+};
+void	target_dir_open(struct target_dir *, const char *prefix,
+	    const char *suffix);
+
+/* --append file: each line with its batch time, synced; a restart cuts
+ * the file back to its committed size (target_append_recover). */
+struct target_append {
+	struct target	 t;
+	const char	*path;
+	struct obuf	 buf;
+};
+void	target_append_open(struct target_append *, const char *path);
+/* committed, with the bytes a commit stored (extra, n): the file is cut
+ * to the size then; at the first start, its size is committed first. */
+void	target_append_recover(struct target_append *, const struct ck *,
+	    int64_t committed, const void *extra, size_t n);
+
+/* Standard output: each line with its batch time. */
+void	target_stdout_open(struct target *);
+
+/* --print [n]: the first n lines of a batch under its time (DStream.print);
+ * --view: a live dashboard on a terminal, else one plain line a batch. */
+struct target_view {
+	struct target	 t;
+	long long	 print_n;	/* --print; -1: --view */
+	int		 tty;
+	int64_t		 last;		/* wall-clock ms of the last view */
+};
+void	target_print_open(struct target_view *, long long n);
+void	target_view_open(struct target_view *, int tty);
+
+#endif

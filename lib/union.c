@@ -1,0 +1,263 @@
+/* union: stream-sink's inputs merged by batch time; see union.h. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "union.h"
+#include "util.h"
+
+static struct batch *
+batch_new(void)
+{
+	struct batch *b = ecalloc(1, sizeof(*b));
+
+	b->t = NO_TIME;
+	b->n = b->made = -1;
+	ob_init(&b->body, -1, "batch");
+	ob_init(&b->raw, -1, "raw");
+	return b;
+}
+
+static void
+read_stream_attrs(struct input *in, const struct item *it)
+{
+	free(in->sh.sname);
+	in->sh.sname = it->name != NULL ? estrndup(it->name, it->namelen) : NULL;
+	in->sh.top = (long)it->top;
+	in->sh.keys = (long)it->keys;
+	in->sh.labels = it->labels;
+}
+
+/* Inputs whose batches have other intervals are not merged: their batch
+ * times would interleave as if they were one stream. */
+static void
+check_interval(struct sunion *u, const struct input *in, int64_t v)
+{
+	if (u->first_name == NULL) {
+		u->first_name = in->name;
+		u->first_interval = v;
+	} else if (v != u->first_interval)
+		errx(SK_EXIT_DATA, "%s: batches of %lld ms, but %s has %lld ms: "
+		    "streams of other intervals are not merged", in->name,
+		    (long long)v, u->first_name, (long long)u->first_interval);
+}
+
+static void
+close_batch(struct sunion *u, struct input *in, int64_t t)
+{
+	struct batch *b = in->open;
+
+	fmt_batch_end(&b->body, u->format, &in->sh, b->nrec);
+	b->t = t;
+	b->sname = in->sh.sname ? estrdup(in->sh.sname) : NULL;
+	b->keys = in->sh.keys;
+	b->top = in->sh.top;
+	b->labels = in->sh.labels;
+	if (in->tail != NULL)
+		in->tail->next = b;
+	else
+		in->head = b;
+	in->tail = b;
+	in->open = batch_new();
+}
+
+/* Takes the complete lines now in the buffer of in. */
+static void
+take_lines(struct sunion *u, struct input *in)
+{
+	struct item it;
+	char *s;
+	size_t n;
+
+	while (!in->sr.end.eos && ib_next(&in->ib, &s, &n)) {
+		switch (sr_item(&in->sr, s, n, &it)) {
+		case CTL_DATA:
+			if (u->keep_raw) {
+				ob_write(&in->open->raw, s, n);
+				ob_putc(&in->open->raw, '\n');
+			}
+			fmt_record(&in->open->body, u->format, &in->sh, &in->r, s,
+			    n, in->open->nrec);
+			in->open->nrec++;
+			break;
+		case CTL_FIELDS:
+			schema_parse(&in->sh.sc, s, n);
+			break;
+		case CTL_TYPES:
+			if (schema_types(&in->sh.sc, s, n) < 0)
+				warnx("%s:%llu: a #types line that does not fit "
+				    "its #fields: left out", in->name,
+				    (unsigned long long)in->ib.lineno);
+			break;
+		case CTL_STREAM:
+			read_stream_attrs(in, &it);
+			break;
+		case CTL_INTERVAL:
+			check_interval(u, in, it.interval);
+			break;
+		case CTL_END:
+			in->open->n = it.count;		/* -1: none */
+			in->open->made = it.made;
+			close_batch(u, in, it.t);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Publishes every batch that all inputs have completed. */
+static void
+publish_ready(struct sunion *u)
+{
+	struct batch **parts = ecalloc(u->n, sizeof(*parts));
+	size_t i;
+
+	for (;;) {
+		int64_t t = INT64_MAX;
+		int any = 0;
+
+		for (i = 0; i < u->n; i++) {
+			struct input *in = &u->in[i];
+
+			if (in->head == NULL) {
+				if (!in->done)
+					goto out;	/* still to come */
+				continue;
+			}
+			if (in->head->t < t)
+				t = in->head->t;
+			any = 1;
+		}
+		if (!any)
+			break;
+		for (i = 0; i < u->n && t == NO_TIME; i++)
+			if (u->in[i].sr.end.batched)
+				errx(SK_EXIT_DATA, "%s has batches, but another "
+				    "input is a plain file of records: they cannot "
+				    "be merged", u->in[i].name);
+		for (i = 0; i < u->n; i++) {
+			struct input *in = &u->in[i];
+
+			parts[i] = NULL;
+			if (in->head != NULL && in->head->t == t) {
+				parts[i] = in->head;
+				if ((in->head = in->head->next) == NULL)
+					in->tail = NULL;
+			}
+		}
+		u->publish(u->arg, t, parts);
+		for (i = 0; i < u->n; i++)
+			if (parts[i] != NULL) {
+				ob_free(&parts[i]->body);
+				ob_free(&parts[i]->raw);
+				free(parts[i]->sname);
+				free(parts[i]);
+			}
+	}
+out:
+	free(parts);
+}
+
+/*
+ * The input has ended: dies if it broke (nothing more is published: what
+ * every input completed is published already, and a broken input holds
+ * the rest back for good), or if a plain file of records (one batch, with
+ * no time) meets a checkpoint or inputs with batches.
+ */
+static void
+finish_input(struct sunion *u, struct input *in)
+{
+	size_t i;
+
+	in->done = 1;
+	if (sr_finish(&in->sr, "; nothing more is published") < 0)
+		exit(SK_EXIT_DATA);
+	if (in->sr.end.batched)
+		return;
+	if (u->committing)
+		errx(SK_EXIT_DATA, "%s: a plain file of records, not a stream "
+		    "of batches: nothing to commit to --checkpoint", in->name);
+	for (i = 0; i < u->n; i++)
+		if (u->in[i].sr.end.batched)
+			errx(SK_EXIT_DATA, "%s: a plain file of records, but %s "
+			    "has batches: they cannot be merged", in->name,
+			    u->in[i].name);
+	close_batch(u, in, NO_TIME);	/* a plain file: one batch */
+}
+
+void
+union_open(struct sunion *u, int argc, char *const argv[])
+{
+	int i, fd;
+
+	u->n = argc > 0 ? (size_t)argc : 1;
+	u->in = ecalloc(u->n, sizeof(*u->in));
+	for (i = 0; i < (int)u->n; i++) {
+		struct input *in = &u->in[i];
+
+		in->name = argc > 0 ? argv[i] : "stdin";
+		if (argc == 0 || strcmp(argv[i], "-") == 0)
+			fd = STDIN_FILENO;
+		else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
+			err(SK_EXIT_DATA, "%s", argv[i]);
+		ib_init(&in->ib, fd, in->name);
+		sr_init(&in->sr, &in->ib, in->name);
+		in->open = batch_new();
+	}
+}
+
+void
+union_run(struct sunion *u)
+{
+	struct pollfd *pfd;
+	size_t i, live;
+
+	pfd = ecalloc(u->n, sizeof(*pfd));
+	for (;;) {
+		for (i = 0, live = 0; i < u->n; i++) {
+			pfd[i].fd = u->in[i].done ? -1 : u->in[i].ib.fd;
+			pfd[i].events = POLLIN;
+			live += !u->in[i].done;
+		}
+		if (live == 0)
+			break;
+		if (poll(pfd, u->n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err(SK_EXIT_DATA, "poll");
+		}
+		for (i = 0; i < u->n; i++) {
+			struct input *in = &u->in[i];
+
+			if (in->done || pfd[i].revents == 0)
+				continue;
+			if (ib_fill(&in->ib) == 0 || in->sr.end.eos) {
+				take_lines(u, in);
+				finish_input(u, in);
+			} else
+				take_lines(u, in);
+		}
+		publish_ready(u);
+	}
+	publish_ready(u);
+	free(pfd);
+}
+
+const char *
+union_json_time_key(const struct sunion *u)
+{
+	const struct shape **sh = ecalloc(u->n, sizeof(*sh));
+	const char *key;
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		sh[i] = &u->in[i].sh;
+	key = fmt_json_time_key(sh, u->n);
+	free(sh);
+	return key;
+}
