@@ -147,7 +147,7 @@ clock_option(int ch, const char *arg)
 		opt.max_ahead_set = arg;
 		return 1;
 	case 'E':
-		batcher.max_errors = opt_number(usage_text, "--max-errors", arg,
+		batcher.rej.max = opt_number(usage_text, "--max-errors", arg,
 		    1, LLONG_MAX);
 		return 1;
 	case 's':

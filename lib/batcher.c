@@ -16,6 +16,7 @@ batcher_init(struct batcher *b, int64_t interval)
 	clock_init(&b->clock, interval);
 	b->sep = ',';
 	b->event_col = -1;
+	b->rej.out = &b->out;
 }
 
 void
@@ -80,16 +81,6 @@ batcher_bind(struct batcher *b, const struct schema *in, const char *src)
 	if (why != NULL)
 		errx(SK_EXIT_DATA, "%s: --event-time %s: raw lines need a column "
 		    "number (or parse them first)", src, b->event_field);
-}
-
-void
-batcher_bad(struct batcher *b)
-{
-	b->bad++;
-	if (b->max_errors > 0 && b->bad >= (uint64_t)b->max_errors) {
-		ob_flush(&b->out);
-		max_errors_stop(b->bad, b->max_errors);
-	}
 }
 
 static void
@@ -157,21 +148,20 @@ static void
 start_clock(struct batcher *b, size_t k)
 {
 	struct clock *c = &b->clock;
-	char where[300], shown[256], d[40];
+	char shown[256], d[40];
 	size_t i;
 
 	clock_go(c, k);
 	for (i = 0; i < c->nearly; i++) {
 		struct early *e = &c->early[i];
 
-		if (i < k) {
-			warnx("%s: %s \"%s\" lies more than %s (--max-ahead) from "
-			    "the records after it: an outlier, dropped",
-			    loc_format(where, sizeof(where), e->src, e->lineno),
-			    b->event_field, safe_text(shown, sizeof(shown),
-			    e->line + e->fo, e->fn), dur_format(c->max_ahead, d));
-			batcher_bad(b);
-		} else
+		if (i < k)
+			reject_line(&b->rej, e->src, e->lineno, NULL, 0,
+			    "%s \"%s\" lies more than %s (--max-ahead) from the "
+			    "records after it: an outlier, dropped", b->event_field,
+			    safe_text(shown, sizeof(shown), e->line + e->fo, e->fn),
+			    dur_format(c->max_ahead, d));
+		else
 			event_line(b, e->id, e->src, e->lineno, e->line, e->n);
 	}
 	clock_early_done(c);
@@ -183,7 +173,6 @@ static int
 time_field(struct batcher *b, const char *src, uint64_t lineno,
     const char *s, size_t n, const char **f, size_t *fn)
 {
-	char where[300], shown[256];
 	char fs = b->records_in ? '\t' : b->sep;
 	const char *c;
 	long i;
@@ -194,10 +183,8 @@ time_field(struct batcher *b, const char *src, uint64_t lineno,
 		*f = c ? c + 1 : NULL;
 	}
 	if (*f == NULL) {
-		warnx("%s: no field %s: %s", loc_format(where, sizeof(where),
-		    src, lineno), b->event_field, safe_text(shown,
-		    sizeof(shown), s, n));
-		batcher_bad(b);
+		reject_line(&b->rej, src, lineno, s, n, "no field %s",
+		    b->event_field);
 		return -1;
 	}
 	c = memchr(*f, fs, (size_t)(s + n - *f));
@@ -210,28 +197,21 @@ event_line(struct batcher *b, uint64_t id, const char *src, uint64_t lineno,
     char *s, size_t n)
 {
 	struct clock *c = &b->clock;
-	char where[300], shown[256], d[40];
+	char msg[512], shown[256], d[40];
 	const char *why, *f;
 	size_t fn, start;
 	int64_t t, bt;
 
 	if (n == 0) {
-		warnx("%s: an empty line", loc_format(where, sizeof(where), src,
-		    lineno));
-		batcher_bad(b);
+		reject_line(&b->rej, src, lineno, s, 0, "an empty line");
 		return;
 	}
 	if (time_field(b, src, lineno, s, n, &f, &fn) < 0)
 		return;
 	if ((why = ts_parse_memo(&b->event_memo, f, fn, &b->zone,
 	    b->time_format, &t)) != NULL) {
-		int plain = strcmp(why, "not a timestamp") == 0;
-
-		warnx("%s: %s \"%s\" is not a timestamp%s%s%s",
-		    loc_format(where, sizeof(where), src, lineno), b->event_field,
-		    safe_text(shown, sizeof(shown), f, fn), plain ? "" : " (",
-		    plain ? "" : why, plain ? "" : ")");
-		batcher_bad(b);
+		reject_line(&b->rej, src, lineno, NULL, 0, "%s", ts_why(msg,
+		    sizeof(msg), b->event_field, f, fn, why));
 		return;
 	}
 	if (c->open_t == CLOCK_NONE) {
@@ -246,11 +226,10 @@ event_line(struct batcher *b, uint64_t id, const char *src, uint64_t lineno,
 	case CLOCK_LATE:
 		return;
 	case CLOCK_AHEAD:
-		warnx("%s: %s \"%s\" is more than %s (--max-ahead) after the "
-		    "open batch", loc_format(where, sizeof(where), src, lineno),
-		    b->event_field, safe_text(shown, sizeof(shown), f, fn),
+		reject_line(&b->rej, src, lineno, NULL, 0, "%s \"%s\" is more "
+		    "than %s (--max-ahead) after the open batch", b->event_field,
+		    safe_text(shown, sizeof(shown), f, fn),
 		    dur_format(c->max_ahead, d));
-		batcher_bad(b);
 		return;
 	case CLOCK_OPEN:
 	case CLOCK_LATER:
@@ -303,6 +282,6 @@ batcher_finish(struct batcher *b)
 	if (c->late > 0)
 		warnx("%llu late records %s", (unsigned long long)c->late,
 		    c->late_next ? "put in the open batch" : "dropped");
-	if (b->bad > 0)
-		warnx("%llu bad lines dropped", (unsigned long long)b->bad);
+	if (b->rej.n > 0)
+		warnx("%llu bad lines dropped", (unsigned long long)b->rej.n);
 }

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "pos.h"
 #include "rec.h"
+#include "reject.h"
 #include "ts.h"
 
 struct batcher {
@@ -24,7 +25,6 @@ struct batcher {
 	const char	*time_format;
 	struct tz	 zone;
 	char		 sep;		/* of raw lines */
-	long long	 max_errors;	/* 0: none */
 	/* the input, as its reader (lib/src) said */
 	int		 records_in;	/* lines are records, not raw text */
 	long		 event_col;	/* -1: not bound yet */
@@ -32,7 +32,7 @@ struct batcher {
 	/* the output */
 	struct schema	 outsc;		/* written last */
 	struct pos_mark	 out_mark;	/* the open batch's last #at */
-	uint64_t	 bad;		/* bad lines */
+	struct rejects	 rej;		/* bad lines; its max is --max-errors */
 	uint64_t	 closed;	/* batches closed */
 	/* before batch T's #end is written (the source log) */
 	void		(*on_close)(void *, int64_t t);
@@ -52,9 +52,6 @@ void	batcher_bind(struct batcher *, const struct schema *, const char *src);
  * source for #at. */
 void	batcher_line(struct batcher *, uint64_t id, const char *src,
 	    uint64_t lineno, char *s, size_t n);
-/* Counts a bad line (reported by the caller); the --max-errors'th fails
- * the stream: no #end, no #eos, exit 1. */
-void	batcher_bad(struct batcher *);
 /* Closes the open batch: on_close, then its #end; the next batch opens
  * with the records that waited for it. */
 void	batcher_close(struct batcher *);

@@ -80,7 +80,7 @@ put_state(struct ck_log *l, struct obuf *o)
 	ob_put_u64(o, c->open_n);
 	ob_put_u64(o, (uint64_t)c->max_event);
 	ob_put_u64(o, c->late);
-	ob_put_u64(o, b->bad);
+	ob_put_u64(o, b->rej.n);
 	ob_put_u64(o, c->npend);
 	for (i = 0; i < c->npend; i++) {
 		ob_put_u64(o, (uint64_t)c->pend[i].t);
@@ -117,7 +117,7 @@ get_state(struct ck_log *l, struct bin *b)
 	c->open_n = bin_u64(b);
 	c->max_event = (int64_t)bin_u64(b);
 	c->late = bin_u64(b);
-	bt->bad = bin_u64(b);
+	bt->rej.n = bin_u64(b);
 	n = bin_u64(b);
 	for (i = 0; i < n && !b->bad && i < 1000000; i++) {
 		struct pending *p = clock_pending(c, (int64_t)bin_u64(b));

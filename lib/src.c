@@ -177,7 +177,7 @@ skipped_lines(struct reader *r, const struct ibuf *ib)
 {
 	for (; r->long_seen < ib->long_lines; r->long_seen++) {
 		r->cur.datalines++;
-		batcher_bad(r->b);
+		reject_count(&r->b->rej);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ts.h"
+#include "util.h"
 
 /* H. Hinnant's algorithms, valid for any proleptic Gregorian date. */
 int64_t
@@ -340,4 +341,17 @@ ts_parse_memo(struct ts_memo *m, const char *s, size_t n, struct tz *z,
 	m->ms = *ms;
 	m->isolen = ts_format(*ms, m->iso);
 	return NULL;
+}
+
+const char *
+ts_why(char *buf, size_t cap, const char *name, const char *s, size_t n,
+    const char *why)
+{
+	char shown[256];
+	int plain = strcmp(why, "not a timestamp") == 0;
+
+	snprintf(buf, cap, "%s \"%s\" is not a timestamp%s%s%s", name,
+	    safe_text(shown, sizeof(shown), s, n), plain ? "" : " (",
+	    plain ? "" : why, plain ? "" : ")");
+	return buf;
 }

@@ -52,6 +52,12 @@ ts_memo_hit(const struct ts_memo *m, const char *s, size_t n)
 const char *ts_parse_memo(struct ts_memo *, const char *s, size_t n,
 	    struct tz *z, const char *fmt, int64_t *ms);
 
+/* The message for field name's text s[0..n) that ts_parse said is not a
+ * time, why: 'time "x" is not a timestamp', with why in brackets unless
+ * it says no more ("no such date"). In buf, returned. */
+const char *ts_why(char *buf, size_t cap, const char *name, const char *s,
+	    size_t n, const char *why);
+
 /* Writes "2016-03-22T20:25:28Z" (".250Z" when there are milliseconds);
  * returns the length. */
 size_t	ts_format(int64_t ms, char *buf);

@@ -112,10 +112,3 @@ loc_format(char *buf, size_t cap, const char *src, uint64_t line)
 		snprintf(buf, cap, "line %llu", (unsigned long long)line);
 	return buf;
 }
-
-void
-max_errors_stop(uint64_t n, long long max)
-{
-	errx(SK_EXIT_DATA, "%llu bad lines: stopping (--max-errors %lld)",
-	    (unsigned long long)n, max);
-}

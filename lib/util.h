@@ -68,7 +68,4 @@ char	*epathf(char *buf, size_t cap, const char *fmt, ...)
 /* "src:line", or "line N" when src is NULL: where bad data was. */
 char	*loc_format(char *buf, size_t cap, const char *src, uint64_t line);
 
-/* The n-th bad line reached --max-errors max: says so and exits 1. */
-void	 max_errors_stop(uint64_t n, long long max) __attribute__((noreturn));
-
 #endif

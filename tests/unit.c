@@ -10,11 +10,13 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "csv.h"
 #include "cut.h"
 #include "dec.h"
 #include "dur.h"
 #include "expr.h"
 #include "ht.h"
+#include "spec.h"
 #include "stream.h"
 #include "ts.h"
 #include "util.h"
@@ -861,6 +863,123 @@ test_stream_item(void)
 	ib_free(&ib);
 }
 
+/* A line's fields joined by '|', for comparing. */
+static void
+join_fields(char *buf, size_t cap, const struct slice *f, size_t n)
+{
+	size_t i, len = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < cap; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%.*s",
+		    i > 0 ? "|" : "", (int)f[i].n, f[i].p);
+}
+
+static void
+test_spec(void)
+{
+	static const struct {
+		const char *line;	/* fields at ',' */
+		const char *want;	/* canonical fields, or the reason */
+	} rows[] = {
+		{ "2016-03-22 20:25:28,7,51.00,B",
+		    "2016-03-22T20:25:28Z|7|51|B" },
+		{ "2016-03-22 20:25:28,007,000.50,S",
+		    "2016-03-22T20:25:28Z|7|0.5|S" },
+		{ "2016-03-22 20:25:28,+7,-0.0,B",
+		    "2016-03-22T20:25:28Z|7|0|B" },
+		{ "2016-03-22 20:25:28,-0,34.50,B",
+		    "2016-03-22T20:25:28Z|0|34.5|B" },
+		{ "2016-03-22 20:25:28,100,100.,B",
+		    "2016-03-22T20:25:28Z|100|100|B" },
+		{ "2016-03-22 20:25:28,x,1,B", "n \"x\" is not an integer" },
+		{ "2016-03-22 20:25:28,99999999999999999999,1,B",
+		    "n \"99999999999999999999\" is out of range for an int" },
+		{ "2016-03-22 20:25:28,1,1.2.3,B", "v \"1.2.3\" is not a number" },
+		{ "2016-03-22 20:25:28,1,.,B", "v \".\" is not a number" },
+		{ "2016-03-22 20:25:28,1,1,Q", "side \"Q\" is not B|S" },
+		{ "2016-03-22 20:25:28,1,1,", "side \"\" is not B|S" },
+		{ "2016-02-30 20:25:28,1,1,B",
+		    "t \"2016-02-30 20:25:28\" is not a timestamp (no such date)" },
+		{ "yesterday,1,1,B", "t \"yesterday\" is not a timestamp" },
+	};
+	struct spec sp;
+	struct tz utc = { 0 };
+	char why[256], got[256], in[128];
+	size_t i, k;
+
+	if (spec_parse(&sp, "t:time,n:int,v:num,side:B|S", why,
+	    sizeof(why)) != NULL) {
+		check(0, "spec_parse", "t:time,...", why, "NULL");
+		return;
+	}
+	sp.zone = &utc;
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		struct slice f[4];
+		struct line l = { f, 0, 1, 1 };
+		const char *w = NULL, *p, *c;
+
+		/* the line lies in a buffer padded as an ibuf is */
+		snprintf(in, sizeof(in), "%s%s", rows[i].line, "........");
+		for (p = in; l.n < 4; p = c + 1) {
+			c = strchr(p, l.n < 3 ? ',' : '.');
+			f[l.n].p = (char *)p;
+			f[l.n++].n = (size_t)(c - p);
+		}
+		if (!spec_quick(&sp, &l))
+			for (k = 0; k < 4 && w == NULL; k++)
+				w = spec_check(&sp, &l, k, why, sizeof(why));
+		if (w != NULL)
+			snprintf(got, sizeof(got), "%s", w);
+		else
+			join_fields(got, sizeof(got), f, 4);
+		check(strcmp(got, rows[i].want) == 0, "spec", rows[i].line, got,
+		    rows[i].want);
+	}
+	check(spec_parse(&sp, "a,:int", why, sizeof(why)) != NULL &&
+	    strcmp(why, "spec a,:int: empty field name") == 0, "spec_parse",
+	    "a,:int", why, "spec a,:int: empty field name");
+	check(spec_parse(&sp, "a:float", why, sizeof(why)) != NULL &&
+	    strcmp(why, "spec a:float: float: unknown type (str, int, num, "
+	    "time or A|B)") == 0, "spec_parse", "a:float", why, "unknown type");
+}
+
+static void
+test_csv(void)
+{
+	static const struct {
+		const char *line, *want;
+	} rows[] = {
+		{ "a,b,c", "a|b|c" },
+		{ "\"a,b\",c", "a,b|c" },
+		{ "\"say \"\"hi\"\"\",x", "say \"hi\"|x" },
+		{ "\"\",\"\"", "|" },
+		{ "a,\"\"", "a|" },
+		{ "\"a", "unterminated quote" },
+		{ "\"a\"b,c", "text after a closing quote" },
+		{ "a\"b,c", "a\"b|c" },	/* a quote inside: text */
+		{ ",", "|" },
+	};
+	struct csv c = { 0 };
+	char got[256];
+	size_t i;
+
+	csv_init(&c, ',', 1, 1);
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		unsigned seen = 0;
+		const char *w = csv_cut(&c, rows[i].line, strlen(rows[i].line), 0,
+		    &seen);
+
+		if (w != NULL)
+			snprintf(got, sizeof(got), "%s", w);
+		else
+			join_fields(got, sizeof(got), c.fields.f, c.fields.n);
+		check(strcmp(got, rows[i].want) == 0, "csv_cut", rows[i].line,
+		    got, rows[i].want);
+	}
+	csv_free(&c);
+}
+
 int
 main(void)
 {
@@ -880,6 +999,8 @@ main(void)
 	test_clock_pending();
 	test_clock_fits();
 	test_stream_item();
+	test_spec();
+	test_csv();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
