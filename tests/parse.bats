@@ -228,6 +228,12 @@ stream-parse: 2 lines accepted, 9 rejected'
 	usage_error 'stream-parse: --cut b: x.out has --cut a' stream-parse --csv a,b --tee x.out --cut a --cut b
 }
 
+@test "--cut: a refused list creates no --tee file" {
+	usage_error 'stream-parse: --cut c: no field c' stream-parse --csv a,b --tee t.out --cut c
+	run test -e t.out
+	assert_failure
+}
+
 @test "--cut: a full disk under a cut output: exit 1" {
 	run --separate-stderr full_disk cut.out stream-parse --csv a:int,b --tee cut.out --cut b <<<'1,x'
 	assert_failure 1
