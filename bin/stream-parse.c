@@ -1,10 +1,8 @@
 /*
- * stream-parse: text lines to typed records. Each line is cut into fields
- * (CSV with quotes, or TSV), each field checked against its type; a line
- * that does not fit is reported with its line number and the reason,
- * counted, and left out. See stream-parse(1); the spec and its checks are
- * lib/spec, quoted fields lib/csv, --set and --where lib/derive, the
- * outputs and their --cut lib/views.
+ * stream-parse: text lines to typed records, each cut into fields (lib/csv),
+ * checked against the spec (lib/spec), derived (--set, --where: lib/derive)
+ * and written to each output (lib/views); a line that does not fit is
+ * reported with its file, line and reason, counted, left out (lib/reject).
  */
 #include <err.h>
 #include <fcntl.h>
@@ -17,7 +15,6 @@
 
 #include "buf.h"
 #include "csv.h"
-#include "cut.h"
 #include "derive.h"
 #include "opt.h"
 #include "pos.h"
@@ -57,20 +54,6 @@ static uint64_t pos_id;		/* names the place records are read from */
 static struct csv csv;		/* the line's fields, then the --set ones */
 static struct rec orec;
 
-/* Lines too long that ib skipped (and reported) since *seen: rejected
- * lines, that count in the line numbers after them. */
-static void
-skipped_lines(const struct ibuf *ib, uint64_t *seen, uint64_t *datalines,
-    struct pos *at)
-{
-	for (; *seen < ib->long_lines; (*seen)++) {
-		(*datalines)++;
-		if (at->line > 0)
-			at->line++;
-		reject_count(&rej);
-	}
-}
-
 /*
  * A data line: cut, checked, derived; written to every output, or
  * reported and counted. Never the line itself leaves a wrong record.
@@ -98,8 +81,8 @@ parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
 		if (n == 0)
 			reject_line(&rej, src, line, s, n, "an empty line");
 		else
-			reject_line(&rej, src, line, s, n, "expected %zu fields, found %zu",
-			    spec.n, l.n);
+			reject_line(&rej, src, line, s, n,
+			    "expected %zu fields, found %zu", spec.n, l.n);
 		return;
 	}
 	if (!spec_quick(&spec, &l))
@@ -124,89 +107,137 @@ parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
 	    line);
 }
 
+/* One input: a file of text lines, or a record stream whose "line" field
+ * (or first field) holds them. */
+struct input {
+	struct ibuf	 ib;
+	struct sreader	 sr;
+	int		 records;	/* a record stream */
+	struct schema	 sc;		/* its fields */
+	long		 col;		/* the one with the text */
+	struct rec	 r;
+	struct pos	 at;		/* the user's file and line (#at) */
+	uint64_t	 lines;		/* its data lines so far */
+	uint64_t	 long_seen;	/* lines too long, skipped by ib */
+};
+
+/* Lines too long that ib skipped (and reported) since the last look:
+ * rejected lines, that count in the line numbers after them. */
+static void
+skipped_lines(struct input *in)
+{
+	for (; in->long_seen < in->ib.long_lines; in->long_seen++) {
+		in->lines++;
+		if (in->at.line > 0)
+			in->at.line++;
+		reject_count(&rej);
+	}
+}
+
+/*
+ * A line of a record stream: 1 if it holds a text line to parse (then in
+ * *s, *n; *scanned cleared if it is not the line as the scanner cut it),
+ * 0 if it was a control line, handled.
+ */
+static int
+record_line(struct input *in, char **s, size_t *n, unsigned seen,
+    int *scanned)
+{
+	struct item it;
+	enum ctl c = sr_item(&in->sr, *s, *n, &it);
+
+	switch (c) {
+	case CTL_DATA:
+		/* one field, nothing escaped: the raw line, cut */
+		if (in->col == 0 && (seen & csv.att_raw) == 0 &&
+		    (opt.sep != '\t' || csv.fields.n == 1))
+			return 1;
+		*scanned = 0;
+		rec_split(&in->r, *s, *n);
+		if ((size_t)in->col >= in->r.n)
+			return 0;
+		*s = in->r.f[in->col].p;
+		*n = in->r.f[in->col].n;
+		return 1;
+	case CTL_FIELDS:	/* the field with the text */
+		schema_parse(&in->sc, *s, *n);
+		if ((in->col = schema_find(&in->sc, "line")) < 0)
+			in->col = 0;
+		return 0;
+	case CTL_STREAM:	/* ours is written */
+	case CTL_TYPES:		/* of the raw text: ours too */
+	case CTL_EOS:		/* written after every input */
+		return 0;
+	case CTL_AT:		/* the user's file and line */
+		if (pos_take(&in->at, in->ib.name, in->ib.lineno, *s, *n) == 0)
+			pos_id++;
+		return 0;
+	default:
+		views_control(&views, *s, *n, c);
+		return 0;
+	}
+}
+
 /* Returns 0, or -1 if the input ended inside a batch. */
 static int
 parse_input(int fd, const char *src)
 {
-	struct ibuf ib;
-	struct schema insc = { 0 };
+	struct input in = { 0 };
 	char *s;
 	size_t n;
-	long col = 0;
-	int records = 0, first = 1, skip = opt.header, broken;
-	struct sreader sr;
-	struct item it;
-	uint64_t datalines = 0;	/* what line numbers count */
-	uint64_t long_seen = 0;	/* lines too long, skipped by ib */
-	struct rec r = { 0 };
-	struct pos at = { 0 };
+	int first = 1, skip = opt.header, broken, scanned;
 	unsigned seen;
 
 	pos_id++;		/* a new input: its own lines, or its #at's */
-	ib_init(&ib, fd, src ? src : "stdin");
-	ib.flush = &views.v[0].ob;
-	sr_init(&sr, &ib, ib.name);
-	while (!sr.end.eos && csv_getline(&csv, &ib, &s, &n, &seen)) {
-		int scanned = 1;
-
+	ib_init(&in.ib, fd, src ? src : "stdin");
+	in.ib.flush = &views.v[0].ob;
+	sr_init(&in.sr, &in.ib, in.ib.name);
+	while (!in.sr.end.eos && csv_getline(&csv, &in.ib, &s, &n, &seen)) {
 		if (first && rec_stream_start(s, n))
-			records = 1;	/* a record stream: parse one field */
+			in.records = 1;	/* a record stream: parse one field */
 		first = 0;
-		if (records) {
-			enum ctl c = sr_item(&sr, s, n, &it);
-
-			switch (c) {
-			case CTL_DATA:
-				/* one field, nothing escaped: the raw line, cut */
-				if (col == 0 && (seen & csv.att_raw) == 0 &&
-				    (opt.sep != '\t' || csv.fields.n == 1))
-					break;
-				scanned = 0;
-				rec_split(&r, s, n);
-				if ((size_t)col >= r.n)
-					continue;
-				s = r.f[col].p;
-				n = r.f[col].n;
-				break;
-			case CTL_FIELDS:	/* the field with the text */
-				schema_parse(&insc, s, n);
-				if ((col = schema_find(&insc, "line")) < 0)
-					col = 0;
-				continue;
-			case CTL_STREAM:	/* ours is written */
-			case CTL_TYPES:		/* of the raw text: ours too */
-			case CTL_EOS:		/* written after every input */
-				continue;
-			case CTL_AT:		/* the user's file and line */
-				if (pos_take(&at, ib.name, ib.lineno, s, n) == 0)
-					pos_id++;
-				continue;
-			default:
-				views_control(&views, s, n, c);
-				continue;
-			}
-		}
-		sr.end.lines = 1;
-		skipped_lines(&ib, &long_seen, &datalines, &at);
-		datalines++;
+		scanned = 1;
+		if (in.records && !record_line(&in, &s, &n, seen, &scanned))
+			continue;
+		in.sr.end.lines = 1;
+		skipped_lines(&in);
+		in.lines++;
 		if (skip) {
 			skip = 0;
 			continue;
 		}
-		if (at.line > 0)	/* where the source read it */
-			parse_line(at.file, at.line++, s, n, scanned, seen);
+		if (in.at.line > 0)	/* where the source read it */
+			parse_line(in.at.file, in.at.line++, s, n, scanned, seen);
 		else
-			parse_line(src, datalines, s, n, scanned, seen);
+			parse_line(src, in.lines, s, n, scanned, seen);
 	}
-	skipped_lines(&ib, &long_seen, &datalines, &at);
-	broken = sr_finish(&sr, NULL);
-	ib_free(&ib);
-	rec_free(&r);
-	pos_free(&at);
-	schema_free(&insc);
-	if (broken < 0)
-		return -1;
-	return 0;
+	skipped_lines(&in);
+	broken = sr_finish(&in.sr, NULL);
+	ib_free(&in.ib);
+	rec_free(&in.r);
+	pos_free(&in.at);
+	schema_free(&in.sc);
+	return broken < 0 ? -1 : 0;
+}
+
+/* --tee file: one more output; --cut list: the fields of the one named
+ * last (standard output before any --tee). */
+static void
+output_option(int ch, const char *arg)
+{
+	struct output *last = &opt.outs[opt.nouts - 1];
+
+	if (ch == 'T') {
+		opt.outs = ereallocarray(opt.outs, opt.nouts + 1,
+		    sizeof(*opt.outs));
+		opt.outs[opt.nouts].path = arg;
+		opt.outs[opt.nouts++].cut = NULL;
+	} else if (last->cut != NULL)
+		usage_fail(usage_text, "--cut %s: %s has --cut %s", arg,
+		    last->path != NULL ? last->path : "standard output",
+		    last->cut);
+	else
+		last->cut = arg;
 }
 
 static void
@@ -229,14 +260,12 @@ options(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct output *last;
 	char why[512];
 	int ch;
 
 	opt.outs = ecalloc(1, sizeof(*opt.outs));
 	opt.nouts = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		last = &opt.outs[opt.nouts - 1];
 		switch (ch) {
 		case 'c':
 		case 't':
@@ -264,17 +293,8 @@ options(int argc, char *argv[])
 			rej.path = optarg;
 			break;
 		case 'T':
-			opt.outs = ereallocarray(opt.outs, opt.nouts + 1,
-			    sizeof(*opt.outs));
-			opt.outs[opt.nouts].path = optarg;
-			opt.outs[opt.nouts++].cut = NULL;
-			break;
-		case 'C':	/* for the output named last */
-			if (last->cut != NULL)
-				usage_fail(usage_text, "--cut %s: %s has --cut %s",
-				    optarg, last->path != NULL ? last->path :
-				    "standard output", last->cut);
-			last->cut = optarg;
+		case 'C':
+			output_option(ch, optarg);
 			break;
 		case 'm':
 			rej.max = opt_number(usage_text, "--max-errors",
@@ -370,7 +390,7 @@ main(int argc, char *argv[])
 	/* a stream ends cleanly only if every input was read through */
 	if (status == SK_EXIT_OK)
 		views_control(&views, "#eos", 4, CTL_EOS);
-	views_flush(&views);
+	views_close(&views);
 	if (rej.n > 0)
 		warnx("%llu lines accepted, %llu rejected",
 		    (unsigned long long)accepted, (unsigned long long)rej.n);

@@ -47,7 +47,6 @@ batch(void *arg, int64_t bt, int timed)
 	return 1;
 }
 
-/* Binds the aggregation to the input's schema; dies if a field is missing. */
 int
 main(int argc, char *argv[])
 {
@@ -75,15 +74,13 @@ main(int argc, char *argv[])
 	fd = open_one_input(usage_text, argc, argv, &src);
 
 	t = agg_table_new(&spec);
-	ob_init(&out, STDOUT_FILENO, "stdout");
-	ib_init(&ib, fd, src ? src : "stdin");
-	ib.flush = &out;
+	ib_filter(&ib, fd, src, &out);
 	agg_put_header(&out, &spec);
 	ctx.t = t;
 	ctx.out = &out;
 	agg_run(t, &ib, &out, src, &loop);
 	agg_table_free(t);
-	ob_free(&out);
+	ob_close(&out);
 	ib_free(&ib);
 	return SK_EXIT_OK;
 }

@@ -96,8 +96,58 @@ control(void *arg, const struct item *it)
 		ck_state_control(&ck, it);
 }
 
+/* The options, in spec, cko and the settings above; returns optind. */
+static int
+options(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		AGG_LONGOPTS,
+		{ "emit", required_argument, NULL, 'e' },
+		{ "emit-removed", no_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "initial", required_argument, NULL, 'i' },
+		CK_LONGOPTS,
+		CK_EVERY_LONGOPT,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const char *const emits[] = { "all", "updated", "top" };
+	int ch;
+
+	cko.longopts = longopts;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (agg_option(&spec, ch, optarg, usage_text) ||
+		    ck_option(&cko, ch, optarg, usage_text))
+			continue;
+		switch (ch) {
+		case 'e':
+			for (emit = EMIT_ALL; emit <= EMIT_TOP; emit++)
+				if (strcmp(optarg, emits[emit]) == 0)
+					break;
+			if (emit > EMIT_TOP)
+				usage_fail(usage_text, "--emit %s: not all, updated "
+				    "or top", optarg);
+			emit_set = 1;
+			break;
+		case 'r':
+			emit_removed = 1;
+			break;
+		case 't':
+			timeout = opt_duration(usage_text, "--timeout", optarg);
+			break;
+		case 'i':
+			initial = optarg;
+			break;
+		default:
+			opt_rest(ch, usage_text);
+		}
+	}
+	return optind;
+}
+
 static void
-check_options(void)
+validate(void)
 {
 	size_t i;
 
@@ -117,96 +167,52 @@ check_options(void)
 				usage_fail(usage_text, "--initial: %s cannot start "
 				    "from a file (only counts, sums, min, max, "
 				    "first and last)", spec.defs[i].name);
+	ck_opts_check(&cko, usage_text);
+	spec.extra = emit_removed ? "removed" : NULL;
+}
+
+/* The state a run starts from: the checkpoint's, or --initial's on a first
+ * run, or none. */
+static void
+start_state(struct agg_table *t, int nopts, char *argv[])
+{
+	int fd;
+
+	ck.restored = CK_NONE;
+	if (cko.root != NULL)	/* the options words are its identity */
+		ck_state_open(&ck, &cko, "stream-state", nopts, argv, load, t);
+	if (initial == NULL || ck.restored != CK_NONE)
+		return;
+	if ((fd = open(initial, O_RDONLY)) < 0)
+		err(SK_EXIT_DATA, "%s", initial);
+	if (agg_load_initial(t, fd, initial) != NULL)
+		exit(SK_EXIT_DATA);
+	close(fd);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		AGG_LONGOPTS,
-		{ "emit", required_argument, NULL, 'e' },
-		{ "emit-removed", no_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "initial", required_argument, NULL, 'i' },
-		CK_LONGOPTS,
-		CK_EVERY_LONGOPT,
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct agg_table *t;
 	struct obuf out, removed;
 	struct ibuf ib;
-	struct ctx ctx;
+	struct ctx ctx = { NULL, &out, &removed };
 	struct agg_loop loop = { batch, control, &ctx };
 	const char *src = NULL;
-	int ch, fd, nopts;
-	char **argv0 = argv;
+	int fd, nopts;
 
 	sig_consumer();
-	cko.longopts = longopts;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (agg_option(&spec, ch, optarg, usage_text) ||
-		    ck_option(&cko, ch, optarg, usage_text))
-			continue;
-		switch (ch) {
-		case 'e':
-			if (strcmp(optarg, "all") == 0)
-				emit = EMIT_ALL;
-			else if (strcmp(optarg, "updated") == 0)
-				emit = EMIT_UPDATED;
-			else if (strcmp(optarg, "top") == 0)
-				emit = EMIT_TOP;
-			else
-				usage_fail(usage_text, "--emit %s: not all, updated "
-				    "or top", optarg);
-			emit_set = 1;
-			break;
-		case 'r':
-			emit_removed = 1;
-			break;
-		case 't':
-			timeout = opt_duration(usage_text, "--timeout", optarg);
-			break;
-		case 'i':
-			initial = optarg;
-			break;
-		default:
-			opt_rest(ch, usage_text);
-		}
-	}
-	nopts = optind;		/* the options, without the inputs */
-	argc -= optind;
-	argv += optind;
-	check_options();
-	ck_opts_check(&cko, usage_text);
-	fd = open_one_input(usage_text, argc, argv, &src);
+	nopts = options(argc, argv);
+	validate();
+	fd = open_one_input(usage_text, argc - nopts, argv + nopts, &src);
 
-	t = agg_table_new(&spec);
-	ck.restored = CK_NONE;
-	if (cko.root != NULL)
-		ck_state_open(&ck, &cko, "stream-state", nopts, argv0, load, t);
-	if (initial != NULL && ck.restored == CK_NONE) {
-		int ifd = open(initial, O_RDONLY);
-
-		if (ifd < 0)
-			err(SK_EXIT_DATA, "%s", initial);
-		if (agg_load_initial(t, ifd, initial) != NULL)
-			exit(SK_EXIT_DATA);
-		close(ifd);
-	}
-	ob_init(&out, STDOUT_FILENO, "stdout");
+	ctx.t = agg_table_new(&spec);
+	start_state(ctx.t, nopts, argv);
+	ib_filter(&ib, fd, src, &out);
 	ob_init(&removed, -1, "removed");
-	ib_init(&ib, fd, src ? src : "stdin");
-	ib.flush = &out;
-	spec.extra = emit_removed ? "removed" : NULL;
 	agg_put_header(&out, &spec);
-	ctx.t = t;
-	ctx.out = &out;
-	ctx.removed = &removed;
-	agg_run(t, &ib, &out, src, &loop);
-	agg_table_free(t);
-	ob_free(&out);
+	agg_run(ctx.t, &ib, &out, src, &loop);
+	agg_table_free(ctx.t);
+	ob_close(&out);
 	ob_free(&removed);
 	ib_free(&ib);
 	return SK_EXIT_OK;

@@ -150,8 +150,9 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 	ob_flush(out);
 }
 
-int
-main(int argc, char *argv[])
+/* The options, in spec, cko and the settings above; returns optind. */
+static int
+options(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		AGG_LONGOPTS,
@@ -164,16 +165,8 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ctx ctx;
-	struct agg_loop loop = { batch, control, &ctx };
-	struct obuf out;
-	struct ibuf ib;
-	const char *src, *why;
-	size_t i;
-	int ch, fd, nopts;
-	char **argv0 = argv;
+	int ch;
 
-	sig_consumer();
 	cko.longopts = longopts;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (agg_option(&spec, ch, optarg, usage_text) ||
@@ -193,9 +186,15 @@ main(int argc, char *argv[])
 			opt_rest(ch, usage_text);
 		}
 	}
-	nopts = optind;		/* the options, without the input */
-	argc -= optind;
-	argv += optind;
+	return optind;
+}
+
+static void
+validate(void)
+{
+	const char *why;
+	size_t i;
+
 	ck_opts_check(&cko, usage_text);
 	if (length == 0)
 		usage_fail(usage_text, "give the window's --length");
@@ -210,16 +209,29 @@ main(int argc, char *argv[])
 	if (slide > length)
 		usage_fail(usage_text, "--slide longer than --length leaves "
 		    "batches out of every window");
-	fd = open_one_input(usage_text, argc, argv, &src);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctx ctx;
+	struct agg_loop loop = { batch, control, &ctx };
+	struct obuf out;
+	struct ibuf ib;
+	const char *src;
+	int fd, nopts;
+
+	sig_consumer();
+	nopts = options(argc, argv);
+	validate();
+	fd = open_one_input(usage_text, argc - nopts, argv + nopts, &src);
 
 	ctx.batch = agg_table_new(&spec);
 	ctx.w = win_new(&spec, length);
-	if (cko.root != NULL)
-		ck_state_open(&ck, &cko, "stream-window", nopts, argv0, load, ctx.w);
+	if (cko.root != NULL)	/* the options words are its identity */
+		ck_state_open(&ck, &cko, "stream-window", nopts, argv, load, ctx.w);
 	ctx.out = &out;
-	ob_init(&out, STDOUT_FILENO, "stdout");
-	ib_init(&ib, fd, src ? src : "stdin");
-	ib.flush = &out;
+	ib_filter(&ib, fd, src, &out);
 	if (records)
 		run_records(ctx.w, &ib, &out);
 	else {
@@ -228,7 +240,7 @@ main(int argc, char *argv[])
 	}
 	win_free(ctx.w);
 	agg_table_free(ctx.batch);
-	ob_free(&out);
+	ob_close(&out);
 	ib_free(&ib);
 	return SK_EXIT_OK;
 }

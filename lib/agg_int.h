@@ -1,37 +1,13 @@
 /*
- * agg_int: the insides of an aggregation table, shared by agg.c and win.c
- * only. Tools use agg.h.
+ * agg_int: the insides of an aggregation table, shared by the agg*.c files
+ * and win.c only. Tools use agg.h.
  */
 #ifndef SK_AGG_INT_H
 #define SK_AGG_INT_H
 
 #include "agg.h"
+#include "cell.h"
 #include "cut.h"
-
-/* 48 bytes: a struct dec would pad its scale to 16 (README.md here). */
-struct cell {
-	i128		 m;	/* sum; min or max when a number: m / 10^scale */
-	int64_t		 n;	/* count of values (records for --count) */
-	char		*s;	/* min, max, first, last when text */
-	uint32_t	 slen, scap;
-	int8_t		 scale;
-	int8_t		 t;	/* enum vtype of m or s; V_NULL: none yet */
-};
-
-static inline struct dec
-cell_dec(const struct cell *c)
-{
-	struct dec d = { c->m, c->scale };
-
-	return d;
-}
-
-static inline void
-cell_set_dec(struct cell *c, struct dec d)
-{
-	c->m = d.m;
-	c->scale = (int8_t)d.scale;
-}
 
 /* A group's key follows it in the arena: ht_key(). */
 struct group {
@@ -60,21 +36,17 @@ struct agg_table {
 	size_t		 kcap, dcap;
 };
 
-/* A cell in a snapshot: written; read back in place (c->s points into the
- * snapshot), each field checked against what a cell can hold (b->bad set
- * when one does not fit). */
-void	cell_put(struct obuf *, const struct cell *);
-void	cell_get(struct bin *, struct cell *);
-/* A scale read back: 0 to DEC_MAXSCALE, or b->bad set. */
-int8_t	cell_get_scale(struct bin *);
-/* The value of aggregation d of a cell, as the output shows it. */
-void	cell_value(const struct agg_def *, const struct cell *, struct val *);
-/* Makes c hold v (numbers, or a copy of text). */
-void	cell_store(struct cell *, const struct val *);
-/* Adds v to the comma-separated list in c (--collect). */
-void	cell_append(struct cell *, const struct val *);
-/* Orders two values held in cells: numbers before text, text bytewise. */
-int	cell_cmp(const struct cell *, const struct cell *);
+/* "count", "sum", ...: the option's name. */
+const char *agg_kind_name(enum agg_kind);
+/* The index of the --label of key k, or nlabels if it has none. */
+size_t	agg_label_of(const struct agg_spec *, const char *k, size_t n);
+/*
+ * The key of a record's group, of its fields cols (--by's columns in it).
+ * One key field: its bytes, in place; several: each as a 4-byte length
+ * and bytes, in t->kbuf.
+ */
+const char *agg_key(struct agg_table *, const struct rec *, const long *cols,
+	    size_t *klen);
 /* Writes the groups of t that cand lists (top N or key order). */
 void	agg_emit_groups(struct agg_table *, struct obuf *, struct group **,
 	    size_t, int flag);

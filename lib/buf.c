@@ -248,6 +248,14 @@ ib_init(struct ibuf *b, int fd, const char *name)
 }
 
 void
+ib_filter(struct ibuf *ib, int fd, const char *src, struct obuf *out)
+{
+	ob_init(out, STDOUT_FILENO, "stdout");
+	ib_init(ib, fd, src != NULL ? src : "stdin");
+	ib->flush = out;
+}
+
+void
 ib_reset(struct ibuf *b, int fd, const char *name, uint64_t off)
 {
 	b->fd = fd;
@@ -271,26 +279,20 @@ ib_free(struct ibuf *b)
 int
 ib_next(struct ibuf *b, char **line, size_t *len)
 {
-	char *s = b->p + b->start, *nl;
-	size_t avail = b->end - b->start, n;
+	size_t avail, n;
+	char *s = ib_unread(b, &avail), *nl;
 
 	if (avail == 0)
 		return 0;
 	nl = memchr(s, '\n', avail);
-	if (nl == NULL) {
-		if (!b->eof)
-			return 0;
-		n = avail;
-		b->start = b->end;
-	} else {
-		n = (size_t)(nl - s);
-		b->start += n + 1;
-	}
+	if (nl == NULL && !b->eof)
+		return 0;
+	n = nl != NULL ? (size_t)(nl - s) : avail;
+	ib_take_line(b, nl != NULL ? n + 1 : n);
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
 	*line = s;
 	*len = n;
-	b->lineno++;
 	return 1;
 }
 

@@ -142,12 +142,30 @@ ssize_t	ib_fill(struct ibuf *);
 /* ib_next and ib_fill until a line or EOF: 1 line, 0 EOF (or interrupted:
  * eof is then still 0). */
 int	ib_getline(struct ibuf *, char **line, size_t *len);
+/* For a reader that finds lines itself (lib/cut's scanner): the bytes
+ * read and not handed out yet, n of them. */
+static inline char *
+ib_unread(const struct ibuf *b, size_t *n)
+{
+	*n = b->end - b->start;
+	return b->p + b->start;
+}
+/* Hands out the next line, of n bytes with its LF if it has one. */
+static inline void
+ib_take_line(struct ibuf *b, size_t n)
+{
+	b->start += n;
+	b->lineno++;
+}
 /* The file offset just after the last line handed out. */
 static inline uint64_t
 ib_offset(const struct ibuf *b)
 {
 	return b->base + b->start;
 }
+/* A filter's two ends: ib reads fd (named src, or "stdin" if NULL), out
+ * writes standard output and is flushed before ib waits for input. */
+void	ib_filter(struct ibuf *ib, int fd, const char *src, struct obuf *out);
 /* Starts reading fd afresh at offset off (the caller has sought there). */
 void	ib_reset(struct ibuf *, int fd, const char *name, uint64_t off);
 

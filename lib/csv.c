@@ -94,7 +94,8 @@ unquote(struct csv *c, const char *s, size_t n)
 }
 
 const char *
-csv_cut_slow(struct csv *c, const char *s, size_t n, int scanned, unsigned *seen)
+csv_cut_slow(struct csv *c, const char *s, size_t n, int scanned,
+    unsigned *seen)
 {
 	struct fields *fs = &c->fields;
 

@@ -337,35 +337,35 @@ scan_getline(struct scanner *s, struct ibuf *ib, char **line, size_t *len,
 {
 	const char *lf;
 	char *start;
-	size_t n;
+	size_t n, avail, took;
 	unsigned a;
 
 	for (;;) {
-		start = ib->p + ib->start;
-		if (s->pos != start || s->end != ib->p + ib->end) {
+		start = ib_unread(ib, &avail);
+		if (s->pos != start || s->end != start + avail) {
 			/* the buffer moved, was refilled or read by another */
 			s->pos = s->win = start;
-			s->end = ib->p + ib->end;
+			s->end = start + avail;
 			if (s->win < s->end)
 				s->window(s);
 		}
 		if (s->win < s->end && scan_one(s, f, cap, nf, seen, &lf)) {
 			n = (size_t)(lf - start);
-			ib->start += n + 1;
+			took = n + 1;
 			break;
 		}
 		s->pos = NULL;		/* rescan from the line's start */
 		if (ib->eof) {
-			if (ib->start == ib->end)
+			if (avail == 0)
 				return 0;
-			n = ib->end - ib->start;	/* the rest, without a LF */
+			n = took = avail;	/* the rest, without a LF */
 			*nf = cut_line(&s->c, start, n, f, cap, seen);
-			ib->start = ib->end;
 			break;
 		}
 		if (ib_fill(ib) < 0)
 			return 0;
 	}
+	ib_take_line(ib, took);
 	if (n > 0 && start[n - 1] == '\r') {	/* CRLF: the CR is not data */
 		n--;
 		if (*nf - 1 < cap)
@@ -379,6 +379,5 @@ scan_getline(struct scanner *s, struct ibuf *ib, char **line, size_t *len,
 	}
 	*line = start;
 	*len = n;
-	ib->lineno++;
 	return 1;
 }

@@ -206,3 +206,12 @@ views_flush(struct views *vs)
 	for (i = 0; i < vs->n; i++)
 		ob_flush(&vs->v[i].ob);
 }
+
+void
+views_close(struct views *vs)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		ob_close(&vs->v[i].ob);
+}

@@ -62,5 +62,7 @@ void	views_record(struct views *, const struct rec *r, int plain,
 /* A control line to every view; #end is flushed at once. */
 void	views_control(struct views *, const char *s, size_t n, enum ctl);
 void	views_flush(struct views *);
+/* Flushes and closes every output: an error there is exit 1. */
+void	views_close(struct views *);
 
 #endif

@@ -188,70 +188,119 @@ pane_pop(struct win *w)
 	w->pn--;
 }
 
+/*
+ * Adds group gb of a batch (key, klen) at time bt to the window, and its
+ * part to the pane pd: the key, its records, then per aggregation what
+ * leaves with the pane (a count; a sum's count and number; nothing for
+ * --min, --max and --collect, whose deques know their times).
+ */
+static void
+add_group(struct win *w, const struct group *gb, const char *key,
+    size_t klen, int64_t bt, struct obuf *pd)
+{
+	const struct agg_spec *s = w->spec;
+	struct group *g;
+	struct deque *dq;
+	struct dec sum;
+	size_t k;
+	int created;
+
+	g = ht_get(&w->w->groups, key, klen, &created);
+	dq = ht_get(&w->ext, key, klen, &created);
+	g->nrec += gb->nrec;
+	ob_put_bytes(pd, key, klen);
+	ob_put_u64(pd, (uint64_t)gb->nrec);
+	for (k = 0; k < s->ndefs; k++) {
+		const struct cell *cb = &gb->c[k];
+		struct cell *c = &g->c[k];
+		enum agg_kind kind = s->defs[k].kind;
+
+		if (kind == AGG_COUNT) {
+			c->n += cb->n;
+			ob_put_u64(pd, (uint64_t)cb->n);
+		} else if (kind == AGG_SUM || kind == AGG_AVG) {
+			if (cb->n > 0) {
+				if (dec_add(&sum, cell_dec(c), cell_dec(cb)) !=
+				    DEC_OK)
+					errx(SK_EXIT_DATA, "the window sum of %s "
+					    "overflows", s->defs[k].name);
+				cell_set_dec(c, sum);
+				c->n += cb->n;
+			}
+			cell_put_num(pd, cb);
+		} else if (cb->t == V_NULL)
+			continue;
+		else if (kind == AGG_COLLECT) {
+			dq_push(&dq[k], bt, cb);
+			set_collected(c, &dq[k]);
+		} else {	/* min, max */
+			dq_offer(&dq[k], bt, cb, kind == AGG_MAX ? 1 : -1);
+			set_extreme(c, &dq[k]);
+		}
+	}
+}
+
+/* Takes one key's part of a pane that leaves the window at bt out of
+ * it; the key leaves with its last record. */
+static void
+leave_group(struct win *w, struct bin *in, int64_t pane_t, int64_t bt)
+{
+	const struct agg_spec *s = w->spec;
+	size_t k, klen;
+	const char *key = bin_bytes(in, &klen);
+	struct group *g = ht_find(&w->w->groups, key, klen);
+	struct deque *dq = ht_find(&w->ext, key, klen);
+	int64_t nrec = (int64_t)bin_u64(in);
+
+	if (g == NULL || dq == NULL)	/* never: say so, loudly */
+		errx(SK_EXIT_DATA, "a key of the pane of %lld is not in the "
+		    "window: the window is out of step", (long long)pane_t);
+	for (k = 0; k < s->ndefs; k++) {
+		struct cell *c = &g->c[k], part = { 0 };
+		enum agg_kind kind = s->defs[k].kind;
+		struct dec diff;
+
+		if (kind == AGG_COUNT)
+			c->n -= (int64_t)bin_u64(in);
+		else if (kind == AGG_SUM || kind == AGG_AVG) {
+			cell_get_num(in, &part);
+			if (part.n == 0)
+				continue;
+			(void)dec_sub(&diff, cell_dec(c), cell_dec(&part));
+			cell_set_dec(c, diff);
+			if ((c->n -= part.n) == 0)
+				cell_set_dec(c, dec_from_int(0));
+		} else {
+			dq_expire(&dq[k], bt - w->length);
+			if (kind == AGG_COLLECT)
+				set_collected(c, &dq[k]);
+			else
+				set_extreme(c, &dq[k]);
+		}
+	}
+	if ((g->nrec -= nrec) == 0) {	/* gone from the window */
+		for (k = 0; k < s->ndefs; k++) {
+			free(g->c[k].s);
+			dq_clear(&dq[k]);
+		}
+		ht_del(&w->w->groups, key, klen);
+		ht_del(&w->ext, key, klen);
+	}
+}
+
 void
 win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 {
-	const struct agg_spec *s = w->spec;
 	struct obuf *pd = &w->scratch;
+	const struct group *gb;
 	struct pane *p;
-	size_t i, k, klen;
-	int created;
+	size_t i = 0, klen;
 
 	ob_reset(pd);
+	while ((gb = ht_next(&b->groups, &i)) != NULL) {
+		const char *key = ht_key(&b->groups, gb, &klen);
 
-	for (i = 0; i < b->groups.cap; i++) {
-		const struct group *gb = b->groups.slots[i].val;
-		const char *key;
-		struct group *g;
-		struct deque *dq;
-
-		if (b->groups.slots[i].hash == 0)
-			continue;
-		key = ht_key(&b->groups, gb, &klen);
-		g = ht_get(&w->w->groups, key, klen, &created);
-		dq = ht_get(&w->ext, key, klen, &created);
-		g->nrec += gb->nrec;
-		ob_put_bytes(pd, key, klen);
-		ob_put_u64(pd, (uint64_t)gb->nrec);
-		for (k = 0; k < s->ndefs; k++) {
-			const struct cell *cb = &gb->c[k];
-			struct cell *c = &g->c[k];
-			struct dec sum;
-
-			switch (s->defs[k].kind) {
-			case AGG_COUNT:
-				c->n += cb->n;
-				ob_put_u64(pd, (uint64_t)cb->n);
-				break;
-			case AGG_SUM:
-			case AGG_AVG:
-				if (cb->n > 0) {
-					if (dec_add(&sum, cell_dec(c), cell_dec(cb)) !=
-					    DEC_OK)
-						errx(SK_EXIT_DATA, "the window sum of %s "
-						    "overflows", s->defs[k].name);
-					cell_set_dec(c, sum);
-					c->n += cb->n;
-				}
-				ob_put_u64(pd, (uint64_t)cb->n);
-				ob_write(pd, &cb->m, sizeof(cb->m));
-				ob_put_u64(pd, (uint64_t)cb->scale);
-				break;
-			case AGG_COLLECT:
-				if (cb->t != V_NULL) {
-					dq_push(&dq[k], bt, cb);
-					set_collected(c, &dq[k]);
-				}
-				break;
-			default:	/* min, max */
-				if (cb->t != V_NULL) {
-					dq_offer(&dq[k], bt, cb,
-					    s->defs[k].kind == AGG_MAX ? 1 : -1);
-					set_extreme(c, &dq[k]);
-				}
-				break;
-			}
-		}
+		add_group(w, gb, key, klen, bt, pd);
 	}
 	agg_clear(b);
 	p = pane_push(w, bt);
@@ -265,58 +314,8 @@ win_add_batch(struct win *w, struct agg_table *b, int64_t bt)
 		struct bin in;
 
 		bin_init(&in, old->data, old->len);
-		while (in.p < in.e && !in.bad) {
-			const char *key = bin_bytes(&in, &klen);
-			struct group *g = ht_find(&w->w->groups, key, klen);
-			struct deque *dq = ht_find(&w->ext, key, klen);
-			int64_t nrec = (int64_t)bin_u64(&in);
-
-			if (g == NULL || dq == NULL)	/* never: say so, loudly */
-				errx(SK_EXIT_DATA, "a key of the pane of %lld is not "
-				    "in the window: the window is out of step",
-				    (long long)old->t);
-
-			for (k = 0; k < s->ndefs; k++) {
-				struct cell *c = &g->c[k];
-				struct cell part = { 0 };
-				struct dec diff;
-
-				switch (s->defs[k].kind) {
-				case AGG_COUNT:
-					c->n -= (int64_t)bin_u64(&in);
-					break;
-				case AGG_SUM:
-				case AGG_AVG:
-					part.n = (int64_t)bin_u64(&in);
-					bin_raw(&in, &part.m, sizeof(part.m));
-					part.scale = cell_get_scale(&in);
-					if (part.n == 0)
-						break;
-					(void)dec_sub(&diff, cell_dec(c),
-					    cell_dec(&part));
-					cell_set_dec(c, diff);
-					if ((c->n -= part.n) == 0)
-						cell_set_dec(c, dec_from_int(0));
-					break;
-				case AGG_COLLECT:
-					dq_expire(&dq[k], bt - w->length);
-					set_collected(c, &dq[k]);
-					break;
-				default:
-					dq_expire(&dq[k], bt - w->length);
-					set_extreme(c, &dq[k]);
-					break;
-				}
-			}
-			if ((g->nrec -= nrec) == 0) {	/* gone from the window */
-				for (k = 0; k < s->ndefs; k++) {
-					free(g->c[k].s);
-					dq_clear(&dq[k]);
-				}
-				ht_del(&w->w->groups, key, klen);
-				ht_del(&w->ext, key, klen);
-			}
-		}
+		while (in.p < in.e && !in.bad)
+			leave_group(w, &in, old->t, bt);
 		pane_pop(w);
 	}
 }
@@ -354,12 +353,12 @@ win_emit(struct win *w, struct obuf *o)
 void
 win_free(struct win *w)
 {
-	size_t i, k;
+	struct deque *dq;
+	size_t i = 0, k;
 
-	for (i = 0; i < w->ext.cap; i++)
-		if (w->ext.slots[i].hash != 0)
-			for (k = 0; k < w->spec->ndefs; k++)
-				dq_clear(&((struct deque *)w->ext.slots[i].val)[k]);
+	while ((dq = ht_next(&w->ext, &i)) != NULL)
+		for (k = 0; k < w->spec->ndefs; k++)
+			dq_clear(&dq[k]);
 	for (i = 0; i < w->pn; i++)
 		free(w->panes[w->phead + i].data);
 	free(w->panes);
@@ -374,18 +373,15 @@ win_free(struct win *w)
 void
 win_save(const struct win *w, struct obuf *o)
 {
-	size_t i, k, klen;
+	struct deque *dq;
+	const char *key;
+	size_t i = 0, k, klen;
 	uint32_t j;
 
 	ob_put_u64(o, WIN_SNAP_VERSION);
 	agg_save(w->w, o);
 	ob_put_u64(o, w->ext.n);
-	for (i = 0; i < w->ext.cap; i++) {
-		struct deque *dq = w->ext.slots[i].val;
-		const char *key;
-
-		if (w->ext.slots[i].hash == 0)
-			continue;
+	while ((dq = ht_next(&w->ext, &i)) != NULL) {
 		key = ht_key(&w->ext, dq, &klen);
 		ob_put_bytes(o, key, klen);
 		for (k = 0; k < w->spec->ndefs; k++) {
