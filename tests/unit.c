@@ -17,6 +17,7 @@
 #include "expr.h"
 #include "ht.h"
 #include "spec.h"
+#include "src.h"
 #include "stream.h"
 #include "ts.h"
 #include "util.h"
@@ -980,6 +981,120 @@ test_csv(void)
 	csv_free(&c);
 }
 
+/* What a batcher wrote, in memory. */
+struct captured {
+	char	buf[4096];
+	size_t	len;
+};
+
+static void
+capture(void *arg, const void *p, size_t n)
+{
+	struct captured *c = arg;
+
+	if (n > sizeof(c->buf) - c->len - 1)
+		n = sizeof(c->buf) - c->len - 1;
+	memcpy(c->buf + c->len, p, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+}
+
+/*
+ * Each source resumed where a log said it stood: a file operand or a
+ * watched file read again from an offset up to the end of its batch, the
+ * logged bytes of standard input replayed. The lines it hands the batch,
+ * with their #at (the user's line numbers go on from the logged count),
+ * and the offset it stands at after.
+ */
+static void
+test_src_resume(void)
+{
+	static const struct {
+		const char *kind;	/* "file", "watched", "link", "stdin" */
+		const char *text;
+		uint64_t off, limit, datalines;
+		const char *want;	/* the batch's lines, then "@off" */
+		uint64_t want_off;
+	} rows[] = {
+		{ "file", "a\nb\nc\n", 0, UINT64_MAX, 0, "a|b|c", 6 },
+		{ "file", "a\nb\nc\n", 2, UINT64_MAX, 1, "b|c", 6 },
+		{ "file", "a\nb\nc\n", 2, 4, 1, "b", 4 },
+		{ "file", "a\nb", 0, UINT64_MAX, 0, "a|b", 3 },
+		{ "file", "x\r\ny\n", 3, UINT64_MAX, 1, "y", 5 },
+		{ "file", "a\nb\n", 4, UINT64_MAX, 2, "", 4 },
+		{ "watched", "a\nb\nc\n", 4, UINT64_MAX, 2, "c", 6 },
+		{ "watched", "a\nb\n", 0, 2, 0, "a", 2 },
+		{ "link", "a\n", 0, UINT64_MAX, 0, "(refused)", 0 },
+		{ "stdin", "p\nq\n", 0, 0, 0, "p|q", 4 },
+		{ "stdin", "p\nq", 0, 0, 0, "p|q", 3 },
+	};
+	char dir[] = "/tmp/unit-src.XXXXXX", path[64], link[64], got[4096];
+	char want[32];
+	size_t i;
+
+	if (mkdtemp(dir) == NULL) {
+		check(0, "src_resume", "mkdtemp", "failed", "a directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		static struct batcher b;
+		static struct reader r;
+		static volatile sig_atomic_t stop;
+		struct captured out = { .len = 0 };
+		char in[128], *p, *line;
+		int rc = 0, fd, null, saved;
+
+		unlink(path);
+		unlink(link);
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0 ||
+		    write(fd, rows[i].text, strlen(rows[i].text)) < 0 ||
+		    close(fd) < 0 || symlink(path, link) < 0)
+			break;
+		batcher_init(&b, 1000000);
+		ob_init_sink(&b.out, capture, &out);
+		rd_init(&r, &b, &stop, strcmp(rows[i].kind, "stdin") == 0);
+		r.cur.datalines = rows[i].datalines;
+		fflush(stderr);		/* a link is refused, with a warning */
+		saved = dup(2);
+		null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		if (strcmp(rows[i].kind, "stdin") == 0)
+			rd_replay_bytes(&r, rows[i].text, strlen(rows[i].text));
+		else
+			rc = rd_read_file(&r, strcmp(rows[i].kind, "link") == 0 ?
+			    link : path, strcmp(rows[i].kind, "file") == 0 ? 0 :
+			    -1, rows[i].off, rows[i].limit);
+		dup2(saved, 2);
+		close(saved);
+		close(null);
+		ob_flush(&b.out);
+		/* the data lines, in order, '|' between */
+		got[0] = '\0';
+		for (p = out.buf; (line = strsep(&p, "\n")) != NULL;)
+			if (*line != '\0' && *line != '#')
+				snprintf(got + strlen(got), sizeof(got) -
+				    strlen(got), "%s%s", got[0] ? "|" : "", line);
+		if (rc < 0)
+			snprintf(got, sizeof(got), "(refused)");
+		snprintf(in, sizeof(in), "%s %zu: off %llu limit %llu", rows[i].kind,
+		    i, (unsigned long long)rows[i].off,
+		    (unsigned long long)rows[i].limit);
+		check(strcmp(got, rows[i].want) == 0, "src_resume lines", in,
+		    got, rows[i].want);
+		snprintf(got, sizeof(got), "%llu", (unsigned long long)r.cur.off);
+		snprintf(want, sizeof(want), "%llu",
+		    (unsigned long long)rows[i].want_off);
+		if (rc == 0)
+			check(r.cur.off == rows[i].want_off, "src_resume offset", in,
+			    got, want);
+	}
+	unlink(path);
+	unlink(link);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1001,6 +1116,7 @@ main(void)
 	test_stream_item();
 	test_spec();
 	test_csv();
+	test_src_resume();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
