@@ -11,14 +11,10 @@
 
 #include <getopt.h>
 
+#include "cell.h"
 #include "expr.h"
 #include "ht.h"
 #include "rec.h"
-
-enum agg_kind {
-	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
-	AGG_DISTINCT, AGG_COLLECT
-};
 
 struct agg_def {
 	enum agg_kind	 kind;

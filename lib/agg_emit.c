@@ -115,7 +115,7 @@ put_group(const struct agg_table *t, struct obuf *o, const struct group *g,
 	for (k = 0; k < s->ndefs; k++) {
 		struct val v;
 
-		cell_value(&s->defs[k], &g->c[k], &v);
+		cell_value(s->defs[k].kind, &g->c[k], &v);
 		if (s->nby > 0 || k > 0)
 			ob_putc(o, '\t');
 		val_put(o, &v, s->nby == 0 && k == 0);
@@ -156,7 +156,8 @@ agg_emit_groups(struct agg_table *t, struct obuf *o, struct group **cand,
 		struct rank r;
 
 		r.g = cand[i];
-		cell_value(&s->defs[s->orderidx], &r.g->c[s->orderidx], &r.v);
+		cell_value(s->defs[s->orderidx].kind, &r.g->c[s->orderidx],
+		    &r.v);
 		if (n < keep) {
 			rk[n++] = r;
 			if (n == keep)	/* heapify: the worst at the root */

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agg.h"
 #include "cell.h"
 #include "util.h"
 
@@ -89,12 +88,12 @@ cell_extreme(struct cell *c, const struct val *v, int sign)
 }
 
 void
-cell_value(const struct agg_def *d, const struct cell *c, struct val *v)
+cell_value(enum agg_kind k, const struct cell *c, struct val *v)
 {
 	v->t = V_NULL;
 	v->s = "";
 	v->n = 0;
-	switch (d->kind) {
+	switch (k) {
 	case AGG_COUNT:
 	case AGG_DISTINCT:
 		v->t = V_NUM;

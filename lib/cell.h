@@ -2,7 +2,8 @@
  * cell: what one aggregation keeps for one group: a count, an exact sum
  * or a number, or a text (min, max, first, last, collect), compared,
  * stored, shown as the output shows it, and written to a snapshot or a
- * window's pane and read back. agg.c and win.c use it; tools use agg.h.
+ * window's pane and read back. The agg*.c files and win.c use it; tools
+ * use agg.h.
  */
 #ifndef SK_CELL_H
 #define SK_CELL_H
@@ -13,7 +14,11 @@
 #include "dec.h"
 #include "expr.h"
 
-struct agg_def;
+/* What an aggregation keeps (agg.h's --count, --sum, ...). */
+enum agg_kind {
+	AGG_COUNT, AGG_SUM, AGG_MIN, AGG_MAX, AGG_AVG, AGG_FIRST, AGG_LAST,
+	AGG_DISTINCT, AGG_COLLECT
+};
 
 /* 48 bytes: a struct dec would pad its scale to 16 (lib/README.md). */
 struct cell {
@@ -49,8 +54,9 @@ void	cell_append(struct cell *, const struct val *);
 void	cell_extreme(struct cell *, const struct val *, int sign);
 /* Orders two values held in cells: numbers before text, text bytewise. */
 int	cell_cmp(const struct cell *, const struct cell *);
-/* The value of aggregation d of a cell, as the output shows it. */
-void	cell_value(const struct agg_def *, const struct cell *, struct val *);
+/* The value of a cell of an aggregation of kind k, as the output shows
+ * it. */
+void	cell_value(enum agg_kind k, const struct cell *, struct val *);
 
 /*
  * A cell in a snapshot: cell_put writes it whole; cell_put_num only its

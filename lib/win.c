@@ -111,7 +111,7 @@ set_extreme(struct cell *c, struct deque *q)
 		memset(c, 0, sizeof(*c));
 		return;
 	}
-	cell_value(&(struct agg_def){ .kind = AGG_MIN }, &dq_at(q, 0)->v, &v);
+	cell_value(AGG_MIN, &dq_at(q, 0)->v, &v);
 	cell_store(c, &v);
 }
 
