@@ -23,7 +23,7 @@ SCRIPTS_SH = scripts/order-dashboard scripts/split-and-send
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
-all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/inject.so
+all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/inject.so
 
 # Rebuild everything when the flags change (make sanitize, then make).
 .flags: FORCE
@@ -58,6 +58,10 @@ tests/ckseal: tests/ckseal.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")
 	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+tests/tcpline: tests/tcpline.c .flags
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 # The fault-injection shim is built plain: it is preloaded into any build.
 tests/inject.so: tests/inject.c
 	@$(if $(Q),echo "cc $<")
@@ -74,7 +78,7 @@ check: deps
 lint: $(MAN1) $(MAN5)
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c
+	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c tests/tcpline.c
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -116,7 +120,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5
 
 clean:
-	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/inject.so .flags
+	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/inject.so .flags
 	rm -rf out
 
 .PHONY: all deps check lint sanitize demo bench install uninstall clean FORCE

@@ -8,6 +8,7 @@
  * lib/src*, the clock lib/clock and lib/batcher, the log lib/ck_log.
  */
 #include <err.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -27,24 +28,31 @@
 
 static const char usage_text[] =
 "usage: stream-split [--all] [--checkpoint dir] [--checkpoint-every n]\n"
-"                    [--event-time field] [--glob pattern] [--id name]\n"
-"                    [--interval duration] [--late drop | next]\n"
-"                    [--max-ahead duration] [--max-errors n]\n"
-"                    [--max-files n] [--once] [--poll duration] [--sep c]\n"
-"                    [--time-format format] [--tz zone] [--watch dir]\n"
-"                    [--watermark duration] [file ...]\n";
+"                    [--connect host:port] [--event-time field]\n"
+"                    [--glob pattern] [--id name] [--interval duration]\n"
+"                    [--late drop | next] [--late-out file]\n"
+"                    [--listen [addr:]port] [--max-ahead duration]\n"
+"                    [--max-errors n] [--max-files n] [--max-rate n]\n"
+"                    [--once] [--poll duration] [--record-size n] [--sep c]\n"
+"                    [--stop-after duration] [--time-format format]\n"
+"                    [--tz zone] [--watch dir] [--watermark duration]\n"
+"                    [file ...]\n";
 
 static struct batcher batcher;
 static struct reader reader;
 static struct src_files files;
 static struct src_watch watch;
+static struct src_net net;
 static struct ck_log ck_log;
 static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM: stop cleanly */
 
 /* Options that are not one module's. */
 static struct {
-	const char	*watch_dir, *glob, *max_ahead_set;
-	int64_t		 poll_every;
+	const char	*watch_dir, *glob, *max_ahead_set, *net_addr;
+	const char	*late_out;
+	int64_t		 poll_every, stop_after;
+	uint64_t	 max_rate;
+	size_t		 record_size;
 	long long	 max_files;
 	int		 take_all, once;
 	char		**operands;
@@ -64,6 +72,9 @@ run(struct source *src)
 	struct obuf *out = &batcher.out;
 	int event_time = batcher.event_field != NULL;
 
+	int64_t stop_at = opt.stop_after > 0 ? ts_now() + opt.stop_after : 0;
+
+	reader.stop_at = stop_at;
 	if (!event_time)
 		clock_tick_start(&batcher.clock, ts_now(), opt.once);
 	while (!stopping && src->ops->more(src)) {
@@ -71,11 +82,15 @@ run(struct source *src)
 		int64_t now = ts_now();
 		int timeout = -1, np;
 
+		if (stop_at > 0 && now >= stop_at)
+			break;		/* --stop-after: as a Ctrl-C would */
 		if (!event_time) {
 			while (now >= batcher.clock.open_t)	/* a tick: a batch */
 				batcher_close(&batcher);
 			timeout = (int)(batcher.clock.open_t - now);
 		}
+		if (stop_at > 0 && (timeout < 0 || stop_at - now < timeout))
+			timeout = (int)(stop_at - now);
 		np = src->ops->wait(src, p, now, &timeout);
 		if (np == 0 && timeout < 0)
 			continue;	/* nothing to wait for: more says */
@@ -110,6 +125,12 @@ static const struct option longopts[] = {
 	{ "max-files", required_argument, NULL, 'm' },
 	{ "poll", required_argument, NULL, 'p' },
 	{ "once", no_argument, NULL, 'o' },
+	{ "connect", required_argument, NULL, 'C' },
+	{ "listen", required_argument, NULL, 'L' },
+	{ "max-rate", required_argument, NULL, 'R' },
+	{ "stop-after", required_argument, NULL, 'S' },
+	{ "record-size", required_argument, NULL, 'B' },
+	{ "late-out", required_argument, NULL, 'O' },
 	{ "sep", required_argument, NULL, 's' },
 	{ "tz", required_argument, NULL, 'z' },
 	{ "time-format", required_argument, NULL, 'f' },
@@ -166,6 +187,7 @@ clock_option(int ch, const char *arg)
 static void
 options(int argc, char *argv[])
 {
+	const char *why;
 	int ch;
 
 	ck_log.opts.longopts = longopts;
@@ -193,6 +215,31 @@ options(int argc, char *argv[])
 		case 'o':
 			opt.once = 1;
 			break;
+		case 'R':
+			opt.max_rate = (uint64_t)opt_number(usage_text,
+			    "--max-rate", optarg, 1, 1000000000);
+			break;
+		case 'O':
+			opt.late_out = optarg;
+			break;
+		case 'B':
+			opt.record_size = (size_t)opt_number(usage_text,
+			    "--record-size", optarg, 1, SRC_MAX_RECORD);
+			break;
+		case 'S':
+			opt.stop_after = opt_duration(usage_text, "--stop-after",
+			    optarg);
+			break;
+		case 'C':
+		case 'L':
+			if (opt.net_addr != NULL)
+				usage_fail(usage_text, "give one --connect or "
+				    "--listen");
+			if ((why = src_net_parse(&net, optarg, ch == 'L')) != NULL)
+				usage_fail(usage_text, "--%s %s: %s", ch == 'L' ?
+				    "listen" : "connect", optarg, why);
+			opt.net_addr = optarg;
+			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
@@ -216,10 +263,21 @@ validate(void)
 		opt.noperands = 0;		/* standard input */
 	if (opt.watch_dir != NULL && n > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
+	if (opt.net_addr != NULL && (n > 0 || opt.watch_dir != NULL))
+		usage_fail(usage_text, "--%s reads the socket alone: no --watch, "
+		    "no file operands", net.listening ? "listen" : "connect");
 	if (opt.watch_dir == NULL && (opt.take_all || opt.glob ||
 	    opt.max_files || opt.poll_every))
 		usage_fail(usage_text, "--all, --glob, --max-files and --poll go "
 		    "with --watch");
+	if (opt.record_size > 0 && (batcher.event_field != NULL ||
+	    opt.net_addr != NULL))
+		usage_fail(usage_text, "--record-size reads files or standard "
+		    "input, by processing time");
+	if (opt.late_out != NULL && (batcher.event_field == NULL ||
+	    c->late_next))
+		usage_fail(usage_text, "--late-out goes with --event-time and "
+		    "--late drop");
 	if (batcher.event_field == NULL && (c->watermark > 0 || c->late_next))
 		usage_fail(usage_text, "--watermark and --late go with "
 		    "--event-time");
@@ -233,10 +291,28 @@ validate(void)
 	}
 }
 
+/* --late-out: appended to, so a restart adds to what was written. */
+static void
+open_late_out(void)
+{
+	static struct obuf late;
+	int fd = open(opt.late_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0666);
+
+	if (fd < 0)
+		err(SK_EXIT_DATA, "%s", opt.late_out);
+	ob_init(&late, fd, opt.late_out);
+	batcher.late_out = &late;
+}
+
 /* The source the options name, where a restart left it. */
 static struct source *
 open_source(void)
 {
+	if (opt.net_addr != NULL) {
+		src_net_init(&net, &reader, opt.once);
+		return &net.src;
+	}
 	if (opt.watch_dir == NULL) {
 		src_files_init(&files, &reader, opt.operands, opt.noperands);
 		return &files.src;
@@ -256,7 +332,11 @@ main(int argc, char *argv[])
 
 	sig_source(on_stop);	/* a second signal stops at once */
 	ob_init(&batcher.out, STDOUT_FILENO, "stdout");
+	if (opt.late_out != NULL)
+		open_late_out();
 	rd_init(&reader, &batcher, &stopping, ck_log.opts.root != NULL);
+	reader.rate.n = opt.max_rate;
+	reader.record_size = opt.record_size;
 	if (opt.watch_dir != NULL) {
 		src_watch_init(&watch, &reader, opt.watch_dir);
 		watch.glob = opt.glob;
@@ -283,5 +363,7 @@ main(int argc, char *argv[])
 	} else
 		run(src);
 	ob_close(&batcher.out);
+	if (batcher.late_out != NULL)
+		ob_close(batcher.late_out);
 	return SK_EXIT_OK;
 }

@@ -122,6 +122,8 @@ batcher_close(struct batcher *b)
 	if (b->on_close != NULL)
 		b->on_close(b->on_close_arg, t);
 	put_end_line(b, t, n);
+	if (b->late_out != NULL)
+		ob_flush(b->late_out);
 	batcher_opened(b);
 }
 
@@ -192,6 +194,22 @@ time_field(struct batcher *b, const char *src, uint64_t lineno,
 	return 0;
 }
 
+/* --late-out: "where<TAB>why<TAB>the line" (the line escaped as a field). */
+static void
+put_late(struct batcher *b, const char *src, uint64_t lineno, const char *s,
+    size_t n, int64_t bt)
+{
+	char where[300], iso[TS_ISOMAX];
+
+	loc_format(where, sizeof(where), src, lineno);
+	rec_put_field(b->late_out, where, strlen(where), 0);
+	ob_puts(b->late_out, "\tlate: its batch ");
+	ob_write(b->late_out, iso, ts_format(bt, iso));
+	ob_puts(b->late_out, " had closed\t");
+	rec_put_field(b->late_out, s, n, 0);
+	ob_putc(b->late_out, '\n');
+}
+
 static void
 event_line(struct batcher *b, uint64_t id, const char *src, uint64_t lineno,
     char *s, size_t n)
@@ -224,6 +242,8 @@ event_line(struct batcher *b, uint64_t id, const char *src, uint64_t lineno,
 	}
 	switch (clock_place(c, t, &bt)) {
 	case CLOCK_LATE:
+		if (b->late_out != NULL && !b->replaying)
+			put_late(b, src, lineno, s, n, bt);
 		return;
 	case CLOCK_AHEAD:
 		reject_line(&b->rej, src, lineno, NULL, 0, "%s \"%s\" is more "
@@ -281,7 +301,8 @@ batcher_finish(struct batcher *b)
 	ob_flush(&b->out);
 	if (c->late > 0)
 		warnx("%llu late records %s", (unsigned long long)c->late,
-		    c->late_next ? "put in the open batch" : "dropped");
+		    c->late_next ? "put in the open batch" : b->late_out != NULL ?
+		    "written to --late-out" : "dropped");
 	if (b->rej.n > 0)
 		warnx("%llu bad lines dropped", (unsigned long long)b->rej.n);
 }

@@ -34,6 +34,10 @@ struct batcher {
 	struct pos_mark	 out_mark;	/* the open batch's last #at */
 	struct rejects	 rej;		/* bad lines; its max is --max-errors */
 	uint64_t	 closed;	/* batches closed */
+	/* --late-out: the late records, each with its place and why; not
+	 * written again for the batches a restart makes again (replaying) */
+	struct obuf	*late_out;
+	int		 replaying;
 	/* before batch T's #end is written (the source log) */
 	void		(*on_close)(void *, int64_t t);
 	void		*on_close_arg;

@@ -247,6 +247,17 @@ ib_init(struct ibuf *b, int fd, const char *name)
 	b->long_lines = 0;
 }
 
+size_t
+ib_drop_partial(struct ibuf *b)
+{
+	size_t avail, n;
+	char *s = ib_unread(b, &avail), *lf = memrchr(s, '\n', avail);
+
+	n = lf != NULL ? (size_t)(s + avail - (lf + 1)) : avail;
+	b->end -= n;
+	return n;
+}
+
 void
 ib_filter(struct ibuf *ib, int fd, const char *src, struct obuf *out)
 {
@@ -346,7 +357,10 @@ ib_fill(struct ibuf *b)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return -1;
-		err(SK_EXIT_DATA, "%s", b->name);
+		if (!b->peer)
+			err(SK_EXIT_DATA, "%s", b->name);
+		b->error = errno;	/* ECONNRESET: the peer is gone */
+		n = 0;
 	}
 	if (n == 0)
 		b->eof = 1;

@@ -122,6 +122,9 @@ struct ibuf {
 	int		 pipe;		/* fd is a pipe, FIFO or socket */
 	int		 skipping;	/* inside a line too long to keep */
 	uint64_t	 long_lines;	/* lines skipped as too long */
+	int		 peer;		/* a socket: a read error is the end of
+					 * it (eof, error set), not fatal */
+	int		 error;		/* the errno that ended it, or 0 */
 };
 
 void	ib_init(struct ibuf *, int fd, const char *name);
@@ -163,6 +166,9 @@ ib_offset(const struct ibuf *b)
 {
 	return b->base + b->start;
 }
+/* At the end of a socket's input: drops an unterminated last line (a
+ * connection cut mid-line) and returns its length. */
+size_t	ib_drop_partial(struct ibuf *);
 /* A filter's two ends: ib reads fd (named src, or "stdin" if NULL), out
  * writes standard output and is flushed before ib waits for input. */
 void	ib_filter(struct ibuf *ib, int fd, const char *src, struct obuf *out);

@@ -414,6 +414,8 @@ ck_log_restore(struct ck_log *l, int argc, char *argv[])
 	}
 	batcher_header(b, l->ck.every);
 	batcher_opened(b);
+	/* batches made as they were: no --max-rate, no --late-out again */
+	l->rd->replaying = b->replaying = 1;
 	for (t = ck_next(&l->ck, ts); t != CK_NONE; t = ck_next(&l->ck, t)) {
 		if ((p = read_log(l, t, &bin, &why)) == NULL) {
 			if (tc != CK_NONE && t <= tc)
@@ -435,5 +437,6 @@ ck_log_restore(struct ck_log *l, int argc, char *argv[])
 			batcher_close(b);
 		free(p);
 	}
+	l->rd->replaying = b->replaying = 0;
 	return first;
 }

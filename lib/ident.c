@@ -15,8 +15,11 @@ static const char *const paths[] = { "watch", "dir", "append", "reject",
 /* the order of these is the order of the output's fields */
 static const char *const ordered[] = { "count", "sum", "min", "max", "avg",
     "first", "last", "distinct", "collect", "label", NULL };
+/* the checkpoint's own, and what says how fast or how long, or where late
+ * records go, not what a batch is: a restart may change them (a backlog
+ * is read again under --max-rate) */
 static const char *const skipped[] = { "checkpoint", "id",
-    "checkpoint-every", NULL };
+    "checkpoint-every", "max-rate", "stop-after", "late-out", NULL };
 
 static int
 in(const char *const *set, const char *name, size_t n)

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src.h"
@@ -47,6 +48,21 @@ rd_segs_clear(struct reader *r)
 	while (r->nsegs > 0)
 		free(r->segs[--r->nsegs].path);
 	ob_reset(&r->wal);
+}
+
+void
+rd_free(struct reader *r)
+{
+	rd_segs_clear(r);
+	free(r->segs);
+	ob_free(&r->wal);
+	ib_free(&r->ib);
+	schema_free(&r->insc);
+	pos_free(&r->in_at);
+	free(r->cur.path);
+	free(r->hex);
+	r->segs = NULL;
+	r->cur.path = r->hex = NULL;
 }
 
 void
@@ -136,6 +152,40 @@ control(struct reader *r, const struct item *it, const char *src,
 	}
 }
 
+/*
+ * --max-rate: waits until the next record may enter. By processing time a
+ * batch takes at most the rate times its interval, and the batches that
+ * fall due meanwhile are closed; a stop ends the wait (the record is read
+ * already, and goes in).
+ */
+static void
+pace(struct reader *r)
+{
+	struct batcher *b = r->b;
+	struct clock *c = &b->clock;
+	uint64_t cap = b->event_field == NULL ? (uint64_t)((__int128)r->rate.n *
+	    c->interval / 1000) : 0;
+	struct timespec ts;
+	int64_t w, ms;
+
+	for (;;) {
+		if (b->event_field == NULL)
+			for (ms = ts_now(); ms >= c->open_t;)
+				batcher_close(b);
+		if (*r->stop || (r->stop_at > 0 && ts_now() >= r->stop_at))
+			return;
+		if (cap > 0 && c->open_n >= cap)	/* the batch is full */
+			w = (c->open_t - ts_now()) * 1000000;
+		else if ((w = rate_wait(&r->rate, rate_now())) == 0)
+			return;
+		if (w > 50000000)
+			w = 50000000;	/* a signal is noticed within 50 ms */
+		ts.tv_sec = 0;
+		ts.tv_nsec = w > 0 ? w : 0;
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 /* Takes a line of the current source, line input_line of what it reads;
  * returns 1 at #eos of a record stream. */
 static int
@@ -143,7 +193,7 @@ take_line(struct reader *r, char *s, size_t n, uint64_t input_line)
 {
 	struct position *c = &r->cur;
 	const char *src = c->kind == SRC_STDIN ? NULL : c->path;
-	const char *name = src ? src : "stdin";
+	const char *name = src ? src : r->live ? r->live : "stdin";
 	uint64_t id, lineno;
 
 	if (c->first)
@@ -155,6 +205,8 @@ take_line(struct reader *r, char *s, size_t n, uint64_t input_line)
 			return control(r, &it, name, input_line);
 	}
 	r->sr.end.lines = 1;
+	if (r->rate.n > 0 && !r->replaying)
+		pace(r);
 	if (r->b->event_field != NULL && r->b->event_col < 0)	/* resumed */
 		batcher_bind(r->b, &r->insc, name);
 	if (r->b->records_in && r->in_at.line > 0) {	/* placed before */
@@ -208,7 +260,7 @@ rd_fail(struct reader *r)
 static void
 reading(struct reader *r, const struct ibuf *ib)
 {
-	r->sr.name = r->cur.path ? r->cur.path : "stdin";
+	r->sr.name = r->cur.path ? r->cur.path : r->live ? r->live : "stdin";
 	r->sr.ib = ib;
 }
 
@@ -222,6 +274,47 @@ rd_ended(struct reader *r, const struct ibuf *ib)
 		(void)sr_finish(&r->sr, NULL);
 		exit(SK_EXIT_DATA);
 	}
+}
+
+/*
+ * The next record of ib: a line or, with --record-size, that many bytes
+ * as lowercase hex; fill: read ib for it as needed. 0 when ib has no more
+ * now (or at its end; bytes short of a whole record there are reported).
+ */
+static int
+next_record(struct reader *r, struct ibuf *ib, int fill, char **s, size_t *n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t size = r->record_size, avail, i;
+	const unsigned char *p;
+
+	if (size == 0)
+		return fill ? ib_getline(ib, s, n) : ib_next(ib, s, n);
+	for (;;) {
+		p = (const unsigned char *)ib_unread(ib, &avail);
+		if (avail >= size)
+			break;
+		if (ib->eof) {
+			if (avail > 0)
+				reject_line(&r->b->rej, ib->name, ib->lineno + 1,
+				    NULL, 0, "%zu bytes after the last whole "
+				    "record of %zu: dropped", avail, size);
+			ib_take_line(ib, avail);
+			return 0;
+		}
+		if (!fill || ib_fill(ib) < 0)
+			return 0;
+	}
+	if (r->hex == NULL)
+		r->hex = emalloc(2 * size + 1);
+	for (i = 0; i < size; i++) {
+		r->hex[2 * i] = digits[p[i] >> 4];
+		r->hex[2 * i + 1] = digits[p[i] & 15];
+	}
+	ib_take_line(ib, size);
+	*s = r->hex;
+	*n = 2 * size;
+	return 1;
 }
 
 void
@@ -239,7 +332,7 @@ rd_read_through(struct reader *r, int fd, uint64_t limit)
 	while (!eos && !*r->stop && ib_offset(&ib) < limit) {
 		uint64_t before = ib_offset(&ib);
 
-		if (!ib_getline(&ib, &s, &n))
+		if (!next_record(r, &ib, 1, &s, &n))
 			break;
 		eos = rd_line(r, &ib, s, n, before);
 	}
@@ -328,6 +421,23 @@ rd_read_file(struct reader *r, const char *path, int64_t operand,
 }
 
 void
+rd_take(struct reader *r, struct ibuf *ib)
+{
+	char *s;
+	size_t n;
+
+	reading(r, ib);
+	for (;;) {
+		uint64_t before = ib_offset(ib);
+
+		if (!ib_next(ib, &s, &n))
+			break;
+		(void)rd_line(r, ib, s, n, before);
+	}
+	r->sr.ib = NULL;
+}
+
+void
 rd_attach(struct reader *r, int fd)
 {
 	r->fd = fd;
@@ -346,7 +456,7 @@ rd_ready(struct reader *r)
 	for (;;) {
 		uint64_t before = ib_offset(&r->ib);
 
-		if (!ib_next(&r->ib, &s, &n))
+		if (!next_record(r, &r->ib, 0, &s, &n))
 			break;
 		if ((eos = rd_line(r, &r->ib, s, n, before)) != 0)
 			break;

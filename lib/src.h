@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "ht.h"
 #include "pos.h"
+#include "rate.h"
 #include "rec.h"
 #include "stream.h"
 
@@ -62,10 +63,19 @@ struct reader {
 	/* the input read as it is ready */
 	struct ibuf	 ib;
 	int		 fd;		/* -1: none */
+	const char	*live;		/* a live source's name (a socket's
+					 * address), for messages; else stdin */
+	struct rate	 rate;		/* --max-rate */
+	int		 replaying;	/* logged batches made again: unpaced */
+	int64_t		 stop_at;	/* --stop-after: the time to stop (ms) */
+	size_t		 record_size;	/* --record-size: binary records of
+					 * this many bytes, taken as hex */
+	char		*hex;
 };
 
 void	rd_init(struct reader *, struct batcher *, volatile sig_atomic_t *stop,
 	    int logging);
+void	rd_free(struct reader *);
 /* Starts reading a source at off (0: its start). */
 void	rd_enter(struct reader *, enum src_kind, const char *path,
 	    int64_t operand, uint64_t off);
@@ -97,6 +107,12 @@ int	rd_open_at(const char *path, uint64_t off, int flags);
 void	rd_attach(struct reader *, int fd);
 int	rd_ready(struct reader *);
 
+/* The largest --record-size. */
+#define SRC_MAX_RECORD	(1 << 20)
+
+/* Takes the complete lines ib holds: ib is a live source's (a socket's),
+ * read by the source itself; rd_enter'd as SRC_STDIN, logged so. */
+void	rd_take(struct reader *, struct ibuf *);
 /* The current source is left, or the batch closes: its range so far. */
 void	rd_seg_finish(struct reader *);
 void	rd_segs_clear(struct reader *);
@@ -108,7 +124,7 @@ void	rd_segs_clear(struct reader *);
  * how many, at most SRC_MAXFD; it may lower *timeout, ms, and take what
  * needs no waiting), polls them, and hands back what poll said (ready).
  */
-#define SRC_MAXFD 8
+#define SRC_MAXFD 1024
 struct source;
 struct source_ops {
 	int	(*more)(struct source *);
@@ -170,5 +186,43 @@ void	src_watch_once(struct src_watch *);
  * skipped (lib/ck_log). */
 void	src_watch_put_set(struct obuf *, const struct ht *);
 void	src_watch_get_set(struct bin *, struct ht *);
+
+/*
+ * A TCP source (socketTextStream). --connect host:port: a client; when
+ * the server is not there or goes away it says so once and tries again,
+ * waiting 100 ms, then twice as long each time up to 5 s. --listen
+ * [addr:]port: a server taking lines from any number of clients at once.
+ * A line cut short by a closed connection is dropped and reported, never
+ * joined to what comes next. What a socket gave cannot be read again:
+ * with --checkpoint it goes to the write-ahead log (lib/ck_log).
+ */
+struct net_conn {
+	int		 fd;
+	struct ibuf	 ib;
+	char		 peer[80];	/* "127.0.0.1:51234", for messages */
+};
+
+struct src_net {
+	struct source	 src;
+	const char	*addr;		/* as given */
+	char		 name[80];	/* for messages: as given, or the address
+					 * --listen is bound to */
+	char		*host, *port;	/* host NULL: any (--listen port) */
+	int		 listening;
+	int		 once;		/* end with the connection (--connect)
+					 * or when the last client has left */
+	int		 lfd;		/* the listening socket, or -1 */
+	struct net_conn	*conns;		/* --connect: one at most */
+	size_t		 nconns;
+	int		 connecting;	/* a connect(2) under way on conns[0] */
+	int		 down;		/* the outage was reported */
+	int		 ended, served;	/* --once: done; clients so far */
+	int64_t		 retry_at, backoff;	/* ms */
+};
+/* Splits addr ("host:port", "[v6]:port"; --listen also "port"): NULL,
+ * or why it is not one (for a usage error). */
+const char *src_net_parse(struct src_net *, const char *addr, int listening);
+/* Starts: --listen binds now (a failure is exit 1), --connect tries. */
+void	src_net_init(struct src_net *, struct reader *, int once);
 
 #endif

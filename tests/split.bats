@@ -299,3 +299,86 @@ stream-split: 2 bad lines dropped'
 	assert_output "$(printf '#stream\n#interval\t3600000\n#fields\tv\n#at\tin.rec\t1\n1\n#eos')"
 	assert_equal "$stderr" 'stream-split: in.rec:3: a bad #at line: left out'
 }
+
+@test "--max-rate 1000 over 5000 records: at least 5 s of batches, none over 1000, none lost" {
+	seq 1 5000 > in
+	stream-split --interval 1s --max-rate 1000 in > out
+	run grep -v '^#' out
+	assert_output "$(seq 1 5000)"
+	ends=$(grep -c '^#end' out)
+	[ "$ends" -ge 5 ] || fail "$ends batches"
+	run awk '/^#end/ { sub("n=", "", $3); if ($3 + 0 > 1000) print "batch of " $3 }' out
+	assert_output ''
+}
+
+@test "--max-rate holds after a restart with a backlog: no batch over the rate" {
+	seq 1 1500 > in
+	stream-split --interval 500ms --checkpoint ck in > first
+	seq 1501 3000 >> in
+	stream-split --interval 500ms --max-rate 1000 --checkpoint ck in > out
+	run grep -v '^#' out	# the first run's batch made again, then the rest
+	assert_output "$(seq 1 3000)"
+	# the batch made again is as it was; the backlog after it is paced
+	run awk '/^#end/ { sub("n=", "", $3); if (++k > 1 && $3 + 0 > 500) print "batch of " $3 }' out
+	assert_output ''
+}
+
+@test "--stop-after 2s on a live source: exit 0 within 3 s, the open batch closed, #eos" {
+	mkfifo fifo
+	exec 7<>fifo
+	start=$(date +%s%N)
+	echo one >&7
+	run --separate-stderr stream-split --interval 10s --stop-after 2s fifo
+	end=$(date +%s%N)
+	exec 7>&-
+	assert_success
+	[ $(( (end - start) / 1000000 )) -lt 3000 ] || fail "took $(( (end - start) / 1000000 )) ms"
+	assert_line --index -1 '#eos'
+	assert_line --regexp '^#end	[0-9]+	n=1	made=[0-9]+$'
+	assert_line one
+}
+
+@test "--stop-after: a bad duration is a usage error" {
+	usage_error 'stream-split: --stop-after soon: not a duration (examples: 250ms, 5s, 2m30s, 1h)' stream-split --stop-after soon
+}
+
+@test "--record-size 16: 1000 records and 5 stray bytes: 1000 hex records and one report" {
+	head -c 16005 /dev/urandom > bin
+	run --separate-stderr stream-split --record-size 16 bin
+	assert_success
+	assert_equal "$(grep -vc '^#' <<<"$output")" 1000
+	assert_equal "$(grep -v '^#' <<<"$output" | head -n 1)" "$(od -An -tx1 -N16 bin | tr -d ' \n')"
+	assert_equal "$(grep -v '^#' <<<"$output" | tail -n 1)" "$(od -An -tx1 -j15984 -N16 bin | tr -d ' \n')"
+	assert_equal "$stderr" 'stream-split: bin:1001: 5 bytes after the last whole record of 16: dropped
+stream-split: 1 bad lines dropped'
+}
+
+@test "--record-size: a watched directory's files, and bad combinations" {
+	mkdir d
+	printf 'ABCDEFGH' > d/in
+	run --separate-stderr stream-split --record-size 4 --watch d --once --all
+	assert_success
+	run grep -v '^#' <<<"$output"
+	assert_output '41424344
+45464748'
+	usage_error 'stream-split: --record-size reads files or standard input, by processing time' stream-split --record-size 4 --event-time 1
+	usage_error 'stream-split: --record-size 0: too small (1 to 1048576)' stream-split --record-size 0
+}
+
+@test "--late-out: late records go to the file with their place and why, counted" {
+	printf '2016-03-22 20:25:01,a\n2016-03-22 20:25:12,b\n2016-03-22 20:25:03,c\n2016-03-22 20:25:13,d\n' > in.csv
+	run --separate-stderr stream-split --event-time 1 --interval 5s --late-out late in.csv
+	assert_success
+	run grep -v '^#' <<<"$output"
+	assert_output '2016-03-22 20:25:01,a
+2016-03-22 20:25:12,b
+2016-03-22 20:25:13,d'
+	assert_equal "$stderr" 'stream-split: 1 late records written to --late-out'
+	run cat late
+	assert_output 'in.csv:3	late: its batch 2016-03-22T20:25:05Z had closed	2016-03-22 20:25:03,c'
+}
+
+@test "--late-out goes with --event-time and --late drop" {
+	usage_error 'stream-split: --late-out goes with --event-time and --late drop' stream-split --late-out x
+	usage_error 'stream-split: --late-out goes with --event-time and --late drop' stream-split --event-time 1 --late next --late-out x
+}

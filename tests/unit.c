@@ -937,6 +937,7 @@ test_spec(void)
 		check(strcmp(got, rows[i].want) == 0, "spec", rows[i].line, got,
 		    rows[i].want);
 	}
+	spec_free(&sp);
 	check(spec_parse(&sp, "a,:int", why, sizeof(why)) != NULL &&
 	    strcmp(why, "spec a,:int: empty field name") == 0, "spec_parse",
 	    "a,:int", why, "spec a,:int: empty field name");
@@ -1070,6 +1071,8 @@ test_src_resume(void)
 		close(saved);
 		close(null);
 		ob_flush(&b.out);
+		ob_free(&b.out);
+		schema_free(&b.outsc);
 		/* the data lines, in order, '|' between */
 		got[0] = '\0';
 		for (p = out.buf; (line = strsep(&p, "\n")) != NULL;)
@@ -1089,6 +1092,7 @@ test_src_resume(void)
 		if (rc == 0)
 			check(r.cur.off == rows[i].want_off, "src_resume offset", in,
 			    got, want);
+		rd_free(&r);
 	}
 	unlink(path);
 	unlink(link);
