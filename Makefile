@@ -19,7 +19,8 @@ LIBOBJ	= $(LIBSRC:.c=.o)
 LIB	= lib/libstream.a
 SCRIPTS_C = scripts/gen-orders
 # the scripts the README's pipelines use, installed beside the tools
-SCRIPTS_SH = scripts/order-dashboard scripts/split-and-send
+SCRIPTS_SH = scripts/order-dashboard scripts/split-and-send \
+	scripts/network-wordcount
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
@@ -41,6 +42,9 @@ lib/%.o: lib/%.c lib/*.h .flags
 $(LIB): $(LIBOBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $(LIBOBJ)
+
+bin/stream-parse: LDLIBS += -ljq
+bin/stream-split: LDLIBS += -lmosquitto
 
 bin/stream-%: bin/stream-%.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")
@@ -115,6 +119,7 @@ uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/stream-%) \
 	    $(DESTDIR)$(PREFIX)/bin/gen-orders $(DESTDIR)$(PREFIX)/bin/order-dashboard \
 	    $(DESTDIR)$(PREFIX)/bin/split-and-send \
+	    $(DESTDIR)$(PREFIX)/bin/network-wordcount \
 	    $(TOOLS:%=$(DESTDIR)$(MANDIR)/man1/stream-%.1) \
 	    $(DESTDIR)$(MANDIR)/man5/stream-records.5 \
 	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5

@@ -1,8 +1,10 @@
 /*
- * stream-parse: text lines to typed records, each cut into fields (lib/csv),
- * checked against the spec (lib/spec), derived (--set, --where: lib/derive)
- * and written to each output (lib/views); a line that does not fit is
- * reported with its file, line and reason, counted, left out (lib/reject).
+ * stream-parse: text lines (lib/textin) to typed records: each cut into
+ * fields (lib/csv), split into words (lib/words) or read as JSON through a
+ * jq filter (lib/json); checked against the spec (lib/spec), derived
+ * (--set, --where: lib/derive) and written to each output (lib/views). A
+ * line that does not fit is reported with its file, line and reason,
+ * counted, left out (lib/reject).
  */
 #include <err.h>
 #include <fcntl.h>
@@ -16,30 +18,35 @@
 #include "buf.h"
 #include "csv.h"
 #include "derive.h"
+#include "json.h"
 #include "opt.h"
-#include "pos.h"
 #include "rec.h"
 #include "reject.h"
 #include "sig.h"
 #include "spec.h"
-#include "stream.h"
+#include "textin.h"
 #include "util.h"
 #include "views.h"
+#include "words.h"
 
 static const char usage_text[] =
-"usage: stream-parse --csv spec | --tsv spec [--cut fields] [--header]\n"
-"                    [--max-errors n] [--reject file] [--sep c]\n"
-"                    [--set name=expr] [--tee file [--cut fields]]\n"
+"usage: stream-parse --csv spec | --tsv spec | --json --fields spec |\n"
+"                    --words | --words-on text [--cut fields] [--header]\n"
+"                    [--jq filter] [--max-errors n] [--reject file]\n"
+"                    [--sep c] [--set name=expr] [--tee file [--cut fields]]\n"
 "                    [--time-format format] [--tz zone] [--where expr]\n"
 "                    [file ...]\n";
 
+enum mode { M_NONE, M_CSV, M_TSV, M_JSON, M_WORDS };
+
 static struct {
-	const char	*spec, *time_format;
-	int		 csv, header, sepset;
+	enum mode	 mode;
+	const char	*spec, *time_format, *jq, *words_on, *fields;
+	int		 header, sepset;
 	char		 sep;
 	struct output	*outs;		/* standard output, then each --tee */
 	size_t		 nouts;
-} opt = { .csv = 1, .sep = ',' };
+} opt = { .sep = ',' };
 
 static struct spec spec;
 static struct derive derive;
@@ -48,176 +55,127 @@ static struct schema outschema;	/* the spec's fields, then new --set ones */
 static struct tz zone;		/* zeroed: UTC */
 static struct rejects rej;	/* its max: --max-errors, its file --reject */
 static uint64_t accepted;
-static uint64_t pos_id;		/* names the place records are read from */
+static void parse_line(void *, const char *, uint64_t, char *, size_t, int,
+    unsigned);
+static void pass_control(void *, const char *, size_t, enum ctl);
+static struct textin tin = { .line = parse_line, .control = pass_control };
 
 /* Per-line scratch, reused: no allocation per record. */
 static struct csv csv;		/* the line's fields, then the --set ones */
 static struct rec orec;
+static struct json *json;	/* --json */
+static struct slice *jf;	/* --json, --words: a record's fields */
+static unsigned char *absent;	/* --json: members missing */
 
 /*
- * A data line: cut, checked, derived; written to every output, or
- * reported and counted. Never the line itself leaves a wrong record.
+ * A record (the spec's fields in l): checked, derived, written to every
+ * output; or reported and counted, with the line raw it came from.
  */
 static void
-parse_line(const char *src, uint64_t line, char *s, size_t n, int scanned,
-    unsigned seen)
+take_record(const char *src, uint64_t line, const char *raw, size_t rawlen,
+    struct line *l, size_t cap)
 {
 	struct expr_err e;
-	struct line l;
 	char why[512];
 	const char *w;
 	size_t i;
 	int keep;
 
-	if ((w = csv_cut(&csv, s, n, scanned, &seen)) != NULL) {
-		reject_line(&rej, src, line, s, n, "%s", w);
-		return;
-	}
-	l.f = csv.fields.f;
-	l.n = csv.fields.n;
-	l.plain = seen == 0;	/* no byte to escape or unquote */
-	l.inplace = derive.nset == 0 && derive.where == NULL;
-	if (l.n != spec.n) {
-		if (n == 0)
-			reject_line(&rej, src, line, s, n, "an empty line");
-		else
-			reject_line(&rej, src, line, s, n,
-			    "expected %zu fields, found %zu", spec.n, l.n);
-		return;
-	}
-	if (!spec_quick(&spec, &l))
+	if (!spec_quick(&spec, l))
 		for (i = 0; i < spec.n; i++)
-			if ((w = spec_check(&spec, &l, i, why, sizeof(why))) !=
+			if ((w = spec_check(&spec, l, i, why, sizeof(why))) !=
 			    NULL) {
-				reject_line(&rej, src, line, s, n, "%s", w);
+				reject_line(&rej, src, line, raw, rawlen, "%s", w);
 				return;
 			}
-	orec.n = outschema.n;	/* the fields as cut, then the --set ones */
-	orec.f = csv.fields.f;
-	orec.cap = csv.fields.cap;
+	orec.n = outschema.n;	/* the fields, then the --set ones */
+	orec.f = l->f;
+	orec.cap = cap;
 	if (derive.nset > 0 || derive.where != NULL) {
 		if ((keep = derive_apply(&derive, &orec, &e)) < 0)
-			reject_line(&rej, src, line, s, n, "%s",
+			reject_line(&rej, src, line, raw, rawlen, "%s",
 			    expr_err_text(why, sizeof(why), &e));
 		if (keep <= 0)
 			return;
 	}
 	accepted++;
-	views_record(&views, &orec, l.plain && derive.nset == 0, n, pos_id, src,
-	    line);
+	views_record(&views, &orec, l->plain && derive.nset == 0, rawlen,
+	    tin.id, src, line);
 }
 
-/* One input: a file of text lines, or a record stream whose "line" field
- * (or first field) holds them. */
-struct input {
-	struct ibuf	 ib;
-	struct sreader	 sr;
-	int		 records;	/* a record stream */
-	struct schema	 sc;		/* its fields */
-	long		 col;		/* the one with the text */
-	struct rec	 r;
-	struct pos	 at;		/* the user's file and line (#at) */
-	uint64_t	 lines;		/* its data lines so far */
-	uint64_t	 long_seen;	/* lines too long, skipped by ib */
-};
-
-/* Lines too long that ib skipped (and reported) since the last look:
- * rejected lines, that count in the line numbers after them. */
+/* --json: the objects --jq makes of the line, each a record. */
 static void
-skipped_lines(struct input *in)
+json_line(const char *src, uint64_t line, const char *s, size_t n)
 {
-	for (; in->long_seen < in->ib.long_lines; in->long_seen++) {
-		in->lines++;
-		if (in->at.line > 0)
-			in->at.line++;
-		reject_count(&rej);
+	struct line l = { jf, spec.n, 0, 0 };
+	char why[512];
+	size_t i;
+	int rc;
+
+	if (json_start(json, s, n, why, sizeof(why)) < 0) {
+		reject_line(&rej, src, line, s, n, "%s", why);
+		return;
 	}
-}
-
-/*
- * A line of a record stream: 1 if it holds a text line to parse (then in
- * *s, *n; *scanned cleared if it is not the line as the scanner cut it),
- * 0 if it was a control line, handled.
- */
-static int
-record_line(struct input *in, char **s, size_t *n, unsigned seen,
-    int *scanned)
-{
-	struct item it;
-	enum ctl c = sr_item(&in->sr, *s, *n, &it);
-
-	switch (c) {
-	case CTL_DATA:
-		/* one field, nothing escaped: the raw line, cut */
-		if (in->col == 0 && (seen & csv.att_raw) == 0 &&
-		    (opt.sep != '\t' || csv.fields.n == 1))
-			return 1;
-		*scanned = 0;
-		rec_split(&in->r, *s, *n);
-		if ((size_t)in->col >= in->r.n)
-			return 0;
-		*s = in->r.f[in->col].p;
-		*n = in->r.f[in->col].n;
-		return 1;
-	case CTL_FIELDS:	/* the field with the text */
-		schema_parse(&in->sc, *s, *n);
-		if ((in->col = schema_find(&in->sc, "line")) < 0)
-			in->col = 0;
-		return 0;
-	case CTL_STREAM:	/* ours is written */
-	case CTL_TYPES:		/* of the raw text: ours too */
-	case CTL_EOS:		/* written after every input */
-		return 0;
-	case CTL_AT:		/* the user's file and line */
-		if (pos_take(&in->at, in->ib.name, in->ib.lineno, *s, *n) == 0)
-			pos_id++;
-		return 0;
-	default:
-		views_control(&views, *s, *n, c);
-		return 0;
-	}
-}
-
-/* Returns 0, or -1 if the input ended inside a batch. */
-static int
-parse_input(int fd, const char *src)
-{
-	struct input in = { 0 };
-	char *s;
-	size_t n;
-	int first = 1, skip = opt.header, broken, scanned;
-	unsigned seen;
-
-	pos_id++;		/* a new input: its own lines, or its #at's */
-	ib_init(&in.ib, fd, src ? src : "stdin");
-	in.ib.flush = &views.v[0].ob;
-	sr_init(&in.sr, &in.ib, in.ib.name);
-	while (!in.sr.end.eos && csv_getline(&csv, &in.ib, &s, &n, &seen)) {
-		if (first && rec_stream_start(s, n))
-			in.records = 1;	/* a record stream: parse one field */
-		first = 0;
-		scanned = 1;
-		if (in.records && !record_line(&in, &s, &n, seen, &scanned))
-			continue;
-		in.sr.end.lines = 1;
-		skipped_lines(&in);
-		in.lines++;
-		if (skip) {
-			skip = 0;
-			continue;
+	while ((rc = json_next(json, jf, absent, why, sizeof(why))) != 0) {
+		if (rc < 0) {
+			reject_line(&rej, src, line, s, n, "%s", why);
+			return;
 		}
-		if (in.at.line > 0)	/* where the source read it */
-			parse_line(in.at.file, in.at.line++, s, n, scanned, seen);
+		for (i = 0; i < spec.n; i++)
+			if (absent[i] && spec.f[i].type != T_STR)
+				break;
+		if (i < spec.n)
+			reject_line(&rej, src, line, s, n, "no member %s",
+			    spec.f[i].name);
 		else
-			parse_line(src, in.lines, s, n, scanned, seen);
+			take_record(src, line, s, n, &l, outschema.n);
 	}
-	skipped_lines(&in);
-	broken = sr_finish(&in.sr, NULL);
-	ib_free(&in.ib);
-	rec_free(&in.r);
-	pos_free(&in.at);
-	schema_free(&in.sc);
-	return broken < 0 ? -1 : 0;
+}
+
+/* A text line: cut into the spec's fields, or split into words, or read
+ * as JSON; each record it makes is taken. */
+static void
+parse_line(void *arg, const char *src, uint64_t line, char *s, size_t n,
+    int scanned, unsigned seen)
+{
+	struct line l;
+	struct words wd;
+	const char *w;
+
+	(void)arg;
+	if (opt.mode == M_JSON) {
+		json_line(src, line, s, n);
+		return;
+	}
+	if (opt.mode == M_WORDS) {
+		l = (struct line){ jf, 1, 0, 0 };
+		for (words_start(&wd, s, n, opt.words_on);
+		    words_next(&wd, &w, &jf[0].n);) {
+			jf[0].p = (char *)w;
+			take_record(src, line, s, n, &l, outschema.n);
+		}
+		return;
+	}
+	if ((w = csv_cut(&csv, s, n, scanned, &seen)) != NULL) {
+		reject_line(&rej, src, line, s, n, "%s", w);
+		return;
+	}
+	l = (struct line){ csv.fields.f, csv.fields.n, seen == 0,
+	    derive.nset == 0 && derive.where == NULL };
+	if (l.n == spec.n)
+		take_record(src, line, s, n, &l, csv.fields.cap);
+	else if (n == 0)
+		reject_line(&rej, src, line, s, n, "an empty line");
+	else
+		reject_line(&rej, src, line, s, n,
+		    "expected %zu fields, found %zu", spec.n, l.n);
+}
+
+static void
+pass_control(void *arg, const char *s, size_t n, enum ctl c)
+{
+	(void)arg;
+	views_control(&views, s, n, c);
 }
 
 /* --tee file: one more output; --cut list: the fields of the one named
@@ -240,6 +198,31 @@ output_option(int ch, const char *arg)
 		last->cut = arg;
 }
 
+/* --csv, --tsv, --json, --words, --words-on: one of them. */
+static void
+mode_option(int ch, const char *arg)
+{
+	if (opt.mode != M_NONE)
+		usage_fail(usage_text, "give one of --csv, --tsv, --json, "
+		    "--words and --words-on");
+	switch (ch) {
+	case 'c':
+	case 't':
+		opt.mode = ch == 'c' ? M_CSV : M_TSV;
+		opt.spec = arg;
+		break;
+	case 'j':
+		opt.mode = M_JSON;
+		break;
+	default:
+		opt.mode = M_WORDS;
+		opt.spec = "word";
+		if ((opt.words_on = ch == 'O' ? arg : NULL) != NULL &&
+		    *arg == '\0')
+			usage_fail(usage_text, "--words-on: an empty separator");
+	}
+}
+
 static void
 options(int argc, char *argv[])
 {
@@ -256,6 +239,11 @@ options(int argc, char *argv[])
 		{ "max-errors", required_argument, NULL, 'm' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ "time-format", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "jq", required_argument, NULL, 'q' },
+		{ "fields", required_argument, NULL, 'F' },
+		{ "words", no_argument, NULL, 'W' },
+		{ "words-on", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -269,10 +257,16 @@ options(int argc, char *argv[])
 		switch (ch) {
 		case 'c':
 		case 't':
-			if (opt.spec != NULL)
-				usage_fail(usage_text, "give one of --csv and --tsv");
-			opt.spec = optarg;
-			opt.csv = ch == 'c';
+		case 'j':
+		case 'W':
+		case 'O':
+			mode_option(ch, optarg);
+			break;
+		case 'F':
+			opt.fields = optarg;
+			break;
+		case 'q':
+			opt.jq = optarg;
 			break;
 		case 's':
 			opt.sep = opt_sep(usage_text, optarg);
@@ -319,9 +313,20 @@ validate(void)
 	char why[512];
 	size_t i, *cols, room;
 
-	if (opt.spec == NULL)
-		usage_fail(usage_text, "give --csv spec or --tsv spec");
-	if (!opt.csv && !opt.sepset)
+	if (opt.mode == M_NONE)
+		usage_fail(usage_text, "give --csv spec, --tsv spec, --json "
+		    "--fields spec, --words or --words-on text");
+	if ((opt.mode == M_JSON) != (opt.fields != NULL))
+		usage_fail(usage_text, "--json and --fields spec go together");
+	if (opt.mode == M_JSON)
+		opt.spec = opt.fields;
+	if (opt.jq != NULL && opt.mode != M_JSON)
+		usage_fail(usage_text, "--jq goes with --json");
+	if ((opt.header || opt.sepset) && opt.mode != M_CSV &&
+	    opt.mode != M_TSV)
+		usage_fail(usage_text, "--header and --sep go with --csv and "
+		    "--tsv");
+	if (opt.mode == M_TSV && !opt.sepset)
 		opt.sep = '\t';
 	if (spec_parse(&spec, opt.spec, why, sizeof(why)) != NULL)
 		usage_fail(usage_text, "%s", why);
@@ -340,36 +345,17 @@ validate(void)
 		views_columns(&outschema, opt.outs[i].cut, &cols, usage_text);
 		free(cols);
 	}
-	csv_init(&csv, opt.sep, opt.csv, outschema.n);	/* room for --set */
+	csv_init(&csv, opt.sep, opt.mode == M_CSV, outschema.n); /* and --set */
+	jf = ecalloc(outschema.n, sizeof(*jf));
+	absent = ecalloc(spec.n, 1);
+	if (opt.mode == M_JSON &&
+	    (json = json_new(opt.jq, &spec, why, sizeof(why))) == NULL)
+		usage_fail(usage_text, "--jq %s: %s", opt.jq, why);
 	views.spec = &spec;
 	views.sep = opt.sep;
-}
-
-/* Reads each operand ("-" is standard input) or standard input; 0 if every
- * input was read through, else 1. */
-static int
-parse_operands(char *argv[])
-{
-	int fd, status = SK_EXIT_OK;
-
-	if (*argv == NULL && parse_input(STDIN_FILENO, NULL) < 0)
-		status = SK_EXIT_DATA;
-	for (; *argv != NULL; argv++) {
-		if (strcmp(*argv, "-") == 0) {
-			if (parse_input(STDIN_FILENO, NULL) < 0)
-				status = SK_EXIT_DATA;
-			continue;
-		}
-		if ((fd = open(*argv, O_RDONLY)) < 0) {
-			warn("%s", *argv);
-			status = SK_EXIT_DATA;
-			continue;
-		}
-		if (parse_input(fd, *argv) < 0)
-			status = SK_EXIT_DATA;
-		close(fd);
-	}
-	return status;
+	tin.csv = &csv;
+	tin.header = opt.header;
+	tin.rej = &rej;
 }
 
 int
@@ -383,18 +369,20 @@ main(int argc, char *argv[])
 	if (rej.path != NULL && (rej.file = fopen(rej.path, "w")) == NULL)
 		err(SK_EXIT_DATA, "%s", rej.path);
 	views_open(&views, opt.outs, opt.nouts, &outschema, usage_text);
-	rej.out = &views.v[0].ob;
+	rej.out = tin.flush = &views.v[0].ob;
 	free(opt.outs);
 
-	status = parse_operands(argv + optind);
+	status = textin_operands(&tin, argv + optind);
 	/* a stream ends cleanly only if every input was read through */
 	if (status == SK_EXIT_OK)
 		views_control(&views, "#eos", 4, CTL_EOS);
 	views_close(&views);
 	if (rej.n > 0)
-		warnx("%llu lines accepted, %llu rejected",
-		    (unsigned long long)accepted, (unsigned long long)rej.n);
+		warnx("%llu %s accepted, %llu rejected", (unsigned long long)
+		    accepted, opt.mode == M_CSV || opt.mode == M_TSV ? "lines" :
+		    "records", (unsigned long long)rej.n);
 	if (rej.file != NULL && fclose(rej.file) != 0)
 		err(SK_EXIT_DATA, "%s", rej.path);
+	json_free(json);
 	return status;
 }

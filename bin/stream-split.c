@@ -8,7 +8,6 @@
  * lib/src*, the clock lib/clock and lib/batcher, the log lib/ck_log.
  */
 #include <err.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -33,22 +32,26 @@ static const char usage_text[] =
 "                    [--late drop | next] [--late-out file]\n"
 "                    [--listen [addr:]port] [--max-ahead duration]\n"
 "                    [--max-errors n] [--max-files n] [--max-rate n]\n"
-"                    [--once] [--poll duration] [--record-size n] [--sep c]\n"
-"                    [--stop-after duration] [--time-format format]\n"
-"                    [--tz zone] [--watch dir] [--watermark duration]\n"
-"                    [file ...]\n";
+"                    [--mqtt url --topic filter [--mqtt-client-id id]\n"
+"                    [--mqtt-fields]] [--once] [--poll duration]\n"
+"                    [--record-size n] [--sep c] [--stop-after duration]\n"
+"                    [--time-format format] [--tz zone] [--watch dir]\n"
+"                    [--watermark duration] [file ...]\n";
 
 static struct batcher batcher;
 static struct reader reader;
 static struct src_files files;
 static struct src_watch watch;
 static struct src_net net;
+static struct src_mqtt mqtt;
 static struct ck_log ck_log;
 static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM: stop cleanly */
 
 /* Options that are not one module's. */
 static struct {
-	const char	*watch_dir, *glob, *max_ahead_set, *net_addr;
+	const char	*watch_dir, *glob, *max_ahead_set;
+	const char	*live;		/* --connect, --listen or --mqtt */
+	int		 live_kind;
 	const char	*late_out;
 	int64_t		 poll_every, stop_after;
 	uint64_t	 max_rate;
@@ -127,6 +130,10 @@ static const struct option longopts[] = {
 	{ "once", no_argument, NULL, 'o' },
 	{ "connect", required_argument, NULL, 'C' },
 	{ "listen", required_argument, NULL, 'L' },
+	{ "mqtt", required_argument, NULL, 'Q' },
+	{ "topic", required_argument, NULL, 'T' },
+	{ "mqtt-fields", no_argument, NULL, 'F' },
+	{ "mqtt-client-id", required_argument, NULL, 'I' },
 	{ "max-rate", required_argument, NULL, 'R' },
 	{ "stop-after", required_argument, NULL, 'S' },
 	{ "record-size", required_argument, NULL, 'B' },
@@ -184,16 +191,50 @@ clock_option(int ch, const char *arg)
 	return 0;
 }
 
+/* An option of a live source: --connect, --listen, --mqtt and its own;
+ * 1 if ch was one. */
+static int
+live_option(int ch, const char *arg)
+{
+	const char *why, *name = ch == 'C' ? "--connect" : ch == 'L' ?
+	    "--listen" : "--mqtt";
+
+	switch (ch) {
+	case 'C':
+	case 'L':
+	case 'Q':
+		if (opt.live != NULL)
+			usage_fail(usage_text, "give one of --connect, --listen "
+			    "and --mqtt");
+		why = ch == 'Q' ? src_mqtt_parse(&mqtt, arg) :
+		    src_net_parse(&net, arg, ch == 'L');
+		if (why != NULL)
+			usage_fail(usage_text, "%s %s: %s", name, arg, why);
+		opt.live = name;
+		opt.live_kind = ch;
+		return 1;
+	case 'T':
+		mqtt.topic = arg;
+		return 1;
+	case 'F':
+		mqtt.fields = 1;
+		return 1;
+	case 'I':
+		mqtt.client_id = arg;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 options(int argc, char *argv[])
 {
-	const char *why;
 	int ch;
 
 	ck_log.opts.longopts = longopts;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ck_option(&ck_log.opts, ch, optarg, usage_text) ||
-		    clock_option(ch, optarg))
+		    clock_option(ch, optarg) || live_option(ch, optarg))
 			continue;
 		switch (ch) {
 		case 'W':
@@ -230,16 +271,6 @@ options(int argc, char *argv[])
 			opt.stop_after = opt_duration(usage_text, "--stop-after",
 			    optarg);
 			break;
-		case 'C':
-		case 'L':
-			if (opt.net_addr != NULL)
-				usage_fail(usage_text, "give one --connect or "
-				    "--listen");
-			if ((why = src_net_parse(&net, optarg, ch == 'L')) != NULL)
-				usage_fail(usage_text, "--%s %s: %s", ch == 'L' ?
-				    "listen" : "connect", optarg, why);
-			opt.net_addr = optarg;
-			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
@@ -263,15 +294,19 @@ validate(void)
 		opt.noperands = 0;		/* standard input */
 	if (opt.watch_dir != NULL && n > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
-	if (opt.net_addr != NULL && (n > 0 || opt.watch_dir != NULL))
-		usage_fail(usage_text, "--%s reads the socket alone: no --watch, "
-		    "no file operands", net.listening ? "listen" : "connect");
+	if (opt.live != NULL && (n > 0 || opt.watch_dir != NULL))
+		usage_fail(usage_text, "%s reads the socket alone: no --watch, "
+		    "no file operands", opt.live);
+	if ((opt.live_kind == 'Q') != (mqtt.topic != NULL) ||
+	    (opt.live_kind != 'Q' && (mqtt.fields || mqtt.client_id)))
+		usage_fail(usage_text, "--mqtt and --topic go together, with "
+		    "--mqtt-fields and --mqtt-client-id");
 	if (opt.watch_dir == NULL && (opt.take_all || opt.glob ||
 	    opt.max_files || opt.poll_every))
 		usage_fail(usage_text, "--all, --glob, --max-files and --poll go "
 		    "with --watch");
 	if (opt.record_size > 0 && (batcher.event_field != NULL ||
-	    opt.net_addr != NULL))
+	    opt.live != NULL))
 		usage_fail(usage_text, "--record-size reads files or standard "
 		    "input, by processing time");
 	if (opt.late_out != NULL && (batcher.event_field == NULL ||
@@ -291,25 +326,16 @@ validate(void)
 	}
 }
 
-/* --late-out: appended to, so a restart adds to what was written. */
-static void
-open_late_out(void)
-{
-	static struct obuf late;
-	int fd = open(opt.late_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0666);
-
-	if (fd < 0)
-		err(SK_EXIT_DATA, "%s", opt.late_out);
-	ob_init(&late, fd, opt.late_out);
-	batcher.late_out = &late;
-}
-
 /* The source the options name, where a restart left it. */
 static struct source *
 open_source(void)
 {
-	if (opt.net_addr != NULL) {
+	if (opt.live_kind == 'Q') {
+		src_mqtt_session(&mqtt, ck_log.opts.root, ck_log.opts.id);
+		src_mqtt_init(&mqtt, &reader);
+		return &mqtt.src;
+	}
+	if (opt.live != NULL) {
 		src_net_init(&net, &reader, opt.once);
 		return &net.src;
 	}
@@ -333,7 +359,7 @@ main(int argc, char *argv[])
 	sig_source(on_stop);	/* a second signal stops at once */
 	ob_init(&batcher.out, STDOUT_FILENO, "stdout");
 	if (opt.late_out != NULL)
-		open_late_out();
+		batcher_late_out(&batcher, opt.late_out);
 	rd_init(&reader, &batcher, &stopping, ck_log.opts.root != NULL);
 	reader.rate.n = opt.max_rate;
 	reader.record_size = opt.record_size;

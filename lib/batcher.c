@@ -1,5 +1,6 @@
 /* batcher: stream-split's output, batches of records; see batcher.h. */
 #include <err.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,18 @@ batcher_init(struct batcher *b, int64_t interval)
 	b->sep = ',';
 	b->event_col = -1;
 	b->rej.out = &b->out;
+}
+
+void
+batcher_late_out(struct batcher *b, const char *path)
+{
+	static struct obuf late;
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		err(SK_EXIT_DATA, "%s", path);
+	ob_init(&late, fd, path);
+	b->late_out = &late;
 }
 
 void

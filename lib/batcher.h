@@ -44,6 +44,9 @@ struct batcher {
 };
 
 void	batcher_init(struct batcher *, int64_t interval);
+/* --late-out: late records to path, appended to (a restart adds to what
+ * was written); dies if it cannot be opened. */
+void	batcher_late_out(struct batcher *, const char *path);
 /* Writes the header: #stream, #interval, #checkpoint every= (every > 0),
  * the schema if one was written before a restart. */
 void	batcher_header(struct batcher *, long every);

@@ -8,7 +8,7 @@
 enum op {
 	OP_FIELD, OP_NUM, OP_STR, OP_NEG, OP_NOT,
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
-	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_PREFIX,
 	OP_JFALSE_KEEP,	/* &&: if top is false, jump (keeping it), else pop */
 	OP_JTRUE_KEEP,	/* ||: if top is true, jump (keeping it), else pop */
 	OP_JFALSE,	/* ?: pop, jump if false */
@@ -211,7 +211,8 @@ static const struct binop {
 	enum op		 op;
 	int		 prec;
 } binops[] = {	/* longer tokens first */
-	{ "==", OP_EQ, 3 }, { "!=", OP_NE, 3 }, { "<=", OP_LE, 4 },
+	{ "==", OP_EQ, 3 }, { "!=", OP_NE, 3 }, { "^=", OP_PREFIX, 3 },
+	{ "<=", OP_LE, 4 },
 	{ ">=", OP_GE, 4 }, { "<", OP_LT, 4 }, { ">", OP_GT, 4 },
 	{ "+", OP_ADD, 5 }, { "-", OP_SUB, 5 }, { "*", OP_MUL, 6 },
 	{ "/", OP_DIV, 6 }, { "%", OP_MOD, 6 },
@@ -403,7 +404,7 @@ expr_numeric(const struct expr *x)
 		return 0;
 	op = x->code[x->ncode - 1].op;
 	return op == OP_NUM || op == OP_NEG || op == OP_NOT || op == OP_BOOL ||
-	    (op >= OP_ADD && op <= OP_GE);
+	    (op >= OP_ADD && op <= OP_PREFIX);
 }
 
 int
@@ -463,6 +464,17 @@ val_cmp(struct val *a, struct val *b)
 	nb = val_text(b, bb, &sb);
 	c = memcmp(sa, sb, na < nb ? na : nb);
 	return c != 0 ? (c > 0) - (c < 0) : (na > nb) - (na < nb);
+}
+
+/* Whether a's text begins with b's. */
+static int
+val_prefix(const struct val *a, const struct val *b)
+{
+	char ba[DEC_STRMAX], bb[DEC_STRMAX];
+	const char *sa, *sb;
+	size_t na = val_text(a, ba, &sa), nb = val_text(b, bb, &sb);
+
+	return na >= nb && memcmp(sa, sb, nb) == 0;
 }
 
 void
@@ -625,6 +637,10 @@ expr_eval(const struct expr *x, const struct rec *r, struct val *out,
 			top--;
 			if (arith(top, top + 1, c[pc].op, e) < 0)
 				return -1;
+			break;
+		case OP_PREFIX:		/* a ^= b: a's text begins with b's */
+			top--;
+			set_bool(top, val_prefix(top, top + 1));
 			break;
 		case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT:
 		case OP_GE:

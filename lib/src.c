@@ -61,6 +61,7 @@ rd_free(struct reader *r)
 	pos_free(&r->in_at);
 	free(r->cur.path);
 	free(r->hex);
+	ob_free(&r->live_line);
 	r->segs = NULL;
 	r->cur.path = r->hex = NULL;
 }
@@ -418,6 +419,21 @@ rd_read_file(struct reader *r, const char *path, int64_t operand,
 	rd_read_through(r, fd, limit);
 	close(fd);
 	return 0;
+}
+
+void
+rd_live_line(struct reader *r, const char *s, size_t n)
+{
+	if (r->live_line.cap == 0)
+		ob_init(&r->live_line, -1, "line");
+	ob_reset(&r->live_line);
+	ob_write(&r->live_line, s, n);
+	ob_putc(&r->live_line, '\0');
+	(void)take_line(r, r->live_line.p, n, ++r->live_lines);
+	if (r->cur.kind == SRC_STDIN && r->logging) {
+		ob_write(&r->wal, s, n);
+		ob_putc(&r->wal, '\n');
+	}
 }
 
 void

@@ -71,6 +71,8 @@ struct reader {
 	size_t		 record_size;	/* --record-size: binary records of
 					 * this many bytes, taken as hex */
 	char		*hex;
+	struct obuf	 live_line;	/* rd_live_line's copy */
+	uint64_t	 live_lines;
 };
 
 void	rd_init(struct reader *, struct batcher *, volatile sig_atomic_t *stop,
@@ -110,6 +112,9 @@ int	rd_ready(struct reader *);
 /* The largest --record-size. */
 #define SRC_MAX_RECORD	(1 << 20)
 
+/* Takes one line of a live source that hands its lines over one by one
+ * (an MQTT message's), logged as standard input's are. */
+void	rd_live_line(struct reader *, const char *s, size_t n);
 /* Takes the complete lines ib holds: ib is a live source's (a socket's),
  * read by the source itself; rd_enter'd as SRC_STDIN, logged so. */
 void	rd_take(struct reader *, struct ibuf *);
@@ -224,5 +229,34 @@ struct src_net {
 const char *src_net_parse(struct src_net *, const char *addr, int listening);
 /* Starts: --listen binds now (a failure is exit 1), --connect tries. */
 void	src_net_init(struct src_net *, struct reader *, int once);
+
+/*
+ * An MQTT subscription (--mqtt URL --topic FILTER), QoS 1: each line of a
+ * message's payload is a line of the source (--mqtt-fields: a record of
+ * the topic and the line). With a client id (--mqtt-client-id, or one
+ * made from the checkpoint's) the session persists at the broker, and
+ * what was published while the tool was down comes after it restarts. A
+ * broker that is not there or goes away is said once, and tried again
+ * with back-off. What came cannot be read again: the write-ahead log.
+ */
+struct mosquitto;
+struct src_mqtt {
+	struct source	 src;
+	const char	*url, *topic, *client_id;
+	char		*host;
+	int		 port;
+	int		 fields;		/* --mqtt-fields */
+	struct mosquitto *mosq;
+	int		 started, connected, down;
+	int64_t		 retry_at, backoff;	/* ms */
+	struct obuf	 line;			/* topic and line, as a record */
+	char		 id_buf[32];
+};
+/* Takes mqtt://host[:port] (1883 by default): NULL, or why not. */
+const char *src_mqtt_parse(struct src_mqtt *, const char *url);
+/* With --checkpoint and no --mqtt-client-id: a client id of the
+ * checkpoint (its directory and --id), so a restart resumes the session. */
+void	src_mqtt_session(struct src_mqtt *, const char *root, const char *id);
+void	src_mqtt_init(struct src_mqtt *, struct reader *);
 
 #endif

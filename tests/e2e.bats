@@ -213,3 +213,49 @@ live_group() {
 	assert_equal "$(grep -c 'write(2, ' trace)" 101
 	assert_equal "$(grep 'write(2, ' trace | grep -vc '\\n", [0-9]*) *= [0-9]*$')" 0
 }
+
+# The words of a text and their counts, as "word<TAB>n" sorted: awk's.
+awk_word_counts() {
+	awk '{ for (i = 1; i <= NF; i++) c[$i]++ }
+	    END { for (w in c) printf "%s\t%d\n", w, c[w] }' "$@" | LC_ALL=C sort
+}
+
+# The counts DStream.print shows, summed over its batches, sorted.
+printed_counts() {
+	awk -F '\t' '/^---/ || /^Time: / || /^$/ { next }
+	    { c[$1] += $2 } END { for (w in c) printf "%s\t%d\n", w, c[w] }' "$@" |
+	    LC_ALL=C sort
+}
+
+@test "NetworkWordCount (scripts/network-wordcount) against a server: the counts awk computes" {
+	printf 'to be or not to be\nthat is the question\nto be\n' > text
+	"$ROOT/tests/tcpline" -f text > port &
+	BG_PIDS="${BG_PIDS:-} $!"
+	waitfor 5 test -s port
+	run --separate-stderr network-wordcount "127.0.0.1:$(cat port)" --once
+	assert_success
+	assert_equal "$stderr" ''
+	assert_equal "$(printed_counts <<<"$output")" "$(awk_word_counts text)"
+}
+
+@test "hashtags over a 60 s window, the top 10 at every slide: the counts awk computes" {
+	for i in $(seq 1 30); do
+		printf 'tweet %d #spark and #c%d #unix\n' "$i" $((i % 12))
+		[ $((i % 3)) -eq 0 ] && printf '#spark again #streams\n'
+	done > tweets.txt
+	run --separate-stderr sh -c 'stream-split --interval 1s tweets.txt |
+	    stream-parse --words --where "word ^= \"#\"" |
+	    stream-window --by word --count --length 60s --slide 1s --top 10 |
+	    stream-sink --print --format spark'
+	assert_success
+	assert_equal "$stderr" ''
+	# the last window holds every line (read in well under 60 s); its
+	# (word,n) pairs as word<TAB>n
+	output=$(awk '/^Time: / { last = "" ; next } /^---/ || /^$/ { next }
+	    { last = last $0 "\n" } END { printf "%s", last }' <<<"$output" |
+	    sed 's/^(\(.*\),\([0-9]*\))$/\1	\2/')
+	want=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^#/) c[$i]++ }
+	    END { for (w in c) printf "%s\t%d\n", w, c[w] }' tweets.txt |
+	    LC_ALL=C sort -t "$(printf '\t')" -k2,2nr -k1,1 | head -n 10)
+	assert_equal "$output" "$want"
+}

@@ -127,7 +127,7 @@ stream-parse: 2 lines accepted, 9 rejected'
 
 @test "bad usage: one message, the usage, exit 2" {
 	usage_error 'stream-parse: spec a:float: float: unknown type (str, int, num, time or A|B)' stream-parse --csv 'a:float'
-	usage_error 'stream-parse: give --csv spec or --tsv spec' stream-parse
+	usage_error 'stream-parse: give --csv spec, --tsv spec, --json --fields spec, --words or --words-on text' stream-parse
 	usage_error "stream-parse: unrecognized option '--bogus'" stream-parse --csv a --bogus
 	usage_error 'stream-parse: --where a ==: unexpected end at offset 4' stream-parse --csv a --where 'a =='
 	usage_error 'stream-parse: --where: no field b' stream-parse --csv a --where 'b == 1'
@@ -322,4 +322,105 @@ stream-parse: 7 lines accepted, 7 rejected'
 	assert_success
 	assert_output "$(printf '#stream\n#fields\tv\n#types\tint\n#at\tin.rec\t1\n1\n#eos')"
 	assert_equal "$stderr" "$(printf 'stream-parse: in.rec:3: a bad #at line: left out\nstream-parse: b.csv:7: v "zz" is not an integer: zz\nstream-parse: 1 lines accepted, 1 rejected')"
+}
+
+@test "--json --jq: nested objects flatMapped into records, typed" {
+	cat > in.jsonl <<'J'
+{"batch":1,"orders":[{"client":7,"amount":51.00,"side":"B"},{"client":"008","amount":2.5,"side":"S"}]}
+{"batch":2,"orders":[]}
+{"batch":3,"orders":[{"client":9,"amount":1e2,"side":"B"}]}
+J
+	run --separate-stderr stream-parse --json --jq '.orders[] | {client, amount, side}' --fields 'client:int,amount:num,side:B|S' in.jsonl
+	assert_success
+	assert_equal "$stderr" ''
+	assert_output "#stream
+#fields	client	amount	side
+#types	int	num	str
+#at	in.jsonl	1
+7	51	B
+#at	in.jsonl	1
+8	2.5	S
+#at	in.jsonl	3
+9	100	B
+#eos"
+}
+
+@test "--json: invalid JSON and a failing filter are bad lines, with their numbers; the stream goes on" {
+	printf '%s\n' '{"a":1}' 'not json' '{"a":[1,2]}' '{"a":"x"}' '{"a":2}' > in.jsonl
+	run --separate-stderr stream-parse --json --jq '{a: (.a + 1)}' --fields a:int --reject rej in.jsonl
+	assert_success
+	run grep -v '^#' <<<"$output"
+	assert_output '2
+3'
+	assert_equal "$stderr" "stream-parse: in.jsonl:2: not JSON: Invalid numeric literal at line 1, column 4 (while parsing 'not json'): not json
+stream-parse: in.jsonl:3: --jq: array ([1,2]) and number (1) cannot be added: {\"a\":[1,2]}
+stream-parse: in.jsonl:4: --jq: string (\"x\") and number (1) cannot be added: {\"a\":\"x\"}
+stream-parse: 2 records accepted, 3 rejected"
+	run cat rej
+	assert_output 'not json
+{"a":[1,2]}
+{"a":"x"}'
+}
+
+@test "--json: a missing or null member is an empty str field, and a bad record when typed; arrays and objects as compact JSON" {
+	printf '%s\n' '{"k":"a","v":1,"t":[1, {"x": null}]}' '{"k":null,"v":2}' '{"k":"c"}' '[1]' > in.jsonl
+	run --separate-stderr stream-parse --json --fields k,v:int,t in.jsonl
+	assert_success
+	assert_equal "$(grep -v '^#' <<<"$output" | head -n 1)" 'a	1	[1,{"x":null}]'
+	assert_equal "$(grep -v '^#' <<<"$output" | sed -n 2p)" '	2	'
+	assert_equal "$stderr" 'stream-parse: in.jsonl:3: no member v: {"k":"c"}
+stream-parse: in.jsonl:4: --jq gave array, not an object: [1]
+stream-parse: 2 records accepted, 2 rejected'
+}
+
+@test "--words: each word of a line a record (NetworkWordCount's flatMap); --words-on a separator" {
+	printf 'the quick  brown\tfox\n\nthe end\n' > in
+	run --separate-stderr stream-parse --words in
+	assert_success
+	run grep -v '^#' <<<"$output"
+	assert_output 'the
+quick
+brown
+fox
+the
+end'
+	run sh -c "printf 'a,b,,c\n' | stream-parse --words-on , | grep -v '^#'"
+	assert_output 'a
+b
+c'
+}
+
+@test "--words: --where and --set work on the word" {
+	run sh -c "echo '#spark is #fun and #spark' | stream-parse --words --where 'word > \"#\" && word < \"$\"' | grep -v '^#at'"
+	assert_output '#stream
+#fields	word
+#types	str
+\#spark
+\#fun
+\#spark
+#eos'
+}
+
+@test "--json, --words: bad combinations are usage errors" {
+	usage_error 'stream-parse: give one of --csv, --tsv, --json, --words and --words-on' stream-parse --json --words
+	usage_error 'stream-parse: --json and --fields spec go together' stream-parse --json
+	usage_error 'stream-parse: --json and --fields spec go together' stream-parse --csv a --fields a
+	usage_error 'stream-parse: --jq goes with --json' stream-parse --words --jq .
+	usage_error 'stream-parse: --header and --sep go with --csv and --tsv' stream-parse --words --header
+	usage_error 'stream-parse: --words-on: an empty separator' stream-parse --words-on ''
+	run stream-parse --json --fields a --jq '.['
+	assert_failure 2
+	assert_line --index 0 --partial 'stream-parse: --jq .[: '
+}
+
+@test "a ^= b: the text of a begins with that of b" {
+	printf '#spark x\n#fun #spark y #\n' > in
+	run sh -c "stream-parse --words --where 'word ^= \"#\"' in | grep -v '^#at' | grep -v '^#[a-z]'"
+	assert_output '\#spark
+\#fun
+\#spark
+\#'
+	run sh -c "printf '10,x\n105,y\n2,z\n' | stream-parse --csv n:int,s --where 'n ^= 10' | grep -v '^#'"
+	assert_output '10	x
+105	y'
 }

@@ -21,6 +21,7 @@
 #include "stream.h"
 #include "ts.h"
 #include "util.h"
+#include "words.h"
 
 static int passed, failed;
 
@@ -1099,6 +1100,40 @@ test_src_resume(void)
 	rmdir(dir);
 }
 
+static void
+test_words(void)
+{
+	static const struct {
+		const char *line, *sep, *want;
+	} rows[] = {
+		{ "the quick  brown", NULL, "the|quick|brown" },
+		{ "  \tlead and trail\t ", NULL, "lead|and|trail" },
+		{ "", NULL, "" },
+		{ "   ", NULL, "" },
+		{ "one", NULL, "one" },
+		{ "a,b,,c,", ",", "a|b|c" },
+		{ ",a", ",", "a" },
+		{ "a::b:c", "::", "a|b:c" },
+		{ "::", "::", "" },
+		{ "no sep here", ";", "no sep here" },
+	};
+	char got[256];
+	size_t i, n;
+
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		struct words w;
+		const char *p;
+
+		got[0] = '\0';
+		words_start(&w, rows[i].line, strlen(rows[i].line), rows[i].sep);
+		while (words_next(&w, &p, &n))
+			snprintf(got + strlen(got), sizeof(got) - strlen(got),
+			    "%s%.*s", got[0] ? "|" : "", (int)n, p);
+		check(strcmp(got, rows[i].want) == 0, "words", rows[i].line, got,
+		    rows[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -1120,6 +1155,7 @@ main(void)
 	test_stream_item();
 	test_spec();
 	test_csv();
+	test_words();
 	test_src_resume();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,223 @@
+/*
+ * src_mqtt: an MQTT subscription as a source (the MQTT connector of Spark
+ * in Action, 6.2), through libmosquitto on stream-split's own poll loop:
+ * the socket is polled with the rest, and libmosquitto reads, writes and
+ * keeps the connection alive when it is ready. See src.h.
+ */
+#include <err.h>
+#include <limits.h>
+#include <errno.h>
+#include <mosquitto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ht.h"
+#include "src.h"
+#include "ts.h"
+#include "util.h"
+
+#define BACKOFF_FIRST	100	/* ms */
+#define BACKOFF_MAX	5000
+#define KEEPALIVE	30	/* s */
+
+const char *
+src_mqtt_parse(struct src_mqtt *m, const char *url)
+{
+	const char *h = url, *colon;
+	char *end;
+	long port = 1883;
+
+	if (strncmp(h, "mqtt://", 7) == 0)
+		h += 7;
+	else if (strstr(h, "://") != NULL)
+		return "not mqtt://host[:port]";
+	if ((colon = strrchr(h, ':')) != NULL) {
+		port = strtol(colon + 1, &end, 10);
+		if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+			return "not a port number";
+	} else
+		colon = h + strlen(h);
+	if (colon == h)
+		return "no host";
+	m->url = url;
+	free(m->host);
+	m->host = estrndup(h, (size_t)(colon - h));
+	m->port = (int)port;
+	return NULL;
+}
+
+/* An outage: said once; the next try waits longer. */
+static void
+outage(struct src_mqtt *m, const char *why)
+{
+	if (!m->down)
+		warnx("%s: %s; trying again", m->url, why);
+	m->down = 1;
+	m->connected = 0;
+	m->retry_at = ts_now() + m->backoff;
+	m->backoff = m->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : m->backoff * 2;
+}
+
+static void
+on_connect(struct mosquitto *mosq, void *arg, int rc)
+{
+	struct src_mqtt *m = arg;
+	int e;
+
+	if (rc != 0) {
+		outage(m, mosquitto_connack_string(rc));
+		return;
+	}
+	if ((e = mosquitto_subscribe(mosq, NULL, m->topic, 1)) !=
+	    MOSQ_ERR_SUCCESS) {
+		outage(m, mosquitto_strerror(e));
+		return;
+	}
+	if (m->down)
+		warnx("%s: connected", m->url);
+	m->down = 0;
+	m->backoff = BACKOFF_FIRST;
+}
+
+/* Each line of a message's payload is a line of the source; with
+ * --mqtt-fields, a record of its topic and the line. */
+static void
+on_message(struct mosquitto *mosq, void *arg,
+    const struct mosquitto_message *msg)
+{
+	struct src_mqtt *m = arg;
+	const char *p = msg->payload, *e = p + msg->payloadlen, *lf;
+
+	(void)mosq;
+	if (msg->payloadlen <= 0)
+		return;
+	if (e[-1] == '\n')
+		e--;
+	for (; p <= e; p = lf + 1) {
+		size_t n;
+
+		if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			lf = e;
+		n = (size_t)(lf - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (!m->fields) {
+			rd_live_line(m->src.rd, p, n);
+			continue;
+		}
+		ob_reset(&m->line);	/* topic TAB line, each a field */
+		rec_put_field(&m->line, msg->topic, strlen(msg->topic), 1);
+		ob_putc(&m->line, '\t');
+		rec_put_field(&m->line, p, n, 0);
+		rd_live_line(m->src.rd, m->line.p, m->line.len);
+	}
+}
+
+/* Connects, or says why not. */
+static void
+try_connect(struct src_mqtt *m)
+{
+	int e;
+
+	if (m->mosq == NULL)
+		return;
+	e = m->started ? mosquitto_reconnect(m->mosq) :
+	    mosquitto_connect(m->mosq, m->host, m->port, KEEPALIVE);
+	m->started = 1;
+	if (e == MOSQ_ERR_SUCCESS) {
+		m->connected = 1;	/* CONNACK to come: on_connect */
+		return;
+	}
+	outage(m, e == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(e));
+}
+
+static int
+mqtt_more(struct source *s)
+{
+	(void)s;
+	return 1;
+}
+
+static int
+mqtt_wait(struct source *s, struct pollfd *p, int64_t now, int *timeout)
+{
+	struct src_mqtt *m = (struct src_mqtt *)s;
+	int fd;
+
+	if (!m->connected && now >= m->retry_at)
+		try_connect(m);
+	if (!m->connected || (fd = mosquitto_socket(m->mosq)) < 0) {
+		int64_t w = m->retry_at - now;
+
+		if (*timeout < 0 || w < *timeout)
+			*timeout = (int)(w > 0 ? w : 0);
+		return 0;
+	}
+	if (*timeout < 0 || *timeout > 1000)
+		*timeout = 1000;	/* keep-alive: loop_misc each second */
+	p[0] = (struct pollfd){ fd, POLLIN, 0 };
+	if (mosquitto_want_write(m->mosq))
+		p[0].events |= POLLOUT;
+	return 1;
+}
+
+static void
+mqtt_ready(struct source *s, const struct pollfd *p, int n)
+{
+	struct src_mqtt *m = (struct src_mqtt *)s;
+	int e = MOSQ_ERR_SUCCESS;
+
+	if (!m->connected)
+		return;
+	if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		e = mosquitto_loop_read(m->mosq, 1);
+	if (e == MOSQ_ERR_SUCCESS && n > 0 && (p[0].revents & POLLOUT))
+		e = mosquitto_loop_write(m->mosq, 1);
+	if (e == MOSQ_ERR_SUCCESS)
+		e = mosquitto_loop_misc(m->mosq);
+	if (e != MOSQ_ERR_SUCCESS && m->connected)
+		outage(m, e == MOSQ_ERR_ERRNO ? strerror(errno) :
+		    e == MOSQ_ERR_CONN_LOST ? "the broker closed the connection" :
+		    mosquitto_strerror(e));
+}
+
+static const struct source_ops mqtt_ops = { mqtt_more, mqtt_wait, mqtt_ready };
+
+void
+src_mqtt_session(struct src_mqtt *m, const char *root, const char *id)
+{
+	char path[PATH_MAX], buf[PATH_MAX + 64];
+	int n;
+
+	if (m->client_id != NULL || root == NULL)
+		return;
+	if (realpath(root, path) == NULL)
+		snprintf(path, sizeof(path), "%s", root);
+	n = snprintf(buf, sizeof(buf), "%s/%s", path, id != NULL ? id :
+	    "stream-split");
+	snprintf(m->id_buf, sizeof(m->id_buf), "streamkit-%016llx",
+	    (unsigned long long)ht_hash(buf, n > 0 ? (size_t)n : 0));
+	m->client_id = m->id_buf;
+}
+
+void
+src_mqtt_init(struct src_mqtt *m, struct reader *r)
+{
+	m->src.ops = &mqtt_ops;
+	m->src.rd = r;
+	m->backoff = BACKOFF_FIRST;
+	ob_init(&m->line, -1, "mqtt");
+	mosquitto_lib_init();
+	/* a client id keeps a session: QoS 1 messages wait for it */
+	if ((m->mosq = mosquitto_new(m->client_id, m->client_id == NULL,
+	    m)) == NULL)
+		err(SK_EXIT_DATA, "%s", m->url);
+	mosquitto_connect_callback_set(m->mosq, on_connect);
+	mosquitto_message_callback_set(m->mosq, on_message);
+	r->live = m->url;
+	if (r->cur.kind != SRC_STDIN)
+		rd_enter(r, SRC_STDIN, NULL, -1, 0);
+	if (m->fields)	/* a record stream of two fields */
+		rd_live_line(r, "#fields\ttopic\tline", 18);
+}
