@@ -4,7 +4,12 @@
 PREFIX	?= /usr/local
 MANDIR	?= $(PREFIX)/share/man
 CC	?= cc
-CFLAGS	?= -O2 -g
+# Link-time optimisation: the record's path crosses modules (cut, spec,
+# views; agg and cell), and inlining across them is worth 13 % of
+# stream-parse's instructions (lib/README.md). The objects keep their
+# code too (fat), so a build without it still links.
+CFLAGS	?= -O2 -g -flto=auto -ffat-lto-objects
+AR_LTO	:= $(shell command -v gcc-ar 2>/dev/null || echo ar)
 # Recursive (=) so that pkg-config runs after install-deps has run.
 BSD_CFLAGS = $(shell pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isystem /usr/include/bsd -DLIBBSD_OVERLAY)
 BSD_LIBS = $(shell pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd)
@@ -41,7 +46,7 @@ lib/%.o: lib/%.c lib/*.h .flags
 
 $(LIB): $(LIBOBJ)
 	$(Q)rm -f $@
-	$(Q)ar rcs $@ $(LIBOBJ)
+	$(Q)$(AR_LTO) rcs $@ $(LIBOBJ)
 
 bin/stream-parse: LDLIBS += -ljq
 bin/stream-split: LDLIBS += -lmosquitto

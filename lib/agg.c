@@ -241,7 +241,7 @@ sums_fit(const struct agg_table *t, const struct group *g, const char *src,
     uint64_t line)
 {
 	const struct agg_spec *s = t->spec;
-	struct dec sum;
+	struct dec sum = { 0, 0 };
 	size_t k;
 
 	for (k = 0; k < s->ndefs; k++) {
@@ -277,7 +277,7 @@ static inline void
 update_cells(struct agg_table *t, struct group *g)
 {
 	const struct agg_spec *s = t->spec;
-	struct dec sum;
+	struct dec sum = { 0, 0 };
 	size_t k;
 
 	for (k = 0; k < s->ndefs; k++) {

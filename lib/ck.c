@@ -654,7 +654,7 @@ int64_t
 ck_own_commit(const struct ck *c, void **extra, size_t *n)
 {
 	char path[PATH_MAX];
-	const char *why;
+	const char *why = NULL;
 	unsigned char *p;
 	size_t len;
 	int64_t t;

@@ -201,7 +201,7 @@ add_group(struct win *w, const struct group *gb, const char *key,
 	const struct agg_spec *s = w->spec;
 	struct group *g;
 	struct deque *dq;
-	struct dec sum;
+	struct dec sum = { 0, 0 };
 	size_t k;
 	int created;
 
@@ -258,7 +258,7 @@ leave_group(struct win *w, struct bin *in, int64_t pane_t, int64_t bt)
 	for (k = 0; k < s->ndefs; k++) {
 		struct cell *c = &g->c[k], part = { 0 };
 		enum agg_kind kind = s->defs[k].kind;
-		struct dec diff;
+		struct dec diff = { 0, 0 };
 
 		if (kind == AGG_COUNT)
 			c->n -= (int64_t)bin_u64(in);

@@ -436,8 +436,8 @@ test_scan_with(const char *kind, const char *path)
 	struct scanner sc;
 	struct cutter c;
 	struct slice fa[64], fb[64];
-	char *la, *lb;
-	size_t na, nb, ka, kb, i, lines = 0, bad = 0;
+	char *la = NULL, *lb = NULL;
+	size_t na = 0, nb = 0, ka = 0, kb, i, lines = 0, bad = 0;
 	unsigned sa, sb;
 	int fda = open(path, O_RDONLY), fdb = open(path, O_RDONLY);
 	char got[64];
