@@ -162,6 +162,24 @@ mqtt_wait(struct source *s, struct pollfd *p, int64_t now, int *timeout)
 	return 1;
 }
 
+/*
+ * Reads the packets the socket has: loop_read takes about one a call, and
+ * a poll for each would fall behind a fast publisher until the broker's
+ * queue for this client is full and it drops messages.
+ */
+static int
+read_all(struct src_mqtt *m)
+{
+	struct pollfd q = { mosquitto_socket(m->mosq), POLLIN, 0 };
+	int e, k = 0;
+
+	do
+		e = mosquitto_loop_read(m->mosq, 1);
+	while (e == MOSQ_ERR_SUCCESS && ++k < 100000 && q.fd >= 0 &&
+	    poll(&q, 1, 0) == 1 && (q.revents & POLLIN));
+	return e;
+}
+
 static void
 mqtt_ready(struct source *s, const struct pollfd *p, int n)
 {
@@ -171,7 +189,7 @@ mqtt_ready(struct source *s, const struct pollfd *p, int n)
 	if (!m->connected)
 		return;
 	if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-		e = mosquitto_loop_read(m->mosq, 1);
+		e = read_all(m);
 	if (e == MOSQ_ERR_SUCCESS && n > 0 && (p[0].revents & POLLOUT))
 		e = mosquitto_loop_write(m->mosq, 1);
 	if (e == MOSQ_ERR_SUCCESS)

@@ -9,7 +9,9 @@ start_broker() {
 	local try
 	for try in 1 2 3 4 5; do
 		PORT=$((20000 + RANDOM % 20000))
-		printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_type all\n' \
+		# a queue for each client that holds every test's messages:
+		# a broker drops what a slow subscriber has not taken beyond it
+		printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_type all\nmax_queued_messages 0\n' \
 		    "$PORT" > broker.conf
 		run_broker
 		if waitfor 5 grep -q "listen socket on port $PORT" broker.log; then
