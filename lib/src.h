@@ -21,6 +21,7 @@
 #include "ht.h"
 #include "pos.h"
 #include "rate.h"
+#include "retry.h"
 #include "rec.h"
 #include "stream.h"
 
@@ -220,9 +221,8 @@ struct src_net {
 	struct net_conn	*conns;		/* --connect: one at most */
 	size_t		 nconns;
 	int		 connecting;	/* a connect(2) under way on conns[0] */
-	int		 down;		/* the outage was reported */
+	struct retry	 retry;		/* --connect: the next try */
 	int		 ended, served;	/* --once: done; clients so far */
-	int64_t		 retry_at, backoff;	/* ms */
 };
 /* Splits addr ("host:port", "[v6]:port"; --listen also "port"): NULL,
  * or why it is not one (for a usage error). */
@@ -247,8 +247,8 @@ struct src_mqtt {
 	int		 port;
 	int		 fields;		/* --mqtt-fields */
 	struct mosquitto *mosq;
-	int		 started, connected, down;
-	int64_t		 retry_at, backoff;	/* ms */
+	int		 started, connected;
+	struct retry	 retry;
 	struct obuf	 line;			/* topic and line, as a record */
 	char		 id_buf[32];
 };

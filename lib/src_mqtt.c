@@ -17,8 +17,6 @@
 #include "ts.h"
 #include "util.h"
 
-#define BACKOFF_FIRST	100	/* ms */
-#define BACKOFF_MAX	5000
 #define KEEPALIVE	30	/* s */
 
 const char *
@@ -47,16 +45,12 @@ src_mqtt_parse(struct src_mqtt *m, const char *url)
 	return NULL;
 }
 
-/* An outage: said once; the next try waits longer. */
+/* An outage (lib/retry). */
 static void
 outage(struct src_mqtt *m, const char *why)
 {
-	if (!m->down)
-		warnx("%s: %s; trying again", m->url, why);
-	m->down = 1;
 	m->connected = 0;
-	m->retry_at = ts_now() + m->backoff;
-	m->backoff = m->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : m->backoff * 2;
+	retry_failed(&m->retry, m->url, why, ts_now());
 }
 
 static void
@@ -74,10 +68,7 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 		outage(m, mosquitto_strerror(e));
 		return;
 	}
-	if (m->down)
-		warnx("%s: connected", m->url);
-	m->down = 0;
-	m->backoff = BACKOFF_FIRST;
+	retry_ok(&m->retry, m->url);
 }
 
 /* Each line of a message's payload is a line of the source; with
@@ -145,13 +136,10 @@ mqtt_wait(struct source *s, struct pollfd *p, int64_t now, int *timeout)
 	struct src_mqtt *m = (struct src_mqtt *)s;
 	int fd;
 
-	if (!m->connected && now >= m->retry_at)
+	if (!m->connected && !retry_wait(&m->retry, now, timeout))
 		try_connect(m);
 	if (!m->connected || (fd = mosquitto_socket(m->mosq)) < 0) {
-		int64_t w = m->retry_at - now;
-
-		if (*timeout < 0 || w < *timeout)
-			*timeout = (int)(w > 0 ? w : 0);
+		(void)retry_wait(&m->retry, now, timeout);
 		return 0;
 	}
 	if (*timeout < 0 || *timeout > 1000)
@@ -224,7 +212,6 @@ src_mqtt_init(struct src_mqtt *m, struct reader *r)
 {
 	m->src.ops = &mqtt_ops;
 	m->src.rd = r;
-	m->backoff = BACKOFF_FIRST;
 	ob_init(&m->line, -1, "mqtt");
 	mosquitto_lib_init();
 	/* a client id keeps a session: QoS 1 messages wait for it */

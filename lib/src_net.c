@@ -20,9 +20,6 @@
 #include "ts.h"
 #include "util.h"
 
-#define BACKOFF_FIRST	100	/* ms */
-#define BACKOFF_MAX	5000
-
 const char *
 src_net_parse(struct src_net *n, const char *addr, int listening)
 {
@@ -99,26 +96,18 @@ drop_conn(struct src_net *n, size_t i)
 	n->conns[i] = n->conns[--n->nconns];
 }
 
-/* --connect could not reach the server, or lost it: said once an
- * outage; the next try waits longer. */
+/* --connect could not reach the server, or lost it (lib/retry). */
 static void
 outage(struct src_net *n, const char *why, int64_t now)
 {
-	if (!n->down)
-		warnx("%s: %s; trying again", n->name, why);
-	n->down = 1;
-	n->retry_at = now + n->backoff;
-	n->backoff = n->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : n->backoff * 2;
+	retry_failed(&n->retry, n->name, why, now);
 }
 
 static void
 connected(struct src_net *n)
 {
 	n->connecting = 0;
-	if (n->down)
-		warnx("%s: connected", n->name);
-	n->down = 0;
-	n->backoff = BACKOFF_FIRST;
+	retry_ok(&n->retry, n->name);
 }
 
 /* --connect: a connect(2) begun, done, or failed (an outage). */
@@ -259,13 +248,8 @@ net_wait(struct source *s, struct pollfd *p, int64_t now, int *timeout)
 	int np = 0;
 
 	if (!n->listening && n->nconns == 0) {
-		if (now < n->retry_at) {
-			int64_t w = n->retry_at - now;
-
-			if (*timeout < 0 || w < *timeout)
-				*timeout = (int)w;
+		if (retry_wait(&n->retry, now, timeout))
 			return 0;
-		}
 		try_connect(n, now);
 		if (n->nconns == 0)
 			return net_wait(s, p, now, timeout);
@@ -333,7 +317,6 @@ src_net_init(struct src_net *n, struct reader *r, int once)
 	n->src.rd = r;
 	n->once = once;
 	n->lfd = -1;
-	n->backoff = BACKOFF_FIRST;
 	snprintf(n->name, sizeof(n->name), "%s", n->addr);
 	r->live = n->name;
 	if (r->cur.kind != SRC_STDIN)
