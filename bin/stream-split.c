@@ -375,6 +375,8 @@ main(int argc, char *argv[])
 	    opt.operands, opt.noperands);
 	batcher.on_close = ck_log_batch;
 	batcher.on_close_arg = &ck_log;
+	if (opt.live_kind == 'Q' && ck_log.opts.root != NULL)
+		ck_log.journal = &mqtt.journal;
 	if (ck_log.opts.root != NULL)	/* the options words are its identity */
 		first = ck_log_restore(&ck_log, argc, argv);
 	else
@@ -382,6 +384,8 @@ main(int argc, char *argv[])
 	if (opt.watch_dir != NULL)
 		ck_log_watch_start(&ck_log, first);
 	src = open_source();
+	if (opt.live_kind == 'Q' && ck_log.opts.root != NULL)
+		src_mqtt_journal(&mqtt, ck_log.last_logged);
 	if (opt.watch_dir != NULL && opt.once && batcher.event_field == NULL) {
 		clock_tick_start(&batcher.clock, ts_now(), 1);
 		src_watch_once(&watch);	/* what is there now, then end */

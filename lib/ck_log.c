@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ck_log.h"
+#include "journal.h"
 #include "util.h"
 
 #define LOG_VERSION 2	/* 2: the schemas' types; 1 is read too */
@@ -180,6 +181,8 @@ ck_log_batch(void *arg, int64_t t)
 		put_state(l, &l->buf);
 		ck_save(&l->ck, t, l->buf.p, l->buf.len);
 		l->last_logged = t;
+		if (l->journal != NULL)	/* what it held is logged */
+			journal_reset(l->journal, t);
 		ck_prune(&l->ck, ck_committed(l->opts.root));
 	}	/* else replayed: logged before */
 	rd_segs_clear(r);
@@ -404,6 +407,8 @@ ck_log_restore(struct ck_log *l, int argc, char *argv[])
 
 	ck_open(&l->ck, &l->opts, "stream-split", CK_SOURCE, argc, argv);
 	l->ck.interval = b->clock.interval;
+	if (l->journal != NULL)	/* read before anything is published */
+		journal_open(l->journal, l->ck.dir);
 	tc = l->ck.frozen = ck_committed(l->opts.root);
 	ts = ck_restore_point(l->opts.root, tc);
 	first = l->watch != NULL ? first_start_files(l) :

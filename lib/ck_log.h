@@ -25,6 +25,8 @@ struct ck_log {
 	uint64_t	  version;	/* of the log being read */
 	struct reader	 *rd;
 	struct src_watch *watch;	/* NULL: no watched directory */
+	struct journal	 *journal;	/* a live source's, or NULL: opened by
+					 * ck_log_restore, reset at each log */
 	char *const	 *operands;
 	int		  noperands;
 };

@@ -19,6 +19,7 @@
 #include "batcher.h"
 #include "buf.h"
 #include "ht.h"
+#include "journal.h"
 #include "pos.h"
 #include "rate.h"
 #include "retry.h"
@@ -237,11 +238,14 @@ void	src_net_init(struct src_net *, struct reader *, int once);
  * made from the checkpoint's) the session persists at the broker, and
  * what was published while the tool was down comes after it restarts. A
  * broker that is not there or goes away is said once, and tried again
- * with back-off. What came cannot be read again: the write-ahead log.
+ * with back-off. What came cannot be read again: the write-ahead log;
+ * with --checkpoint a message is acknowledged only once its lines are in
+ * the checkpoint's journal (lib/journal), so a crash loses none.
  */
 struct mosquitto;
 struct src_mqtt {
 	struct source	 src;
+	struct journal	 journal;		/* what was acknowledged */
 	const char	*url, *topic, *client_id;
 	char		*host;
 	int		 port;
@@ -258,5 +262,9 @@ const char *src_mqtt_parse(struct src_mqtt *, const char *url);
  * checkpoint (its directory and --id), so a restart resumes the session. */
 void	src_mqtt_session(struct src_mqtt *, const char *root, const char *id);
 void	src_mqtt_init(struct src_mqtt *, struct reader *);
+/* With --checkpoint, once the log is replayed to its last batch, logged:
+ * the journal (opened by ck_log_restore) starts, and the lines it holds
+ * of the batch that was open are taken again. */
+void	src_mqtt_journal(struct src_mqtt *, int64_t logged);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ht.h"
+#include "journal.h"
 #include "src.h"
 #include "ts.h"
 #include "util.h"
@@ -49,6 +50,8 @@ src_mqtt_parse(struct src_mqtt *m, const char *url)
 static void
 outage(struct src_mqtt *m, const char *why)
 {
+	if (m->connected)	/* what was not acknowledged comes again */
+		journal_reconnect(&m->journal);
 	m->connected = 0;
 	retry_failed(&m->retry, m->url, why, ts_now());
 }
@@ -71,18 +74,39 @@ on_connect(struct mosquitto *mosq, void *arg, int rc)
 	retry_ok(&m->retry, m->url);
 }
 
-/* Each line of a message's payload is a line of the source; with
- * --mqtt-fields, a record of its topic and the line. */
+/* A line of a message: a line of the source; with --mqtt-fields, a record
+ * of its topic and the line. */
+static void
+deliver(struct src_mqtt *m, const char *topic, size_t tn, const char *p,
+    size_t n)
+{
+	if (!m->fields) {
+		rd_live_line(m->src.rd, p, n);
+		return;
+	}
+	ob_reset(&m->line);	/* topic TAB line, each a field */
+	rec_put_field(&m->line, topic, tn, 1);
+	ob_putc(&m->line, '\t');
+	rec_put_field(&m->line, p, n, 0);
+	rd_live_line(m->src.rd, m->line.p, m->line.len);
+}
+
+/* Each line of a message's payload, into the journal as it is taken; of a
+ * message sent again, the lines not taken before. */
 static void
 on_message(struct mosquitto *mosq, void *arg,
     const struct mosquitto_message *msg)
 {
 	struct src_mqtt *m = arg;
 	const char *p = msg->payload, *e = p + msg->payloadlen, *lf;
+	size_t tn = strlen(msg->topic);
+	uint64_t hash, skip, k = 0;
 
 	(void)mosq;
 	if (msg->payloadlen <= 0)
 		return;
+	hash = ht_hash(msg->topic, tn) * 31 + ht_hash(p, (size_t)(e - p));
+	skip = journal_again(&m->journal, msg->mid, hash);
 	if (e[-1] == '\n')
 		e--;
 	for (; p <= e; p = lf + 1) {
@@ -90,18 +114,13 @@ on_message(struct mosquitto *mosq, void *arg,
 
 		if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL)
 			lf = e;
+		if (k++ < skip)
+			continue;
 		n = (size_t)(lf - p);
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
-		if (!m->fields) {
-			rd_live_line(m->src.rd, p, n);
-			continue;
-		}
-		ob_reset(&m->line);	/* topic TAB line, each a field */
-		rec_put_field(&m->line, msg->topic, strlen(msg->topic), 1);
-		ob_putc(&m->line, '\t');
-		rec_put_field(&m->line, p, n, 0);
-		rd_live_line(m->src.rd, m->line.p, m->line.len);
+		deliver(m, msg->topic, tn, p, n);
+		journal_add(&m->journal, msg->mid, hash, msg->topic, tn, p, n);
 	}
 }
 
@@ -168,6 +187,11 @@ read_all(struct src_mqtt *m)
 	return e;
 }
 
+/*
+ * Reads, then acknowledges what it read: libmosquitto queues a PUBACK as a
+ * message comes (threaded mode, see src_mqtt_init), and it goes out only
+ * once the journal holds the message.
+ */
 static void
 mqtt_ready(struct source *s, const struct pollfd *p, int n)
 {
@@ -178,7 +202,8 @@ mqtt_ready(struct source *s, const struct pollfd *p, int n)
 		return;
 	if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 		e = read_all(m);
-	if (e == MOSQ_ERR_SUCCESS && n > 0 && (p[0].revents & POLLOUT))
+	journal_sync(&m->journal);
+	if (e == MOSQ_ERR_SUCCESS && mosquitto_want_write(m->mosq))
 		e = mosquitto_loop_write(m->mosq, 1);
 	if (e == MOSQ_ERR_SUCCESS)
 		e = mosquitto_loop_misc(m->mosq);
@@ -212,12 +237,17 @@ src_mqtt_init(struct src_mqtt *m, struct reader *r)
 {
 	m->src.ops = &mqtt_ops;
 	m->src.rd = r;
+	if (!m->journal.on_disk)	/* in memory, without --checkpoint */
+		journal_open(&m->journal, NULL);
 	ob_init(&m->line, -1, "mqtt");
 	mosquitto_lib_init();
 	/* a client id keeps a session: QoS 1 messages wait for it */
 	if ((m->mosq = mosquitto_new(m->client_id, m->client_id == NULL,
 	    m)) == NULL)
 		err(SK_EXIT_DATA, "%s", m->url);
+	/* "threaded": a packet is queued, and written by loop_write only,
+	 * so that a PUBACK waits for the journal (mqtt_ready) */
+	mosquitto_threaded_set(m->mosq, true);
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_message_callback_set(m->mosq, on_message);
 	r->live = m->url;
@@ -225,4 +255,18 @@ src_mqtt_init(struct src_mqtt *m, struct reader *r)
 		rd_enter(r, SRC_STDIN, NULL, -1, 0);
 	if (m->fields)	/* a record stream of two fields */
 		rd_live_line(r, "#fields\ttopic\tline", 18);
+}
+
+void
+src_mqtt_journal(struct src_mqtt *m, int64_t logged)
+{
+	struct reader *r = m->src.rd;
+	const char *key, *line;
+	size_t kn, n;
+
+	journal_start(&m->journal, logged);
+	r->replaying = r->b->replaying = 1;	/* taken before: as then */
+	while (journal_next(&m->journal, &key, &kn, &line, &n))
+		deliver(m, key, kn, line, n);
+	r->replaying = r->b->replaying = 0;
 }

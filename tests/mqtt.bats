@@ -135,6 +135,134 @@ stream-split: mqtt://127.0.0.1:$PORT: connected"
 	assert_output "$(seq 1 3500)"
 }
 
+# pubacks N: the broker has N PUBACKs from the tool's client
+pubacks() {
+	[ "$(grep -c 'Received PUBACK from streamkit-' broker.log)" -ge "$1" ]
+}
+
+# A run of the split on --checkpoint ck, reading topic n, to file $1.
+split_ck() {
+	exec stream-split --mqtt "mqtt://127.0.0.1:$PORT" --topic n --interval 200ms \
+	    --checkpoint ck > "$1" 2>> split.err
+}
+
+# split_bg OUT: split_ck OUT in the background; sets split
+split_bg() {
+	split_ck "$1" &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+}
+
+@test "--mqtt with --checkpoint, kill -9 in the middle of a batch while messages come: what was acknowledged is in the journal, nothing lost, nothing twice" {
+	start_broker
+	split_bg one.out
+	subscribed streamkit-
+	# about a thousand a second: the kill comes with a batch half made
+	seq 1 6000 | while read -r i; do echo "$i"; case $i in *0) sleep 0.01;; esac; done |
+	    mosquitto_pub -p "$PORT" -q 1 -t n -l &
+	pub=$!
+	waitfor 20 pubacks 1500
+	sleep 0.1
+	kill -9 "$split"
+	wait "$split" 2>/dev/null || true
+	split_bg two.out
+	wait "$pub"
+	waitfor 20 grep -qx 6000 two.out
+	stop "$split"
+	run sh -c "grep -v '^#' two.out"
+	assert_output "$(seq 1 6000)"
+	run cat split.err
+	assert_output ''
+}
+
+# run_killed ID OUT SYSCALL N: a run of the split with client id ID on
+# checkpoint ck.ID to OUT, killed at its Nth SYSCALL, or by kill -9 if it
+# has not come to it within 3 s
+run_killed() {
+	local strace
+	# strace is not the tool: it is killed by its checkpoint
+	kill_at "$3" "$4" stream-split --mqtt "mqtt://127.0.0.1:$PORT" \
+	    --mqtt-client-id "$1" --topic n --interval 200ms --checkpoint "ck.$1" \
+	    > "$2" 2>> split.err &
+	strace=$!
+	waitfor 3 sh -c "! kill -0 $strace 2>/dev/null" ||
+	    pkill -9 -f -- "--checkpoint ck\\.$1\$" || true
+	wait "$strace" || true
+}
+
+@test "--mqtt with --checkpoint: killed at a write, an fdatasync or a rename, and again in the restart: every line once" {
+	start_broker
+	seq 1 400 > lines
+	for point in write:1 write:12 write:40 write:90 write:200 fdatasync:1 \
+	    fdatasync:3 fdatasync:7 rename:1 rename:2 rename:5; do
+		id=t${point%:*}${point#*:}
+		# the session and its subscription exist before the first run,
+		# as they do after any run: messages wait in it for the tool
+		mosquitto_sub -p "$PORT" -i "$id" -c -q 1 -t n -E
+		mosquitto_pub -p "$PORT" -q 1 -t n -l < lines &
+		pub=$!
+		run_killed "$id" one.out "${point%:*}" "${point#*:}"
+		wait "$pub"
+		run_killed "$id" two.out fdatasync 2
+		stream-split --mqtt "mqtt://127.0.0.1:$PORT" --mqtt-client-id "$id" \
+		    --topic n --interval 200ms --checkpoint "ck.$id" > three.out 2>> split.err &
+		split=$!
+		BG_PIDS="$BG_PIDS $split"
+		waitfor 20 grep -qx 400 three.out || true
+		sleep 0.3
+		stop "$split"
+		run sh -c "grep -v '^#' three.out"
+		assert_output "$(seq 1 400)"
+	done
+}
+
+# A checkpoint ck whose run took lines 1 2 3 and stopped.
+ck_with_journal() {
+	start_broker
+	split_bg one.out
+	subscribed streamkit-
+	seq 1 3 | mosquitto_pub -p "$PORT" -q 1 -t n -l
+	waitfor 10 grep -qx 3 one.out
+	stop "$split"
+	test -f ck/stream-split/journal
+}
+
+@test "--mqtt with --checkpoint: a journal that is a link is refused, and nothing is published" {
+	ck_with_journal
+	rm ck/stream-split/journal
+	ln -s ../../one.out ck/stream-split/journal
+	run stream-split --mqtt "mqtt://127.0.0.1:$PORT" --topic n --interval 200ms \
+	    --checkpoint ck
+	assert_failure 1
+	assert_output 'stream-split: ck/stream-split/journal: a link, not followed: refused'
+}
+
+@test "--mqtt with --checkpoint: a journal of garbage is reported and ignored; the logged batches come back" {
+	ck_with_journal
+	head -c 5000 /dev/urandom > ck/stream-split/journal
+	split_bg two.out
+	waitfor 10 grep -qx 3 two.out
+	stop "$split"
+	run sh -c "grep -v '^#' two.out"
+	assert_output "$(seq 1 3)"
+	run cat split.err
+	assert_output 'stream-split: ck/stream-split/journal: not a journal of version 1: ignored'
+}
+
+@test "--mqtt with --checkpoint: a journal whose end is torn is read to there, silently" {
+	ck_with_journal
+	printf '\002\000\000' >> ck/stream-split/journal
+	split_bg two.out
+	waitfor 10 grep -qx 3 two.out
+	seq 4 5 | mosquitto_pub -p "$PORT" -q 1 -t n -l
+	waitfor 10 grep -qx 5 two.out
+	stop "$split"
+	run sh -c "grep -v '^#' two.out"
+	assert_output "$(seq 1 5)"
+	run cat split.err
+	assert_output ''
+}
+
 @test "--mqtt: bad urls and combinations are usage errors" {
 	usage_error 'stream-split: --mqtt and --topic go together, with --mqtt-fields and --mqtt-client-id' stream-split --mqtt mqtt://h
 	usage_error 'stream-split: --mqtt and --topic go together, with --mqtt-fields and --mqtt-client-id' stream-split --topic t
