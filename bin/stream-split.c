@@ -19,6 +19,7 @@
 #include "batcher.h"
 #include "ck_log.h"
 #include "dur.h"
+#include "live.h"
 #include "opt.h"
 #include "sig.h"
 #include "src.h"
@@ -42,16 +43,13 @@ static struct batcher batcher;
 static struct reader reader;
 static struct src_files files;
 static struct src_watch watch;
-static struct src_net net;
-static struct src_mqtt mqtt;
+static struct live live;
 static struct ck_log ck_log;
 static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM: stop cleanly */
 
 /* Options that are not one module's. */
 static struct {
 	const char	*watch_dir, *glob, *max_ahead_set;
-	const char	*live;		/* --connect, --listen or --mqtt */
-	int		 live_kind;
 	const char	*late_out;
 	int64_t		 poll_every, stop_after;
 	uint64_t	 max_rate;
@@ -128,12 +126,7 @@ static const struct option longopts[] = {
 	{ "max-files", required_argument, NULL, 'm' },
 	{ "poll", required_argument, NULL, 'p' },
 	{ "once", no_argument, NULL, 'o' },
-	{ "connect", required_argument, NULL, 'C' },
-	{ "listen", required_argument, NULL, 'L' },
-	{ "mqtt", required_argument, NULL, 'Q' },
-	{ "topic", required_argument, NULL, 'T' },
-	{ "mqtt-fields", no_argument, NULL, 'F' },
-	{ "mqtt-client-id", required_argument, NULL, 'I' },
+	LIVE_LONGOPTS,
 	{ "max-rate", required_argument, NULL, 'R' },
 	{ "stop-after", required_argument, NULL, 'S' },
 	{ "record-size", required_argument, NULL, 'B' },
@@ -191,41 +184,6 @@ clock_option(int ch, const char *arg)
 	return 0;
 }
 
-/* An option of a live source: --connect, --listen, --mqtt and its own;
- * 1 if ch was one. */
-static int
-live_option(int ch, const char *arg)
-{
-	const char *why, *name = ch == 'C' ? "--connect" : ch == 'L' ?
-	    "--listen" : "--mqtt";
-
-	switch (ch) {
-	case 'C':
-	case 'L':
-	case 'Q':
-		if (opt.live != NULL)
-			usage_fail(usage_text, "give one of --connect, --listen "
-			    "and --mqtt");
-		why = ch == 'Q' ? src_mqtt_parse(&mqtt, arg) :
-		    src_net_parse(&net, arg, ch == 'L');
-		if (why != NULL)
-			usage_fail(usage_text, "%s %s: %s", name, arg, why);
-		opt.live = name;
-		opt.live_kind = ch;
-		return 1;
-	case 'T':
-		mqtt.topic = arg;
-		return 1;
-	case 'F':
-		mqtt.fields = 1;
-		return 1;
-	case 'I':
-		mqtt.client_id = arg;
-		return 1;
-	}
-	return 0;
-}
-
 static void
 options(int argc, char *argv[])
 {
@@ -234,7 +192,8 @@ options(int argc, char *argv[])
 	ck_log.opts.longopts = longopts;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ck_option(&ck_log.opts, ch, optarg, usage_text) ||
-		    clock_option(ch, optarg) || live_option(ch, optarg))
+		    clock_option(ch, optarg) ||
+		    live_option(&live, ch, optarg, usage_text))
 			continue;
 		switch (ch) {
 		case 'W':
@@ -294,19 +253,12 @@ validate(void)
 		opt.noperands = 0;		/* standard input */
 	if (opt.watch_dir != NULL && n > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
-	if (opt.live != NULL && (n > 0 || opt.watch_dir != NULL))
-		usage_fail(usage_text, "%s reads the socket alone: no --watch, "
-		    "no file operands", opt.live);
-	if ((opt.live_kind == 'Q') != (mqtt.topic != NULL) ||
-	    (opt.live_kind != 'Q' && (mqtt.fields || mqtt.client_id)))
-		usage_fail(usage_text, "--mqtt and --topic go together, with "
-		    "--mqtt-fields and --mqtt-client-id");
+	live_check(&live, n, opt.watch_dir, opt.record_size, usage_text);
 	if (opt.watch_dir == NULL && (opt.take_all || opt.glob ||
 	    opt.max_files || opt.poll_every))
 		usage_fail(usage_text, "--all, --glob, --max-files and --poll go "
 		    "with --watch");
-	if (opt.record_size > 0 && (batcher.event_field != NULL ||
-	    opt.live != NULL))
+	if (opt.record_size > 0 && batcher.event_field != NULL)
 		usage_fail(usage_text, "--record-size reads files or standard "
 		    "input, by processing time");
 	if (opt.late_out != NULL && (batcher.event_field == NULL ||
@@ -330,15 +282,10 @@ validate(void)
 static struct source *
 open_source(void)
 {
-	if (opt.live_kind == 'Q') {
-		src_mqtt_session(&mqtt, ck_log.opts.root, ck_log.opts.id);
-		src_mqtt_init(&mqtt, &reader);
-		return &mqtt.src;
-	}
-	if (opt.live != NULL) {
-		src_net_init(&net, &reader, opt.once);
-		return &net.src;
-	}
+	struct source *src = live_open(&live, &reader, &ck_log, opt.once);
+
+	if (src != NULL)
+		return src;
 	if (opt.watch_dir == NULL) {
 		src_files_init(&files, &reader, opt.operands, opt.noperands);
 		return &files.src;
@@ -375,17 +322,14 @@ main(int argc, char *argv[])
 	    opt.operands, opt.noperands);
 	batcher.on_close = ck_log_batch;
 	batcher.on_close_arg = &ck_log;
-	if (opt.live_kind == 'Q' && ck_log.opts.root != NULL)
-		ck_log.journal = &mqtt.journal;
-	if (ck_log.opts.root != NULL)	/* the options words are its identity */
+	if (ck_log.opts.root != NULL) {	/* the options words are its identity */
+		live_restore(&live, &ck_log);
 		first = ck_log_restore(&ck_log, argc, argv);
-	else
+	} else
 		batcher_header(&batcher, 0);
 	if (opt.watch_dir != NULL)
 		ck_log_watch_start(&ck_log, first);
 	src = open_source();
-	if (opt.live_kind == 'Q' && ck_log.opts.root != NULL)
-		src_mqtt_journal(&mqtt, ck_log.last_logged);
 	if (opt.watch_dir != NULL && opt.once && batcher.event_field == NULL) {
 		clock_tick_start(&batcher.clock, ts_now(), 1);
 		src_watch_once(&watch);	/* what is there now, then end */
