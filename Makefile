@@ -49,7 +49,7 @@ $(LIB): $(LIBOBJ)
 	$(Q)$(AR_LTO) rcs $@ $(LIBOBJ)
 
 bin/stream-parse: LDLIBS += -ljq
-bin/stream-split: LDLIBS += -lmosquitto
+bin/stream-split: LDLIBS += -lmosquitto -lrdkafka
 
 bin/stream-%: bin/stream-%.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")

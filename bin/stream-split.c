@@ -30,6 +30,8 @@ static const char usage_text[] =
 "usage: stream-split [--all] [--checkpoint dir] [--checkpoint-every n]\n"
 "                    [--connect host:port] [--event-time field]\n"
 "                    [--glob pattern] [--id name] [--interval duration]\n"
+"                    [--kafka brokers --topic topic[,topic...]\n"
+"                    [--kafka-fields list] [--start where] [-X key=value]]\n"
 "                    [--late drop | next] [--late-out file]\n"
 "                    [--listen [addr:]port] [--max-ahead duration]\n"
 "                    [--max-errors n] [--max-files n] [--max-rate n]\n"
@@ -190,7 +192,7 @@ options(int argc, char *argv[])
 	int ch;
 
 	ck_log.opts.longopts = longopts;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "h" LIVE_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ck_option(&ck_log.opts, ch, optarg, usage_text) ||
 		    clock_option(ch, optarg) ||
 		    live_option(&live, ch, optarg, usage_text))

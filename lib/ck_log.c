@@ -11,7 +11,8 @@
 #include "journal.h"
 #include "util.h"
 
-#define LOG_VERSION 2	/* 2: the schemas' types; 1 is read too */
+/* 2: the schemas' types; 3: a source's own state; 1 and 2 are read too */
+#define LOG_VERSION 3
 #define START_VERSION 2
 
 void
@@ -25,6 +26,7 @@ ck_log_init(struct ck_log *l, struct reader *r, struct src_watch *w,
 	l->last_logged = CK_NONE;
 	l->version = LOG_VERSION;
 	ob_init(&l->buf, -1, "log");
+	ob_init(&l->src, -1, "log");
 }
 
 static void
@@ -178,6 +180,10 @@ ck_log_batch(void *arg, int64_t t)
 			ob_put_bytes(&l->buf, "", 0);
 			ob_put_bytes(&l->buf, r->wal.p, r->wal.len);
 		}
+		ob_reset(&l->src);
+		if (l->src_put != NULL)
+			l->src_put(l->src_arg, &l->src);
+		ob_put_bytes(&l->buf, l->src.p, l->src.len);
 		put_state(l, &l->buf);
 		ck_save(&l->ck, t, l->buf.p, l->buf.len);
 		l->last_logged = t;
@@ -218,6 +224,29 @@ path_allowed(const struct ck_log *l, const char *path, int64_t operand)
 	return same_file(dir[0] != '\0' ? dir : "/", l->watch->dir);
 }
 
+/* Reads a logged batch's source state back (a source that keeps none
+ * logs it empty). */
+static void
+source_state(struct ck_log *l, struct bin *b)
+{
+	const char *s, *why = NULL;
+	struct bin sb;
+	size_t n;
+
+	s = bin_bytes(b, &n);
+	if (b->bad || (n == 0 && l->src_get == NULL))
+		return;
+	bin_init(&sb, s, n);
+	if (l->src_get == NULL)
+		why = "the state of another source";
+	else if ((why = l->src_get(l->src_arg, &sb)) == NULL &&
+	    (sb.bad || sb.p != sb.e))
+		why = "its source's state cut short";
+	if (why != NULL)
+		errx(SK_EXIT_DATA, "%s: a logged batch holds %s: refused",
+		    l->ck.dir, why);
+}
+
 /* Feeds the segments of one logged batch through the batcher again (or,
  * with feed 0, only reads past them). */
 static void
@@ -256,6 +285,8 @@ replay_segments(struct ck_log *l, struct bin *b, int feed)
 		}
 		free(path);
 	}
+	if (l->version >= 3)
+		source_state(l, b);
 }
 
 /* Whether a resume state read back from a log can be this command's: NULL,

@@ -27,6 +27,13 @@ struct ck_log {
 	struct src_watch *watch;	/* NULL: no watched directory */
 	struct journal	 *journal;	/* a live source's, or NULL: opened by
 					 * ck_log_restore, reset at each log */
+	/* a source's own state, logged with each batch (where Kafka's
+	 * partitions stand): put writes it; get reads it back, NULL or why
+	 * it cannot be this command's */
+	void		(*src_put)(void *, struct obuf *);
+	const char	*(*src_get)(void *, struct bin *);
+	void		 *src_arg;
+	struct obuf	  src;
 	char *const	 *operands;
 	int		  noperands;
 };

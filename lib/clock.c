@@ -24,6 +24,11 @@ clock_free(struct clock *c)
 		ob_free(&c->pend[i].buf);
 	free(c->pend);
 	clock_early_done(c);
+	free(c->lane_max);
+	free(c->lane_idle);
+	c->lane_max = NULL;
+	c->lane_idle = NULL;
+	c->nlanes = 0;
 	c->pend = NULL;
 	c->npend = c->cappend = 0;
 }
@@ -60,9 +65,52 @@ clock_place(struct clock *c, int64_t t, int64_t *bt)
 	}
 	if (*bt - c->open_t > c->max_ahead)
 		return CLOCK_AHEAD;
-	if (t > c->max_event)
+	if (c->nlanes > 0) {
+		if (t > c->lane_max[c->lane])
+			clock_lane_set(c, c->lane, t, c->lane_idle[c->lane]);
+	} else if (t > c->max_event)
 		c->max_event = t;
 	return *bt == c->open_t ? CLOCK_OPEN : CLOCK_LATER;
+}
+
+void
+clock_lanes(struct clock *c, size_t n)
+{
+	size_t i;
+
+	if (n <= c->nlanes)
+		return;
+	c->lane_max = ereallocarray(c->lane_max, n, sizeof(*c->lane_max));
+	c->lane_idle = ereallocarray(c->lane_idle, n, sizeof(*c->lane_idle));
+	for (i = c->nlanes; i < n; i++) {
+		c->lane_max[i] = INT64_MIN;
+		c->lane_idle[i] = 0;
+	}
+	c->nlanes = n;
+}
+
+void
+clock_lane_set(struct clock *c, size_t lane, int64_t max, int idle)
+{
+	int64_t slowest = INT64_MAX, newest = INT64_MIN;
+	size_t i;
+	int busy = 0;
+
+	c->lane_max[lane] = max;
+	c->lane_idle[lane] = idle != 0;
+	for (i = 0; i < c->nlanes; i++) {
+		if (c->lane_max[i] > newest)
+			newest = c->lane_max[i];
+		if (!c->lane_idle[i]) {
+			busy = 1;
+			if (c->lane_max[i] < slowest)
+				slowest = c->lane_max[i];
+		}
+	}
+	if (!busy)
+		slowest = newest;
+	if (slowest > c->max_event)
+		c->max_event = slowest;
 }
 
 int

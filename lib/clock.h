@@ -48,6 +48,11 @@ struct clock {
 	size_t		 npend, cappend;
 	struct early	 early[CLOCK_EARLY_MAX];
 	size_t		 nearly;
+	/* lanes (Kafka's partitions, read side by side): the watermark
+	 * follows the slowest lane that has something left to give */
+	int64_t		*lane_max;	/* each lane's newest event time */
+	unsigned char	*lane_idle;	/* it has given all it has */
+	size_t		 nlanes, lane;	/* lane: the records' now */
 };
 
 void	clock_init(struct clock *, int64_t interval);
@@ -73,6 +78,12 @@ enum clock_place {
  * --late next puts them in the open batch; a placed one moves the
  * watermark. */
 enum clock_place clock_place(struct clock *, int64_t t, int64_t *bt);
+/* There are n lanes (0: none, the records are one stream); lane's newest
+ * event time is max (INT64_MIN: none yet), and whether it is idle. The
+ * newest time the watermark counts from is the oldest of the lanes' that
+ * are not idle (all of them when all are), and never goes back. */
+void	clock_lanes(struct clock *, size_t n);
+void	clock_lane_set(struct clock *, size_t lane, int64_t max, int idle);
 /* Whether the watermark has passed the open batch: it is complete. */
 int	clock_due(const struct clock *);
 /* Closes the open batch: the next one is open, empty. */

@@ -4,28 +4,46 @@
 #include "live.h"
 #include "opt.h"
 
+static const char *
+source_name(int ch)
+{
+	return ch == LIVE_OPT_CONNECT ? "--connect" : ch == LIVE_OPT_LISTEN ?
+	    "--listen" : ch == LIVE_OPT_MQTT ? "--mqtt" : "--kafka";
+}
+
+/* An option of --kafka's own: NULL, or why its argument is not one. */
+static const char *
+kafka_option(struct live *l, int ch, const char *arg)
+{
+	l->kafka_opts = 1;
+	return ch == LIVE_OPT_KAFKA_FIELDS ? src_kafka_fields(&l->kafka, arg) :
+	    ch == LIVE_OPT_START ? src_kafka_start(&l->kafka, arg) :
+	    src_kafka_property(&l->kafka, arg);
+}
+
 int
 live_option(struct live *l, int ch, const char *arg, const char *usage)
 {
-	const char *why, *name = ch == LIVE_OPT_CONNECT ? "--connect" :
-	    ch == LIVE_OPT_LISTEN ? "--listen" : "--mqtt";
+	const char *why;
 
 	switch (ch) {
 	case LIVE_OPT_CONNECT:
 	case LIVE_OPT_LISTEN:
 	case LIVE_OPT_MQTT:
+	case LIVE_OPT_KAFKA:
 		if (l->kind != 0)
-			usage_fail(usage, "give one of --connect, --listen "
-			    "and --mqtt");
+			usage_fail(usage, "give one of --connect, --listen, "
+			    "--mqtt and --kafka");
 		why = ch == LIVE_OPT_MQTT ? src_mqtt_parse(&l->mqtt, arg) :
+		    ch == LIVE_OPT_KAFKA ? src_kafka_parse(&l->kafka, arg) :
 		    src_net_parse(&l->net, arg, ch == LIVE_OPT_LISTEN);
 		if (why != NULL)
-			usage_fail(usage, "%s %s: %s", name, arg, why);
-		l->name = name;
+			usage_fail(usage, "%s %s: %s", source_name(ch), arg, why);
+		l->name = source_name(ch);
 		l->kind = ch;
 		return 1;
 	case LIVE_OPT_TOPIC:
-		l->mqtt.topic = arg;
+		l->topic = arg;
 		return 1;
 	case LIVE_OPT_MQTT_FIELDS:
 		l->mqtt.fields = 1;
@@ -33,26 +51,44 @@ live_option(struct live *l, int ch, const char *arg, const char *usage)
 	case LIVE_OPT_MQTT_CLIENT_ID:
 		l->mqtt.client_id = arg;
 		return 1;
+	case LIVE_OPT_KAFKA_FIELDS:
+	case LIVE_OPT_START:
+	case LIVE_OPT_PROPERTY:
+		if ((why = kafka_option(l, ch, arg)) != NULL)
+			usage_fail(usage, "%s %s: %s", ch == LIVE_OPT_START ?
+			    "--start" : ch == LIVE_OPT_PROPERTY ? "-X" :
+			    "--kafka-fields", arg, why);
+		return 1;
 	}
 	return 0;
 }
 
 void
-live_check(const struct live *l, int noperands, const char *watch_dir,
+live_check(struct live *l, int noperands, const char *watch_dir,
     size_t record_size, const char *usage)
 {
-	int mqtt = l->kind == LIVE_OPT_MQTT;
+	int mqtt = l->kind == LIVE_OPT_MQTT, kafka = l->kind == LIVE_OPT_KAFKA;
+	const char *why;
 
 	if (l->kind != 0 && (noperands > 0 || watch_dir != NULL))
-		usage_fail(usage, "%s reads the socket alone: no --watch, "
+		usage_fail(usage, "%s reads its source alone: no --watch, "
 		    "no file operands", l->name);
-	if (mqtt != (l->mqtt.topic != NULL) ||
-	    (!mqtt && (l->mqtt.fields || l->mqtt.client_id)))
-		usage_fail(usage, "--mqtt and --topic go together, with "
-		    "--mqtt-fields and --mqtt-client-id");
+	if ((mqtt || kafka) != (l->topic != NULL))
+		usage_fail(usage, "--topic goes with --mqtt or --kafka, and "
+		    "they with it");
+	if (!mqtt && (l->mqtt.fields || l->mqtt.client_id))
+		usage_fail(usage, "--mqtt-fields and --mqtt-client-id go with "
+		    "--mqtt");
+	if (!kafka && l->kafka_opts)
+		usage_fail(usage, "--kafka-fields, --start and -X go with "
+		    "--kafka");
 	if (record_size > 0 && l->kind != 0)
 		usage_fail(usage, "--record-size reads files or standard "
 		    "input, by processing time");
+	if (mqtt)
+		l->mqtt.topic = l->topic;
+	if (kafka && (why = src_kafka_topics(&l->kafka, l->topic)) != NULL)
+		usage_fail(usage, "--topic %s: %s", l->topic, why);
 }
 
 void
@@ -60,6 +96,12 @@ live_restore(struct live *l, struct ck_log *log)
 {
 	if (l->kind == LIVE_OPT_MQTT)	/* read by ck_log_restore */
 		log->journal = &l->mqtt.journal;
+	if (l->kind == LIVE_OPT_KAFKA) {	/* with each batch */
+		log->src_put = src_kafka_put_state;
+		log->src_get = src_kafka_get_state;
+		log->src_arg = &l->kafka;
+		l->kafka.src.rd = log->rd;
+	}
 }
 
 struct source *
@@ -72,6 +114,9 @@ live_open(struct live *l, struct reader *r, struct ck_log *log, int once)
 		if (log->opts.root != NULL)
 			src_mqtt_journal(&l->mqtt, log->last_logged);
 		return &l->mqtt.src;
+	case LIVE_OPT_KAFKA:
+		src_kafka_init(&l->kafka, r, once);
+		return &l->kafka.src;
 	case LIVE_OPT_CONNECT:
 	case LIVE_OPT_LISTEN:
 		src_net_init(&l->net, r, once);

@@ -437,6 +437,34 @@ rd_live_line(struct reader *r, const char *s, size_t n)
 }
 
 void
+payload_init(struct payload *pl, const char *p, size_t n)
+{
+	pl->p = p;
+	pl->e = p + n;
+	if (n == 0)
+		pl->p = pl->e + 1;	/* no line at all */
+	else if (pl->e[-1] == '\n')
+		pl->e--;
+}
+
+int
+payload_next(struct payload *pl, const char **line, size_t *n)
+{
+	const char *lf;
+
+	if (pl->p > pl->e)
+		return 0;
+	if ((lf = memchr(pl->p, '\n', (size_t)(pl->e - pl->p))) == NULL)
+		lf = pl->e;
+	*line = pl->p;
+	*n = (size_t)(lf - pl->p);
+	if (*n > 0 && pl->p[*n - 1] == '\r')
+		(*n)--;
+	pl->p = lf + 1;
+	return 1;
+}
+
+void
 rd_take(struct reader *r, struct ibuf *ib)
 {
 	char *s;

@@ -117,6 +117,14 @@ int	rd_ready(struct reader *);
 /* Takes one line of a live source that hands its lines over one by one
  * (an MQTT message's), logged as standard input's are. */
 void	rd_live_line(struct reader *, const char *s, size_t n);
+/* The lines of a message's payload (MQTT's, Kafka's): each up to a
+ * newline, a CR before it dropped; a last newline ends the last line. */
+struct payload {
+	const char	*p, *e;
+};
+void	payload_init(struct payload *, const char *p, size_t n);
+/* The next line: 1, or 0 at the end. */
+int	payload_next(struct payload *, const char **line, size_t *n);
 /* Takes the complete lines ib holds: ib is a live source's (a socket's),
  * read by the source itself; rd_enter'd as SRC_STDIN, logged so. */
 void	rd_take(struct reader *, struct ibuf *);
@@ -266,5 +274,61 @@ void	src_mqtt_init(struct src_mqtt *, struct reader *);
  * the journal (opened by ck_log_restore) starts, and the lines it holds
  * of the batch that was open are taken again. */
 void	src_mqtt_journal(struct src_mqtt *, int64_t logged);
+
+/*
+ * Kafka topics (--kafka BROKERS --topic T[,T...]), the direct approach:
+ * every partition of the topics is read, from where the checkpoint left
+ * it or from --start (earliest by default, as kcat's; latest, an offset,
+ * or @time: the first message at or after it); where each partition
+ * stands after a batch is logged with the batch, so a restart goes on
+ * from there and replays the logged batches exactly. --once reads up to
+ * the ends the partitions had at the start. Each line of a message's
+ * value is a line of the source (--kafka-fields: a record of the fields
+ * named, then the line). A cluster that is not there or goes away is said
+ * once and waited for; an unknown topic is exit 1.
+ */
+#define SRC_KAFKA_MAXPROPS	64
+#define SRC_KAFKA_MAXTOPICS	64
+struct rd_kafka_s;
+struct rd_kafka_queue_s;
+struct kpart {
+	const char	*topic;
+	int32_t		 partition;
+	int64_t		 next;		/* the next offset to take; -1: none */
+	int64_t		 end;		/* --once: where it stops; -1: never */
+	int64_t		 start;
+};
+struct src_kafka {
+	struct source	 src;
+	const char	*brokers;
+	const char	*topics[SRC_KAFKA_MAXTOPICS];
+	size_t		 ntopics;
+	char		*topic_buf;
+	const char	*props[SRC_KAFKA_MAXPROPS];	/* -X key=value */
+	size_t		 nprops;
+	int		 fields[8];	/* --kafka-fields */
+	size_t		 nfields;
+	int		 start_kind;	/* e, l, o (an offset), @ (a time) */
+	int64_t		 start_value;
+	int		 once, started, down;
+	struct kpart	*parts;
+	size_t		 nparts, cparts;
+	struct rd_kafka_s *rk;
+	struct rd_kafka_queue_s *q, *mainq;
+	int		 wake[2];	/* the queues write to it */
+	struct retry	 retry;
+	struct obuf	 line;
+};
+/* Options: NULL, or why the argument is not one (a usage error). */
+const char *src_kafka_parse(struct src_kafka *, const char *brokers);
+const char *src_kafka_topics(struct src_kafka *, const char *list);
+const char *src_kafka_start(struct src_kafka *, const char *);
+const char *src_kafka_fields(struct src_kafka *, const char *list);
+const char *src_kafka_property(struct src_kafka *, const char *key_value);
+void	src_kafka_init(struct src_kafka *, struct reader *, int once);
+/* Where the partitions stand, for the log (lib/ck_log), and back: NULL,
+ * or why what the log holds cannot be this command's. */
+void	src_kafka_put_state(void *, struct obuf *);
+const char *src_kafka_get_state(void *, struct bin *);
 
 #endif

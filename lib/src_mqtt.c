@@ -98,27 +98,21 @@ on_message(struct mosquitto *mosq, void *arg,
     const struct mosquitto_message *msg)
 {
 	struct src_mqtt *m = arg;
-	const char *p = msg->payload, *e = p + msg->payloadlen, *lf;
-	size_t tn = strlen(msg->topic);
+	size_t tn = strlen(msg->topic), n;
 	uint64_t hash, skip, k = 0;
+	struct payload pl;
+	const char *p;
 
 	(void)mosq;
 	if (msg->payloadlen <= 0)
 		return;
-	hash = ht_hash(msg->topic, tn) * 31 + ht_hash(p, (size_t)(e - p));
+	hash = ht_hash(msg->topic, tn) * 31 + ht_hash(msg->payload,
+	    (size_t)msg->payloadlen);
 	skip = journal_again(&m->journal, msg->mid, hash);
-	if (e[-1] == '\n')
-		e--;
-	for (; p <= e; p = lf + 1) {
-		size_t n;
-
-		if ((lf = memchr(p, '\n', (size_t)(e - p))) == NULL)
-			lf = e;
+	payload_init(&pl, msg->payload, (size_t)msg->payloadlen);
+	while (payload_next(&pl, &p, &n)) {
 		if (k++ < skip)
 			continue;
-		n = (size_t)(lf - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
 		deliver(m, msg->topic, tn, p, n);
 		journal_add(&m->journal, msg->mid, hash, msg->topic, tn, p, n);
 	}

@@ -86,6 +86,11 @@ main(int argc, char *argv[])
 		errx(1, "%s", errstr);
 	if ((mc = rd_kafka_mock_cluster_new(rk, nbrokers)) == NULL)
 		errx(1, "cannot start a mock cluster");
+	/* Metadata v4 says whether a topic may be created by asking for it:
+	 * a consumer's request for an unknown topic is answered so, as a
+	 * broker with auto.create.topics.enable answers it */
+	if (rd_kafka_mock_set_apiversion(mc, 3 /* Metadata */, 0, 4) != 0)
+		errx(1, "cannot set the Metadata versions");
 	for (i = 0; i < ntopics; i++) {
 		colon = strchr(topics[i], ':');
 		*colon = '\0';

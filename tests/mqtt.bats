@@ -264,12 +264,12 @@ ck_with_journal() {
 }
 
 @test "--mqtt: bad urls and combinations are usage errors" {
-	usage_error 'stream-split: --mqtt and --topic go together, with --mqtt-fields and --mqtt-client-id' stream-split --mqtt mqtt://h
-	usage_error 'stream-split: --mqtt and --topic go together, with --mqtt-fields and --mqtt-client-id' stream-split --topic t
-	usage_error 'stream-split: --mqtt and --topic go together, with --mqtt-fields and --mqtt-client-id' stream-split --connect h:1 --mqtt-fields
+	usage_error 'stream-split: --topic goes with --mqtt or --kafka, and they with it' stream-split --mqtt mqtt://h
+	usage_error 'stream-split: --topic goes with --mqtt or --kafka, and they with it' stream-split --topic t
+	usage_error 'stream-split: --mqtt-fields and --mqtt-client-id go with --mqtt' stream-split --connect h:1 --mqtt-fields
 	usage_error 'stream-split: --mqtt http://h: not mqtt://host[:port]' stream-split --mqtt http://h --topic t
 	usage_error 'stream-split: --mqtt mqtt://h:x: not a port number' stream-split --mqtt mqtt://h:x --topic t
-	usage_error 'stream-split: give one of --connect, --listen and --mqtt' stream-split --mqtt mqtt://h --listen 1
+	usage_error 'stream-split: give one of --connect, --listen, --mqtt and --kafka' stream-split --mqtt mqtt://h --listen 1
 }
 
 @test "the order dashboard fed by MQTT (mosquitto_pub -l, as streamOrders.sh feeds Kafka) publishes what a file run publishes" {

@@ -132,8 +132,8 @@ two"
 	usage_error 'stream-split: --connect h:99999: not a port number' stream-split --connect h:99999
 	usage_error 'stream-split: --connect h:0: not a port number' stream-split --connect h:0
 	usage_error 'stream-split: --listen x: not a port number' stream-split --listen x
-	usage_error 'stream-split: give one of --connect, --listen and --mqtt' stream-split --connect h:1 --listen 2
-	usage_error 'stream-split: --connect reads the socket alone: no --watch, no file operands' stream-split --connect h:1 f
+	usage_error 'stream-split: give one of --connect, --listen, --mqtt and --kafka' stream-split --connect h:1 --listen 2
+	usage_error 'stream-split: --connect reads its source alone: no --watch, no file operands' stream-split --connect h:1 f
 }
 
 @test "--connect with --checkpoint: the socket's lines go to the write-ahead log; a restart replays the batch it had not published" {

@@ -1,0 +1,578 @@
+/*
+ * src_kafka: Kafka topics as a source (the direct approach of Spark's
+ * Kafka integration, ch. 6.2), through librdkafka on stream-split's own
+ * poll loop: the consumer's queues wake a pipe that is polled with the
+ * rest. Every partition of the topics is read from where the checkpoint
+ * left it (or from --start), and where each stands after a batch is
+ * logged with the batch (lib/ck_log), so a restart goes on from there
+ * exactly. See src.h.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "src.h"
+#include "ts.h"
+#include "util.h"
+
+#define META_MS		1000	/* a metadata or offsets request */
+#define BATCH		512	/* messages a call */
+#define MAX_PARTS	100000	/* partitions, all topics: more is damage */
+
+static const char *field_names[] = { "topic", "key", "partition", "offset",
+    "timestamp" };
+#define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
+
+const char *
+src_kafka_fields(struct src_kafka *k, const char *list)
+{
+	const char *p = list, *comma;
+	size_t i, n;
+
+	k->nfields = 0;
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		for (i = 0; i < NFIELDS; i++)
+			if (strlen(field_names[i]) == n &&
+			    strncmp(field_names[i], p, n) == 0)
+				break;
+		if (i == NFIELDS || k->nfields == NFIELDS)
+			return "not a list of topic, key, partition, offset "
+			    "and timestamp";
+		k->fields[k->nfields++] = (int)i;
+		if (comma == NULL)
+			return NULL;
+		p = comma + 1;
+	}
+}
+
+const char *
+src_kafka_start(struct src_kafka *k, const char *arg)
+{
+	char *end;
+	long long v;
+
+	k->start_kind = arg[0];
+	if (strcmp(arg, "earliest") == 0 || strcmp(arg, "latest") == 0)
+		return NULL;
+	if (arg[0] == '@') {
+		int64_t t;
+
+		if (ts_parse(arg + 1, strlen(arg + 1), NULL, NULL, &t) != NULL)
+			return "not earliest, latest, an offset or @time";
+		k->start_value = t;
+		return NULL;
+	}
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || v < 0)
+		return "not earliest, latest, an offset or @time";
+	k->start_kind = 'o';
+	k->start_value = v;
+	return NULL;
+}
+
+const char *
+src_kafka_property(struct src_kafka *k, const char *kv)
+{
+	if (strchr(kv, '=') == NULL || kv[0] == '=')
+		return "not key=value";
+	if (k->nprops == SRC_KAFKA_MAXPROPS)
+		return "too many";
+	k->props[k->nprops++] = kv;
+	return NULL;
+}
+
+/* The partition of topic t, or NULL. */
+static struct kpart *
+find_part(struct src_kafka *k, const char *topic, int32_t partition)
+{
+	size_t i;
+
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].partition == partition &&
+		    strcmp(k->parts[i].topic, topic) == 0)
+			return &k->parts[i];
+	return NULL;
+}
+
+/* Whether t is one of --topic's. */
+static const char *
+our_topic(const struct src_kafka *k, const char *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < k->ntopics; i++)
+		if (strlen(k->topics[i]) == n && memcmp(k->topics[i], t, n) == 0)
+			return k->topics[i];
+	return NULL;
+}
+
+static struct kpart *
+add_part(struct src_kafka *k, const char *topic, int32_t partition)
+{
+	if (k->nparts == k->cparts) {
+		k->cparts = k->cparts ? k->cparts * 2 : 16;
+		k->parts = ereallocarray(k->parts, k->cparts, sizeof(*k->parts));
+	}
+	k->parts[k->nparts] = (struct kpart){ topic, partition, -1, -1, 0 };
+	if (k->src.rd != NULL)	/* a lane of event time each */
+		clock_lanes(&k->src.rd->b->clock, k->nparts + 1);
+	return &k->parts[k->nparts++];
+}
+
+/* The newest event time partition i gave. */
+static int64_t
+lane_max(const struct src_kafka *k, size_t i)
+{
+	const struct clock *c = &k->src.rd->b->clock;
+
+	return i < c->nlanes ? c->lane_max[i] : INT64_MIN;
+}
+
+void
+src_kafka_put_state(void *arg, struct obuf *o)
+{
+	const struct src_kafka *k = arg;
+	size_t i, n = 0;
+
+	for (i = 0; i < k->nparts; i++)
+		n += k->parts[i].next >= 0;
+	ob_put_u64(o, n);
+	for (i = 0; i < k->nparts; i++) {
+		if (k->parts[i].next < 0)
+			continue;
+		ob_put_bytes(o, k->parts[i].topic, strlen(k->parts[i].topic));
+		ob_put_u64(o, (uint64_t)k->parts[i].partition);
+		ob_put_u64(o, (uint64_t)k->parts[i].next);
+		ob_put_u64(o, (uint64_t)lane_max(k, i));
+	}
+}
+
+const char *
+src_kafka_get_state(void *arg, struct bin *b)
+{
+	struct src_kafka *k = arg;
+	uint64_t n = bin_u64(b), i;
+
+	if (b->bad || n > MAX_PARTS)
+		return "a field out of its range";
+	for (i = 0; i < n; i++) {
+		size_t tn;
+		const char *t = bin_bytes(b, &tn), *topic;
+		uint64_t partition = bin_u64(b), next = bin_u64(b);
+		int64_t max = (int64_t)bin_u64(b);
+		struct kpart *p;
+		struct clock *c = &k->src.rd->b->clock;
+
+		if (b->bad)
+			return "cut short";
+		if ((topic = our_topic(k, t, tn)) == NULL)
+			return "a topic this command does not read";
+		if (partition > INT32_MAX || next > INT64_MAX / 2)
+			return "a field out of its range";
+		if ((p = find_part(k, topic, (int32_t)partition)) == NULL)
+			p = add_part(k, topic, (int32_t)partition);
+		p->next = (int64_t)next;
+		c->lane_max[p - k->parts] = max;
+	}
+	return NULL;
+}
+
+static void
+on_error(rd_kafka_t *rk, int e, const char *reason, void *arg)
+{
+	struct src_kafka *k = arg;
+
+	(void)rk;
+	if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+		k->down = 1;
+	else if (rd_kafka_fatal_error(rk, NULL, 0) != 0)
+		errx(SK_EXIT_DATA, "%s: %s", k->brokers, reason);
+}
+
+static void
+on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	(void)rk;
+	(void)level;
+	(void)fac;
+	(void)buf;	/* what matters comes through on_error */
+}
+
+/* The consumer, configured: brokers, -X's properties, our callbacks. */
+static rd_kafka_t *
+new_consumer(struct src_kafka *k)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char errstr[512], key[256];
+	rd_kafka_t *rk;
+	size_t i;
+	int debug = 0;
+	const char *fixed[][2] = {
+		{ "bootstrap.servers", k->brokers },
+		{ "enable.auto.commit", "false" },
+		{ "enable.auto.offset.store", "false" },
+		{ "allow.auto.create.topics", "false" },
+		{ "enable.partition.eof", "false" },
+		/* the consumer's queue needs one: never joined, nothing is
+		 * committed to it (-X group.id=... names another) */
+		{ "group.id", "streamkit" },
+	};
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (rd_kafka_conf_set(conf, fixed[i][0], fixed[i][1], errstr,
+		    sizeof(errstr)) != RD_KAFKA_CONF_OK)
+			errx(SK_EXIT_DATA, "%s: %s", fixed[i][0], errstr);
+	for (i = 0; i < k->nprops; i++) {
+		const char *eq = strchr(k->props[i], '=');
+
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - k->props[i]),
+		    k->props[i]);
+		debug |= strcmp(key, "debug") == 0;
+		if (rd_kafka_conf_set(conf, key, eq + 1, errstr,
+		    sizeof(errstr)) != RD_KAFKA_CONF_OK)
+			errx(SK_EXIT_USAGE, "-X %s: %s", k->props[i], errstr);
+	}
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	if (!debug)
+		rd_kafka_conf_set_log_cb(conf, on_log);
+	rd_kafka_conf_set_opaque(conf, k);
+	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
+	    sizeof(errstr))) == NULL)
+		errx(SK_EXIT_DATA, "%s: %s", k->brokers, errstr);
+	return rk;
+}
+
+/* The partitions of the topics: 1, or 0 if the cluster did not answer
+ * (an unknown topic is exit 1). */
+static int
+learn_partitions(struct src_kafka *k)
+{
+	const struct rd_kafka_metadata *md;
+	size_t t;
+	int i, e;
+
+	for (t = 0; t < k->ntopics; t++) {
+		rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->rk, k->topics[t],
+		    NULL);
+
+		e = rd_kafka_metadata(k->rk, 0, rkt, &md, META_MS);
+		rd_kafka_topic_destroy(rkt);
+		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e),
+			    ts_now());
+			return 0;
+		}
+		if (md->topic_cnt != 1 || md->topics[0].err != 0 ||
+		    md->topics[0].partition_cnt == 0)
+			errx(SK_EXIT_DATA, "%s: %s: %s", k->brokers, k->topics[t],
+			    md->topic_cnt == 1 && md->topics[0].err != 0 ?
+			    rd_kafka_err2str(md->topics[0].err) : "no partitions");
+		for (i = 0; i < md->topics[0].partition_cnt; i++)
+			if (find_part(k, k->topics[t],
+			    md->topics[0].partitions[i].id) == NULL)
+				add_part(k, k->topics[t],
+				    md->topics[0].partitions[i].id);
+		rd_kafka_metadata_destroy(md);
+	}
+	return 1;
+}
+
+/* Where each partition starts (the checkpoint's, or --start's, as a
+ * number) and, with --once, where it ends: 1, or 0 if the cluster did
+ * not answer. */
+static int
+learn_offsets(struct src_kafka *k)
+{
+	rd_kafka_topic_partition_list_t *l = NULL;
+	int64_t lo, hi;
+	size_t i;
+	int e;
+
+	if (k->start_kind == '@') {
+		l = rd_kafka_topic_partition_list_new((int)k->nparts);
+		for (i = 0; i < k->nparts; i++)
+			rd_kafka_topic_partition_list_add(l, k->parts[i].topic,
+			    k->parts[i].partition)->offset = k->start_value;
+		if ((e = rd_kafka_offsets_for_times(k->rk, l, META_MS)) != 0) {
+			rd_kafka_topic_partition_list_destroy(l);
+			retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e),
+			    ts_now());
+			return 0;
+		}
+	}
+	for (i = 0; i < k->nparts; i++) {
+		struct kpart *p = &k->parts[i];
+
+		if ((e = rd_kafka_query_watermark_offsets(k->rk, p->topic,
+		    p->partition, &lo, &hi, META_MS)) != 0) {
+			if (l != NULL)
+				rd_kafka_topic_partition_list_destroy(l);
+			retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e),
+			    ts_now());
+			return 0;
+		}
+		p->start = p->next >= 0 ? p->next :
+		    k->start_kind == 'l' ? hi :
+		    k->start_kind == 'o' ? (k->start_value < hi ?
+		    k->start_value : hi) :
+		    k->start_kind == '@' ? (l->elems[i].offset >= 0 ?
+		    l->elems[i].offset : hi) : lo;
+		if (p->start < lo)	/* gone: retention */
+			warnx("%s: %s [%" PRId32 "]: offset %" PRId64 " is "
+			    "no longer there; reading from %" PRId64, k->brokers,
+			    p->topic, p->partition, p->start, lo);
+		if (p->start < lo)
+			p->start = lo;
+		p->end = k->once ? hi : -1;
+	}
+	if (l != NULL)
+		rd_kafka_topic_partition_list_destroy(l);
+	return 1;
+}
+
+/* Which partitions have given all they have (--once: up to their end;
+ * else up to the end the last fetch saw): the watermark does not wait
+ * for them. */
+static void
+idle_lanes(struct src_kafka *k)
+{
+	struct clock *c = &k->src.rd->b->clock;
+	int64_t lo, hi;
+	size_t i;
+	int idle;
+
+	for (i = 0; i < k->nparts && i < c->nlanes; i++) {
+		struct kpart *p = &k->parts[i];
+
+		if (k->once)
+			idle = p->next >= p->end;
+		else
+			idle = rd_kafka_get_watermark_offsets(k->rk, p->topic,
+			    p->partition, &lo, &hi) == 0 && hi >= 0 &&
+			    p->next >= hi;
+		if (idle != c->lane_idle[i])
+			clock_lane_set(c, i, c->lane_max[i], idle);
+	}
+}
+
+/* Sets up the reading: 1 when it is under way. */
+static int
+setup(struct src_kafka *k)
+{
+	rd_kafka_topic_partition_list_t *l;
+	size_t i;
+	int e;
+
+	if (!learn_partitions(k) || !learn_offsets(k))
+		return 0;
+	l = rd_kafka_topic_partition_list_new((int)k->nparts);
+	for (i = 0; i < k->nparts; i++) {
+		struct kpart *p = &k->parts[i];
+
+		p->next = p->start;
+		rd_kafka_topic_partition_list_add(l, p->topic,
+		    p->partition)->offset = p->next;
+	}
+	if ((e = rd_kafka_assign(k->rk, l)) != 0)
+		errx(SK_EXIT_DATA, "%s: %s", k->brokers, rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(l);
+	retry_ok(&k->retry, k->brokers);
+	k->started = 1;
+	clock_lanes(&k->src.rd->b->clock, k->nparts);
+	idle_lanes(k);
+	return 1;
+}
+
+/* A line of a message: a line of the source; with --kafka-fields, a
+ * record of those fields and the line. */
+static void
+deliver(struct src_kafka *k, const rd_kafka_message_t *m, const char *p,
+    size_t n)
+{
+	char num[32];
+	size_t i;
+	int len;
+
+	if (k->nfields == 0) {
+		rd_live_line(k->src.rd, p, n);
+		return;
+	}
+	ob_reset(&k->line);
+	for (i = 0; i < k->nfields; i++) {
+		switch (k->fields[i]) {
+		case 0:
+			rec_put_field(&k->line, rd_kafka_topic_name(m->rkt),
+			    strlen(rd_kafka_topic_name(m->rkt)), i == 0);
+			break;
+		case 1:
+			rec_put_field(&k->line, m->key != NULL ? m->key : "",
+			    m->key != NULL ? m->key_len : 0, i == 0);
+			break;
+		default:
+			len = snprintf(num, sizeof(num), "%" PRId64,
+			    k->fields[i] == 2 ? (int64_t)m->partition :
+			    k->fields[i] == 3 ? m->offset :
+			    rd_kafka_message_timestamp(m, NULL));
+			ob_write(&k->line, num, (size_t)len);
+		}
+		ob_putc(&k->line, '\t');
+	}
+	rec_put_field(&k->line, p, n, 0);
+	rd_live_line(k->src.rd, k->line.p, k->line.len);
+}
+
+/* A message: each line of its payload. */
+static void
+take(struct src_kafka *k, const rd_kafka_message_t *m)
+{
+	struct payload pl;
+	const char *line;
+	size_t n;
+	struct kpart *part = find_part(k, rd_kafka_topic_name(m->rkt),
+	    m->partition);
+
+	if (part == NULL || m->offset < part->next ||
+	    (part->end >= 0 && m->offset >= part->end))
+		return;		/* not ours, or past --once's end */
+	part->next = m->offset + 1;
+	k->src.rd->b->clock.lane = (size_t)(part - k->parts);
+	payload_init(&pl, m->payload, m->len);
+	while (payload_next(&pl, &line, &n))
+		deliver(k, m, line, n);
+}
+
+static int
+kafka_more(struct source *s)
+{
+	struct src_kafka *k = (struct src_kafka *)s;
+	size_t i;
+
+	if (!k->once || !k->started)
+		return 1;
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].next < k->parts[i].end)
+			return 1;
+	return 0;
+}
+
+static int
+kafka_wait(struct source *s, struct pollfd *p, int64_t now, int *timeout)
+{
+	struct src_kafka *k = (struct src_kafka *)s;
+
+	if (!k->started && (retry_wait(&k->retry, now, timeout) ||
+	    !setup(k))) {
+		(void)retry_wait(&k->retry, now, timeout);
+		return 0;
+	}
+	rd_kafka_poll(k->rk, 0);	/* errors: on_error */
+	if (k->down && !k->retry.down)
+		retry_failed(&k->retry, k->brokers, "all brokers are down",
+		    now);
+	if (*timeout < 0 || *timeout > 1000)
+		*timeout = 1000;
+	p[0] = (struct pollfd){ k->wake[0], POLLIN, 0 };
+	return 1;
+}
+
+static void
+kafka_ready(struct source *s, const struct pollfd *p, int n)
+{
+	struct src_kafka *k = (struct src_kafka *)s;
+	rd_kafka_message_t *msgs[BATCH];
+	char drain[256];
+	ssize_t got, i;
+
+	if (n > 0 && (p[0].revents & POLLIN))
+		while (read(k->wake[0], drain, sizeof(drain)) > 0)
+			;
+	while (!*k->src.rd->stop && (got = rd_kafka_consume_batch_queue(k->q,
+	    0, msgs, BATCH)) > 0) {
+		for (i = 0; i < got; i++) {
+			if (msgs[i]->err == 0) {
+				if (k->down || k->retry.down)
+					retry_ok(&k->retry, k->brokers);
+				k->down = 0;
+				take(k, msgs[i]);
+			} else if (msgs[i]->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				warnx("%s: %s", k->brokers,
+				    rd_kafka_message_errstr(msgs[i]));
+			rd_kafka_message_destroy(msgs[i]);
+		}
+	}
+	if (k->started)
+		idle_lanes(k);
+}
+
+static const struct source_ops kafka_ops = { kafka_more, kafka_wait,
+    kafka_ready };
+
+const char *
+src_kafka_parse(struct src_kafka *k, const char *brokers)
+{
+	if (*brokers == '\0')
+		return "no brokers";
+	k->brokers = brokers;
+	return NULL;
+}
+
+const char *
+src_kafka_topics(struct src_kafka *k, const char *list)
+{
+	char *p, *t;
+
+	free(k->topic_buf);
+	k->topic_buf = p = estrdup(list);
+	k->ntopics = 0;
+	while ((t = strsep(&p, ",")) != NULL) {
+		if (*t == '\0' || k->ntopics == SRC_KAFKA_MAXTOPICS)
+			return "not a list of topics";
+		k->topics[k->ntopics++] = t;
+	}
+	return NULL;
+}
+
+void
+src_kafka_init(struct src_kafka *k, struct reader *r, int once)
+{
+	k->src.ops = &kafka_ops;
+	k->src.rd = r;
+	k->once = once;
+	if (k->start_kind == 0)
+		k->start_kind = 'e';
+	ob_init(&k->line, -1, "kafka");
+	if (pipe(k->wake) < 0 || fcntl(k->wake[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(k->wake[1], F_SETFL, O_NONBLOCK) < 0)
+		err(SK_EXIT_DATA, "pipe");
+	k->rk = new_consumer(k);
+	k->q = rd_kafka_queue_get_consumer(k->rk);
+	rd_kafka_queue_io_event_enable(k->q, k->wake[1], "w", 1);
+	k->mainq = rd_kafka_queue_get_main(k->rk);
+	rd_kafka_queue_io_event_enable(k->mainq, k->wake[1], "w", 1);
+	r->live = k->brokers;
+	if (r->cur.kind != SRC_STDIN)
+		rd_enter(r, SRC_STDIN, NULL, -1, 0);
+	if (k->nfields > 0) {	/* a record stream */
+		size_t i;
+
+		ob_reset(&k->line);
+		ob_puts(&k->line, "#fields");
+		for (i = 0; i < k->nfields; i++) {
+			ob_putc(&k->line, '\t');
+			ob_puts(&k->line, field_names[k->fields[i]]);
+		}
+		ob_puts(&k->line, "\tline");
+		rd_live_line(r, k->line.p, k->line.len);
+	}
+}

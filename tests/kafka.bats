@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# stream-split --kafka against librdkafka's mock cluster (tests/kafkamock),
+# started by each test on loopback, fed by kcat.
+
+load helper
+
+# start_cluster TOPIC:PARTITIONS...: a mock cluster of one broker holding
+# those topics; sets BROKERS and CLUSTER.
+start_cluster() {
+	local t args=()
+	for t in "$@"; do
+		args+=(-t "$t")
+	done
+	("$ROOT/tests/kafkamock" "${args[@]}" > cluster.out 2> cluster.err &
+	    echo $! > cluster.pid)
+	CLUSTER=$(cat cluster.pid)
+	BG_PIDS="${BG_PIDS:-} $CLUSTER"
+	waitfor 10 grep -q . cluster.out
+	BROKERS=$(cat cluster.out)
+}
+
+# produce TOPIC: standard input's lines as messages, keyed by their second
+# comma-separated field (an order's client) so a client is one partition
+produce() {
+	awk -F, '{ print $2 "\t" $0 }' | kcat -P -b "$BROKERS" -t "$1" -K '	'
+}
+
+stop() {
+	kill -TERM "$1"
+	wait "$1"
+}
+
+@test "--kafka --once: every message of a 4-partition topic once, then #eos" {
+	start_cluster orders:4
+	gen-orders -n 20000 --rate 1000 --seed 3 > orders.txt
+	produce orders < orders.txt
+	run stream-split --kafka "$BROKERS" --topic orders --once
+	assert_success
+	assert_line '#eos'
+	run sh -c "stream-split --kafka '$BROKERS' --topic orders --once | grep -v '^#' | sort"
+	assert_output "$(sort orders.txt)"
+}
+
+@test "--kafka with event time: the dashboard's batches equal a file run's, partitions read side by side" {
+	start_cluster orders:4
+	gen-orders -n 20000 --rate 1000 --seed 3 > orders.txt
+	produce orders < orders.txt
+	stream-split --kafka "$BROKERS" --topic orders --once --event-time 1 --interval 5s |
+	    stream-parse --csv "$SPEC" | stream-reduce --by side --count |
+	    stream-sink --print > kafka.out
+	stream-split --event-time 1 --interval 5s orders.txt |
+	    stream-parse --csv "$SPEC" | stream-reduce --by side --count |
+	    stream-sink --print > file.out
+	run diff kafka.out file.out
+	assert_success
+}
+
+@test "--kafka-fields: the key, partition and offset before each line" {
+	start_cluster t:1
+	printf 'a\tone\nb\ttwo\n' | kcat -P -b "$BROKERS" -t t -K '	'
+	run stream-split --kafka "$BROKERS" --topic t --once --kafka-fields key,partition,offset
+	assert_success
+	run sh -c "stream-split --kafka '$BROKERS' --topic t --once --kafka-fields key,partition,offset | grep -v '^#end\|^#eos\|^#at\|^#stream\|^#interval'"
+	assert_output "#fields	key	partition	offset	line
+a	0	0	one
+b	0	1	two"
+}
+
+@test "--kafka --start: latest reads only what comes after it; an offset starts there" {
+	start_cluster t:1
+	seq 1 10 | kcat -P -b "$BROKERS" -t t
+	run sh -c "stream-split --kafka '$BROKERS' --topic t --once --start 7 | grep -v '^#'"
+	assert_output "$(seq 8 10)"
+	run sh -c "stream-split --kafka '$BROKERS' --topic t --once --start latest | grep -v '^#'"
+	assert_output ''
+}
+
+@test "--kafka with --checkpoint: kill -9 and a restart: the logged batches come back exactly, then only what is new" {
+	start_cluster n:3
+	seq 1 3000 | kcat -P -b "$BROKERS" -t n
+	stream-split --kafka "$BROKERS" --topic n --interval 100ms --checkpoint ck > one.out 2> one.err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 10 sh -c '[ "$(grep -vc "^#" one.out)" -ge 3000 ]'
+	sleep 0.3
+	kill -9 "$split"
+	wait "$split" 2>/dev/null || true
+	seq 3001 3500 | kcat -P -b "$BROKERS" -t n
+	stream-split --kafka "$BROKERS" --topic n --interval 100ms --checkpoint ck > two.out 2> two.err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 10 sh -c '[ "$(grep -vc "^#" two.out)" -ge 3500 ]'
+	stop "$split"
+	run diff <(grep -v '^#' one.out) <(grep -v '^#' two.out | head -n "$(grep -vc '^#' one.out)")
+	assert_success
+	run sh -c "grep -v '^#' two.out | sort -n"
+	assert_output "$(seq 1 3500)"
+	run cat two.err
+	assert_output ''
+}
+
+@test "--kafka: an unknown topic is exit 1, named" {
+	start_cluster t:1
+	run --separate-stderr stream-split --kafka "$BROKERS" --topic nosuch --once
+	assert_failure 1
+	assert_output '#stream'
+	assert_equal "$stderr" "stream-split: $BROKERS: nosuch: Broker: Unknown topic or partition"
+}
+
+@test "--kafka: a cluster that goes away is said once and waited for; nothing is lost" {
+	start_cluster n:2
+	stream-split --kafka "$BROKERS" --topic n --interval 100ms > out 2> err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	seq 1 100 | kcat -P -b "$BROKERS" -t n
+	waitfor 10 sh -c '[ "$(grep -vc "^#" out)" -ge 100 ]'
+	kill -USR1 "$CLUSTER"
+	waitfor 20 grep -q 'trying again' err
+	kill -USR2 "$CLUSTER"
+	seq 101 200 | kcat -P -b "$BROKERS" -t n
+	waitfor 20 sh -c '[ "$(grep -vc "^#" out)" -ge 200 ]'
+	stop "$split"
+	run sh -c "grep -v '^#' out | sort -n"
+	assert_output "$(seq 1 200)"
+	run cat err
+	assert_output "stream-split: $BROKERS: all brokers are down; trying again
+stream-split: $BROKERS: connected"
+}
+
+@test "--kafka: bad arguments and combinations are usage errors" {
+	usage_error 'stream-split: --topic goes with --mqtt or --kafka, and they with it' stream-split --kafka h:9092
+	usage_error 'stream-split: --kafka-fields, --start and -X go with --kafka' stream-split --start earliest
+	usage_error 'stream-split: --start soon: not earliest, latest, an offset or @time' stream-split --kafka h --topic t --start soon
+	usage_error 'stream-split: --kafka-fields headers: not a list of topic, key, partition, offset and timestamp' stream-split --kafka h --topic t --kafka-fields headers
+	usage_error 'stream-split: -X nokey: not key=value' stream-split --kafka h --topic t -X nokey
+	usage_error 'stream-split: --topic a,,b: not a list of topics' stream-split --kafka h --topic a,,b
+	usage_error 'stream-split: give one of --connect, --listen, --mqtt and --kafka' stream-split --kafka h --mqtt mqtt://h
+}
