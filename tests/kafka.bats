@@ -136,3 +136,24 @@ stream-split: $BROKERS: connected"
 	usage_error 'stream-split: --topic a,,b: not a list of topics' stream-split --kafka h --topic a,,b
 	usage_error 'stream-split: give one of --connect, --listen, --mqtt and --kafka' stream-split --kafka h --mqtt mqtt://h
 }
+
+# kafka_killed CK SYSCALL N: a --once run on checkpoint CK, killed at its
+# Nth SYSCALL if it comes to it
+kafka_killed() {
+	kill_at "$2" "$3" stream-split --kafka "$BROKERS" --topic n --once \
+	    --interval 100ms --checkpoint "$1" > /dev/null 2>> split.err || true
+}
+
+@test "--kafka with --checkpoint: killed at a write, an fsync or a rename, and again in the restart: every message once" {
+	start_cluster n:3
+	seq 1 2000 | kcat -P -b "$BROKERS" -t n
+	for point in write:1 write:3 write:8 write:20 fsync:1 fsync:2 fsync:4 \
+	    fsync:7 fsync:9 rename:1 rename:2 rename:3 openat:5 openat:12 \
+	    openat:30; do
+		ck=ck.${point%:*}${point#*:}
+		kafka_killed "$ck" "${point%:*}" "${point#*:}"
+		kafka_killed "$ck" fsync 2
+		run sh -c "stream-split --kafka '$BROKERS' --topic n --once --interval 100ms --checkpoint $ck | grep -v '^#' | sort -n"
+		assert_output "$(seq 1 2000)"
+	done
+}
