@@ -297,6 +297,8 @@ struct kpart {
 	int64_t		 next;		/* the next offset to take; -1: none */
 	int64_t		 end;		/* --once: where it stops; -1: never */
 	int64_t		 start;
+	int64_t		 from_time;	/* --start @time: skip what is older
+					 * up to the first that is not */
 };
 struct src_kafka {
 	struct source	 src;

@@ -124,7 +124,8 @@ add_part(struct src_kafka *k, const char *topic, int32_t partition)
 		k->cparts = k->cparts ? k->cparts * 2 : 16;
 		k->parts = ereallocarray(k->parts, k->cparts, sizeof(*k->parts));
 	}
-	k->parts[k->nparts] = (struct kpart){ topic, partition, -1, -1, 0 };
+	k->parts[k->nparts] = (struct kpart){ topic, partition, -1, -1, 0,
+	    INT64_MIN };
 	if (k->src.rd != NULL)	/* a lane of event time each */
 		clock_lanes(&k->src.rd->b->clock, k->nparts + 1);
 	return &k->parts[k->nparts++];
@@ -155,6 +156,7 @@ src_kafka_put_state(void *arg, struct obuf *o)
 		ob_put_u64(o, (uint64_t)k->parts[i].partition);
 		ob_put_u64(o, (uint64_t)k->parts[i].next);
 		ob_put_u64(o, (uint64_t)lane_max(k, i));
+		ob_put_u64(o, (uint64_t)k->parts[i].from_time);
 	}
 }
 
@@ -171,6 +173,7 @@ src_kafka_get_state(void *arg, struct bin *b)
 		const char *t = bin_bytes(b, &tn), *topic;
 		uint64_t partition = bin_u64(b), next = bin_u64(b);
 		int64_t max = (int64_t)bin_u64(b);
+		int64_t from_time = (int64_t)bin_u64(b);
 		struct kpart *p;
 		struct clock *c = &k->src.rd->b->clock;
 
@@ -183,6 +186,7 @@ src_kafka_get_state(void *arg, struct bin *b)
 		if ((p = find_part(k, topic, (int32_t)partition)) == NULL)
 			p = add_part(k, topic, (int32_t)partition);
 		p->next = (int64_t)next;
+		p->from_time = from_time;
 		c->lane_max[p - k->parts] = max;
 	}
 	return NULL;
@@ -253,6 +257,14 @@ new_consumer(struct src_kafka *k)
 	return rk;
 }
 
+/* The cluster did not answer (e): said once, tried again later; 0. */
+static int
+unanswered(struct src_kafka *k, int e)
+{
+	retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e), ts_now());
+	return 0;
+}
+
 /* The partitions of the topics: 1, or 0 if the cluster did not answer
  * (an unknown topic is exit 1). */
 static int
@@ -269,9 +281,7 @@ learn_partitions(struct src_kafka *k)
 		e = rd_kafka_metadata(k->rk, 0, rkt, &md, META_MS);
 		rd_kafka_topic_destroy(rkt);
 		if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e),
-			    ts_now());
-			return 0;
+			return unanswered(k, e);
 		}
 		if (md->topic_cnt != 1 || md->topics[0].err != 0 ||
 		    md->topics[0].partition_cnt == 0)
@@ -306,9 +316,7 @@ learn_offsets(struct src_kafka *k)
 			    k->parts[i].partition)->offset = k->start_value;
 		if ((e = rd_kafka_offsets_for_times(k->rk, l, META_MS)) != 0) {
 			rd_kafka_topic_partition_list_destroy(l);
-			retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e),
-			    ts_now());
-			return 0;
+			return unanswered(k, e);
 		}
 	}
 	for (i = 0; i < k->nparts; i++) {
@@ -318,22 +326,24 @@ learn_offsets(struct src_kafka *k)
 		    p->partition, &lo, &hi, META_MS)) != 0) {
 			if (l != NULL)
 				rd_kafka_topic_partition_list_destroy(l);
-			retry_failed(&k->retry, k->brokers, rd_kafka_err2str(e),
-			    ts_now());
-			return 0;
+			return unanswered(k, e);
 		}
 		p->start = p->next >= 0 ? p->next :
 		    k->start_kind == 'l' ? hi :
 		    k->start_kind == 'o' ? (k->start_value < hi ?
 		    k->start_value : hi) :
 		    k->start_kind == '@' ? (l->elems[i].offset >= 0 ?
-		    l->elems[i].offset : hi) : lo;
-		if (p->start < lo)	/* gone: retention */
+		    l->elems[i].offset : lo) : lo;
+		/* a broker that cannot look a time up (-1) is read from its
+		 * earliest, up to the first message at or after the time */
+		if (p->next < 0 && k->start_kind == '@')
+			p->from_time = k->start_value;
+		if (p->start < lo) {	/* gone: retention */
 			warnx("%s: %s [%" PRId32 "]: offset %" PRId64 " is "
 			    "no longer there; reading from %" PRId64, k->brokers,
 			    p->topic, p->partition, p->start, lo);
-		if (p->start < lo)
 			p->start = lo;
+		}
 		p->end = k->once ? hi : -1;
 	}
 	if (l != NULL)
@@ -446,6 +456,11 @@ take(struct src_kafka *k, const rd_kafka_message_t *m)
 	    (part->end >= 0 && m->offset >= part->end))
 		return;		/* not ours, or past --once's end */
 	part->next = m->offset + 1;
+	if (part->from_time != INT64_MIN) {	/* --start @time */
+		if (rd_kafka_message_timestamp(m, NULL) < part->from_time)
+			return;
+		part->from_time = INT64_MIN;
+	}
 	k->src.rd->b->clock.lane = (size_t)(part - k->parts);
 	payload_init(&pl, m->payload, m->len);
 	while (payload_next(&pl, &line, &n))

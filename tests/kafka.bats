@@ -157,3 +157,13 @@ kafka_killed() {
 		assert_output "$(seq 1 2000)"
 	done
 }
+
+@test "--kafka --start @time: the first message at or after the time" {
+	start_cluster t:2
+	seq 1 5 | kcat -P -b "$BROKERS" -t t
+	sleep 1.1
+	at=$(date -u '+%Y-%m-%d %H:%M:%S')
+	seq 6 10 | kcat -P -b "$BROKERS" -t t
+	run sh -c "stream-split --kafka '$BROKERS' --topic t --once --start '@$at' | grep -v '^#' | sort -n"
+	assert_output "$(seq 6 10)"
+}
