@@ -225,9 +225,9 @@ path_allowed(const struct ck_log *l, const char *path, int64_t operand)
 }
 
 /* Reads a logged batch's source state back (a source that keeps none
- * logs it empty). */
+ * logs it empty); with feed, the source makes the batch again from it. */
 static void
-source_state(struct ck_log *l, struct bin *b)
+source_state(struct ck_log *l, struct bin *b, int feed)
 {
 	const char *s, *why = NULL;
 	struct bin sb;
@@ -239,7 +239,7 @@ source_state(struct ck_log *l, struct bin *b)
 	bin_init(&sb, s, n);
 	if (l->src_get == NULL)
 		why = "the state of another source";
-	else if ((why = l->src_get(l->src_arg, &sb)) == NULL &&
+	else if ((why = l->src_get(l->src_arg, &sb, feed)) == NULL &&
 	    (sb.bad || sb.p != sb.e))
 		why = "its source's state cut short";
 	if (why != NULL)
@@ -286,7 +286,7 @@ replay_segments(struct ck_log *l, struct bin *b, int feed)
 		free(path);
 	}
 	if (l->version >= 3)
-		source_state(l, b);
+		source_state(l, b, feed);
 }
 
 /* Whether a resume state read back from a log can be this command's: NULL,

@@ -28,10 +28,11 @@ struct ck_log {
 	struct journal	 *journal;	/* a live source's, or NULL: opened by
 					 * ck_log_restore, reset at each log */
 	/* a source's own state, logged with each batch (where Kafka's
-	 * partitions stand): put writes it; get reads it back, NULL or why
-	 * it cannot be this command's */
+	 * partitions stand, and what the batch took of them): put writes
+	 * it; get reads it back and, with feed, makes the batch again
+	 * from it; NULL, or why it cannot be this command's */
 	void		(*src_put)(void *, struct obuf *);
-	const char	*(*src_get)(void *, struct bin *);
+	const char	*(*src_get)(void *, struct bin *, int feed);
 	void		 *src_arg;
 	struct obuf	  src;
 	char *const	 *operands;

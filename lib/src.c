@@ -430,7 +430,7 @@ rd_live_line(struct reader *r, const char *s, size_t n)
 	ob_write(&r->live_line, s, n);
 	ob_putc(&r->live_line, '\0');
 	(void)take_line(r, r->live_line.p, n, ++r->live_lines);
-	if (r->cur.kind == SRC_STDIN && r->logging) {
+	if (r->cur.kind == SRC_STDIN && r->logging && !r->source_logs) {
 		ob_write(&r->wal, s, n);
 		ob_putc(&r->wal, '\n');
 	}

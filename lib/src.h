@@ -58,6 +58,8 @@ struct reader {
 	uint64_t	 long_seen;	/* its lines too long, so far */
 	/* what the open batch was made of */
 	int		 logging;	/* --checkpoint: keep it */
+	int		 source_logs;	/* the source logs what it took itself
+					 * (Kafka's offsets): no write-ahead log */
 	struct segment	*segs;
 	size_t		 nsegs;
 	uint64_t	 seg_start;
@@ -280,8 +282,9 @@ void	src_mqtt_journal(struct src_mqtt *, int64_t logged);
  * every partition of the topics is read, from where the checkpoint left
  * it or from --start (earliest by default, as kcat's; latest, an offset,
  * or @time: the first message at or after it); where each partition
- * stands after a batch is logged with the batch, so a restart goes on
- * from there and replays the logged batches exactly. --once reads up to
+ * stands after a batch, and the runs of offsets it took, are logged with
+ * the batch (no write-ahead log), so a restart reads the logged batches
+ * again from the topics, exactly, and goes on from there. --once reads up to
  * the ends the partitions had at the start. Each line of a message's
  * value is a line of the source (--kafka-fields: a record of the fields
  * named, then the line). A cluster that is not there or goes away is said
@@ -299,6 +302,13 @@ struct kpart {
 	int64_t		 start;
 	int64_t		 from_time;	/* --start @time: skip what is older
 					 * up to the first that is not */
+};
+/* A run of messages a batch took: offsets start to start + n - 1 of
+ * partition part (an index of parts). */
+struct krun {
+	size_t		 part;
+	int64_t		 start;
+	uint64_t	 n;
 };
 struct src_kafka {
 	struct source	 src;
@@ -320,6 +330,9 @@ struct src_kafka {
 	int		 wake[2];	/* the queues write to it */
 	struct retry	 retry;
 	struct obuf	 line;
+	struct krun	*runs;		/* the open batch's, in the order taken */
+	size_t		 nruns, cruns;
+	int		 header_sent;
 };
 /* Options: NULL, or why the argument is not one (a usage error). */
 const char *src_kafka_parse(struct src_kafka *, const char *brokers);
@@ -331,6 +344,6 @@ void	src_kafka_init(struct src_kafka *, struct reader *, int once);
 /* Where the partitions stand, for the log (lib/ck_log), and back: NULL,
  * or why what the log holds cannot be this command's. */
 void	src_kafka_put_state(void *, struct obuf *);
-const char *src_kafka_get_state(void *, struct bin *);
+const char *src_kafka_get_state(void *, struct bin *, int feed);
 
 #endif

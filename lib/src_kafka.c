@@ -3,9 +3,10 @@
  * Kafka integration, ch. 6.2), through librdkafka on stream-split's own
  * poll loop: the consumer's queues wake a pipe that is polled with the
  * rest. Every partition of the topics is read from where the checkpoint
- * left it (or from --start), and where each stands after a batch is
- * logged with the batch (lib/ck_log), so a restart goes on from there
- * exactly. See src.h.
+ * left it (or from --start); where each stands after a batch, and the
+ * runs of offsets the batch took, are logged with the batch (lib/ck_log),
+ * not the messages: a restart reads the logged batches again from the
+ * topics (replay) and goes on from there exactly. See src.h.
  */
 #include <err.h>
 #include <errno.h>
@@ -140,14 +141,38 @@ lane_max(const struct src_kafka *k, size_t i)
 	return i < c->nlanes ? c->lane_max[i] : INT64_MIN;
 }
 
+/* Adds a run, or the message to the last run if it follows it. */
+static void
+run_add(struct src_kafka *k, size_t part, int64_t offset)
+{
+	struct krun *r = k->nruns > 0 ? &k->runs[k->nruns - 1] : NULL;
+
+	if (r != NULL && r->part == part && r->start + (int64_t)r->n == offset) {
+		r->n++;
+		return;
+	}
+	if (k->nruns == k->cruns) {
+		k->cruns = k->cruns ? k->cruns * 2 : 16;
+		k->runs = ereallocarray(k->runs, k->cruns, sizeof(*k->runs));
+	}
+	k->runs[k->nruns++] = (struct krun){ part, offset, 1 };
+}
+
+/*
+ * The state: each partition that has a place (topic, partition, the next
+ * offset, its newest event time, --start @time's skipping), then the runs
+ * of messages the batch took, in the order taken, by their partition's
+ * place in that list. The runs start again.
+ */
 void
 src_kafka_put_state(void *arg, struct obuf *o)
 {
-	const struct src_kafka *k = arg;
-	size_t i, n = 0;
+	struct src_kafka *k = arg;
+	size_t i, n = 0, *place = ecalloc(k->nparts + 1, sizeof(*place));
 
 	for (i = 0; i < k->nparts; i++)
-		n += k->parts[i].next >= 0;
+		if (k->parts[i].next >= 0)
+			place[i] = n++;
 	ob_put_u64(o, n);
 	for (i = 0; i < k->nparts; i++) {
 		if (k->parts[i].next < 0)
@@ -158,16 +183,59 @@ src_kafka_put_state(void *arg, struct obuf *o)
 		ob_put_u64(o, (uint64_t)lane_max(k, i));
 		ob_put_u64(o, (uint64_t)k->parts[i].from_time);
 	}
+	ob_put_u64(o, k->nruns);
+	for (i = 0; i < k->nruns; i++) {
+		ob_put_u64(o, place[k->runs[i].part]);
+		ob_put_u64(o, (uint64_t)k->runs[i].start);
+		ob_put_u64(o, k->runs[i].n);
+	}
+	k->nruns = 0;
+	free(place);
+}
+
+static void	replay(struct src_kafka *, const struct krun *, size_t);
+
+/* The runs of a logged batch, checked against the partitions' places
+ * (place: the index in parts of each): NULL, or why not. */
+static const char *
+get_runs(struct src_kafka *k, struct bin *b, const size_t *place, size_t n,
+    int feed)
+{
+	uint64_t nruns = bin_u64(b), i;
+	struct krun *runs;
+
+	if (b->bad || nruns > (uint64_t)(b->e - b->p) / 24)
+		return "a field out of its range";
+	runs = ereallocarray(NULL, nruns + 1, sizeof(*runs));
+	for (i = 0; i < nruns; i++) {
+		uint64_t at = bin_u64(b), start = bin_u64(b), len = bin_u64(b);
+
+		if (b->bad || at >= n || len == 0 || start > INT64_MAX / 2 ||
+		    len > INT64_MAX / 2 || (int64_t)(start + len) >
+		    k->parts[place[at]].next) {
+			free(runs);
+			return "a run of messages out of its range";
+		}
+		runs[i] = (struct krun){ place[at], (int64_t)start, len };
+	}
+	if (feed && nruns > 0)
+		replay(k, runs, nruns);
+	free(runs);
+	return NULL;
 }
 
 const char *
-src_kafka_get_state(void *arg, struct bin *b)
+src_kafka_get_state(void *arg, struct bin *b, int feed)
 {
 	struct src_kafka *k = arg;
+	struct clock *c = &k->src.rd->b->clock;
 	uint64_t n = bin_u64(b), i;
+	const char *why;
+	size_t *place;
 
 	if (b->bad || n > MAX_PARTS)
 		return "a field out of its range";
+	place = ereallocarray(NULL, n + 1, sizeof(*place));
 	for (i = 0; i < n; i++) {
 		size_t tn;
 		const char *t = bin_bytes(b, &tn), *topic;
@@ -175,21 +243,26 @@ src_kafka_get_state(void *arg, struct bin *b)
 		int64_t max = (int64_t)bin_u64(b);
 		int64_t from_time = (int64_t)bin_u64(b);
 		struct kpart *p;
-		struct clock *c = &k->src.rd->b->clock;
 
-		if (b->bad)
-			return "cut short";
-		if ((topic = our_topic(k, t, tn)) == NULL)
-			return "a topic this command does not read";
-		if (partition > INT32_MAX || next > INT64_MAX / 2)
-			return "a field out of its range";
+		why = b->bad ? "cut short" :
+		    (topic = our_topic(k, t, tn)) == NULL ?
+		    "a topic this command does not read" :
+		    partition > INT32_MAX || next > INT64_MAX / 2 ?
+		    "a field out of its range" : NULL;
+		if (why != NULL) {
+			free(place);
+			return why;
+		}
 		if ((p = find_part(k, topic, (int32_t)partition)) == NULL)
 			p = add_part(k, topic, (int32_t)partition);
 		p->next = (int64_t)next;
 		p->from_time = from_time;
-		c->lane_max[p - k->parts] = max;
+		place[i] = (size_t)(p - k->parts);
+		c->lane_max[place[i]] = max;
 	}
-	return NULL;
+	why = get_runs(k, b, place, n, feed);
+	free(place);
+	return why;
 }
 
 static void
@@ -228,6 +301,8 @@ new_consumer(struct src_kafka *k)
 		{ "enable.auto.offset.store", "false" },
 		{ "allow.auto.create.topics", "false" },
 		{ "enable.partition.eof", "false" },
+		/* an offset that is gone is said, not jumped over */
+		{ "auto.offset.reset", "error" },
 		/* the consumer's queue needs one: never joined, nothing is
 		 * committed to it (-X group.id=... names another) */
 		{ "group.id", "streamkit" },
@@ -442,13 +517,24 @@ deliver(struct src_kafka *k, const rd_kafka_message_t *m, const char *p,
 	rd_live_line(k->src.rd, k->line.p, k->line.len);
 }
 
-/* A message: each line of its payload. */
+/* The lines of a message of partition i. */
 static void
-take(struct src_kafka *k, const rd_kafka_message_t *m)
+give(struct src_kafka *k, size_t i, const rd_kafka_message_t *m)
 {
 	struct payload pl;
 	const char *line;
 	size_t n;
+
+	k->src.rd->b->clock.lane = i;
+	payload_init(&pl, m->payload, m->len);
+	while (payload_next(&pl, &line, &n))
+		deliver(k, m, line, n);
+}
+
+/* A message: each line of its payload; logged as a run. */
+static void
+take(struct src_kafka *k, const rd_kafka_message_t *m)
+{
 	struct kpart *part = find_part(k, rd_kafka_topic_name(m->rkt),
 	    m->partition);
 
@@ -461,10 +547,8 @@ take(struct src_kafka *k, const rd_kafka_message_t *m)
 			return;
 		part->from_time = INT64_MIN;
 	}
-	k->src.rd->b->clock.lane = (size_t)(part - k->parts);
-	payload_init(&pl, m->payload, m->len);
-	while (payload_next(&pl, &line, &n))
-		deliver(k, m, line, n);
+	run_add(k, (size_t)(part - k->parts), m->offset);
+	give(k, (size_t)(part - k->parts), m);
 }
 
 static int
@@ -558,12 +642,16 @@ src_kafka_topics(struct src_kafka *k, const char *list)
 	return NULL;
 }
 
-void
-src_kafka_init(struct src_kafka *k, struct reader *r, int once)
+/* The consumer and the reader, once: for the logged batches made again,
+ * then for the reading. */
+static void
+prepare(struct src_kafka *k)
 {
+	struct reader *r = k->src.rd;
+
+	if (k->rk != NULL)
+		return;
 	k->src.ops = &kafka_ops;
-	k->src.rd = r;
-	k->once = once;
 	if (k->start_kind == 0)
 		k->start_kind = 'e';
 	ob_init(&k->line, -1, "kafka");
@@ -576,6 +664,7 @@ src_kafka_init(struct src_kafka *k, struct reader *r, int once)
 	k->mainq = rd_kafka_queue_get_main(k->rk);
 	rd_kafka_queue_io_event_enable(k->mainq, k->wake[1], "w", 1);
 	r->live = k->brokers;
+	r->source_logs = 1;	/* its offsets, not its bytes */
 	if (r->cur.kind != SRC_STDIN)
 		rd_enter(r, SRC_STDIN, NULL, -1, 0);
 	if (k->nfields > 0) {	/* a record stream */
@@ -590,4 +679,105 @@ src_kafka_init(struct src_kafka *k, struct reader *r, int once)
 		ob_puts(&k->line, "\tline");
 		rd_live_line(r, k->line.p, k->line.len);
 	}
+}
+
+/* A message of a logged batch, where replay keeps it: the slot of its
+ * offset in the range of its partition, or NULL. */
+static rd_kafka_message_t **
+slot(struct src_kafka *k, const struct krun *runs, size_t nruns,
+    rd_kafka_message_t **kept, const size_t *first,
+    const rd_kafka_message_t *m)
+{
+	struct kpart *p = find_part(k, rd_kafka_topic_name(m->rkt),
+	    m->partition);
+	size_t i;
+
+	for (i = 0; p != NULL && i < nruns; i++)
+		if (&k->parts[runs[i].part] == p && m->offset >= runs[i].start &&
+		    m->offset < runs[i].start + (int64_t)runs[i].n)
+			return &kept[first[i] + (size_t)(m->offset -
+			    runs[i].start)];
+	return NULL;
+}
+
+/*
+ * Makes a logged batch again from its runs: the partitions are read from
+ * the first offset of their runs until every message of them is there,
+ * then the messages are given in the order of the runs. A message that is
+ * no longer in the topic (retention, compaction) ends the tool.
+ */
+static void
+replay(struct src_kafka *k, const struct krun *runs, size_t nruns)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_message_t **kept, *msgs[BATCH];
+	size_t i, need = 0, have = 0, *first;
+	ssize_t got, j;
+	int e;
+
+	prepare(k);
+	first = ereallocarray(NULL, nruns, sizeof(*first));
+	l = rd_kafka_topic_partition_list_new((int)nruns);
+	for (i = 0; i < nruns; i++) {
+		struct kpart *p = &k->parts[runs[i].part];
+		rd_kafka_topic_partition_t *tp =
+		    rd_kafka_topic_partition_list_find(l, p->topic, p->partition);
+
+		first[i] = need;
+		need += runs[i].n;
+		if (tp == NULL)
+			rd_kafka_topic_partition_list_add(l, p->topic,
+			    p->partition)->offset = runs[i].start;
+		else if (runs[i].start < tp->offset)
+			tp->offset = runs[i].start;
+	}
+	kept = ecalloc(need, sizeof(*kept));
+	if ((e = rd_kafka_assign(k->rk, l)) != 0)
+		errx(SK_EXIT_DATA, "%s: %s", k->brokers, rd_kafka_err2str(e));
+	rd_kafka_topic_partition_list_destroy(l);
+	while (have < need) {
+		if (*k->src.rd->stop)
+			errx(SK_EXIT_DATA, "%s: stopped while a logged batch was "
+			    "made again", k->brokers);
+		got = rd_kafka_consume_batch_queue(k->q, 1000, msgs, BATCH);
+		rd_kafka_poll(k->rk, 0);
+		if (k->down && !k->retry.down)
+			retry_failed(&k->retry, k->brokers,
+			    "all brokers are down", ts_now());
+		for (j = 0; j < got; j++) {
+			rd_kafka_message_t **at;
+
+			if (msgs[j]->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+			    msgs[j]->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
+				errx(SK_EXIT_DATA, "%s: needed to make a logged "
+				    "batch again: %s", k->brokers,
+				    rd_kafka_message_errstr(msgs[j]));
+			if (msgs[j]->err == 0 && (at = slot(k, runs, nruns,
+			    kept, first, msgs[j])) != NULL && *at == NULL) {
+				*at = msgs[j];
+				have++;
+				k->down = 0;
+				continue;
+			}
+			rd_kafka_message_destroy(msgs[j]);
+		}
+	}
+	for (i = 0; i < nruns; i++)
+		for (need = first[i]; need < first[i] + runs[i].n; need++) {
+			give(k, runs[i].part, kept[need]);
+			rd_kafka_message_destroy(kept[need]);
+		}
+	if (k->retry.down)
+		retry_ok(&k->retry, k->brokers);
+	(void)rd_kafka_assign(k->rk, NULL);
+	free(kept);
+	free(first);
+}
+
+void
+src_kafka_init(struct src_kafka *k, struct reader *r, int once)
+{
+	k->src.rd = r;
+	k->once = once;
+	prepare(k);
 }

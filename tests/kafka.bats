@@ -167,3 +167,23 @@ kafka_killed() {
 	run sh -c "stream-split --kafka '$BROKERS' --topic t --once --start '@$at' | grep -v '^#' | sort -n"
 	assert_output "$(seq 6 10)"
 }
+
+@test "--kafka with --checkpoint: the log holds offsets, not messages; a restart reads the logged batches again from the topic" {
+	start_cluster n:2
+	seq 1 50 | sed 's/^/payload-/' | kcat -P -b "$BROKERS" -t n
+	stream-split --kafka "$BROKERS" --topic n --interval 100ms --checkpoint ck > one.out 2> one.err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 10 grep -qx payload-50 one.out
+	sleep 0.3
+	stop "$split"
+	run sh -c "cat ck/stream-split/log-* | grep -ac payload-"
+	assert_output 0
+	stream-split --kafka "$BROKERS" --topic n --interval 100ms --checkpoint ck > two.out 2> two.err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 10 grep -qx payload-50 two.out
+	stop "$split"
+	run diff <(grep -v '^#' one.out) <(grep -v '^#' two.out)
+	assert_success
+}
