@@ -19,6 +19,7 @@
 #include "batcher.h"
 #include "ck_log.h"
 #include "dur.h"
+#include "fanout.h"
 #include "live.h"
 #include "opt.h"
 #include "sig.h"
@@ -36,7 +37,9 @@ static const char usage_text[] =
 "                    [--listen [addr:]port] [--max-ahead duration]\n"
 "                    [--max-errors n] [--max-files n] [--max-rate n]\n"
 "                    [--mqtt url --topic filter [--mqtt-client-id id]\n"
-"                    [--mqtt-fields]] [--once] [--poll duration]\n"
+"                    [--mqtt-fields]] [--once]\n"
+"                    [--partitions n --by field --out-prefix prefix]\n"
+"                    [--poll duration]\n"
 "                    [--record-size n] [--sep c] [--stop-after duration]\n"
 "                    [--time-format format] [--tz zone] [--watch dir]\n"
 "                    [--watermark duration] [file ...]\n";
@@ -46,6 +49,8 @@ static struct reader reader;
 static struct src_files files;
 static struct src_watch watch;
 static struct live live;
+static struct fanout_opts fan_opts;
+static struct fanout fan;
 static struct ck_log ck_log;
 static volatile sig_atomic_t stopping;	/* SIGINT or SIGTERM: stop cleanly */
 
@@ -129,6 +134,7 @@ static const struct option longopts[] = {
 	{ "poll", required_argument, NULL, 'p' },
 	{ "once", no_argument, NULL, 'o' },
 	LIVE_LONGOPTS,
+	FANOUT_LONGOPTS,
 	{ "max-rate", required_argument, NULL, 'R' },
 	{ "stop-after", required_argument, NULL, 'S' },
 	{ "record-size", required_argument, NULL, 'B' },
@@ -195,7 +201,8 @@ options(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "h" LIVE_SHORTOPTS, longopts, NULL)) != -1) {
 		if (ck_option(&ck_log.opts, ch, optarg, usage_text) ||
 		    clock_option(ch, optarg) ||
-		    live_option(&live, ch, optarg, usage_text))
+		    live_option(&live, ch, optarg, usage_text) ||
+		    fanout_option(&fan_opts, ch, optarg, usage_text))
 			continue;
 		switch (ch) {
 		case 'W':
@@ -256,6 +263,7 @@ validate(void)
 	if (opt.watch_dir != NULL && n > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
 	live_check(&live, n, opt.watch_dir, opt.record_size, usage_text);
+	fanout_check(&fan_opts, usage_text);
 	if (opt.watch_dir == NULL && (opt.take_all || opt.glob ||
 	    opt.max_files || opt.poll_every))
 		usage_fail(usage_text, "--all, --glob, --max-files and --poll go "
@@ -306,7 +314,12 @@ main(int argc, char *argv[])
 	validate();
 
 	sig_source(on_stop);	/* a second signal stops at once */
-	ob_init(&batcher.out, STDOUT_FILENO, "stdout");
+	if (fan_opts.n > 0) {		/* N outputs instead of stdout */
+		fanout_open(&fan, fan_opts.prefix, (size_t)fan_opts.n,
+		    fan_opts.by, batcher.sep);
+		ob_init_sink(&batcher.out, fanout_sink, &fan);
+	} else
+		ob_init(&batcher.out, STDOUT_FILENO, "stdout");
 	if (opt.late_out != NULL)
 		batcher_late_out(&batcher, opt.late_out);
 	rd_init(&reader, &batcher, &stopping, ck_log.opts.root != NULL);
@@ -339,6 +352,8 @@ main(int argc, char *argv[])
 	} else
 		run(src);
 	ob_close(&batcher.out);
+	if (fan_opts.n > 0)
+		fanout_close(&fan);
 	if (batcher.late_out != NULL)
 		ob_close(batcher.late_out);
 	return SK_EXIT_OK;
