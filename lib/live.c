@@ -51,6 +51,11 @@ live_option(struct live *l, int ch, const char *arg, const char *usage)
 	case LIVE_OPT_MQTT_CLIENT_ID:
 		l->mqtt.client_id = arg;
 		return 1;
+	case LIVE_OPT_PARTITION_RATE:
+		l->kafka_opts = 1;
+		l->kafka.part_rate = (uint64_t)opt_number(usage,
+		    "--max-rate-per-partition", arg, 1, 1000000000);
+		return 1;
 	case LIVE_OPT_KAFKA_FIELDS:
 	case LIVE_OPT_START:
 	case LIVE_OPT_PROPERTY:
@@ -80,8 +85,8 @@ live_check(struct live *l, int noperands, const char *watch_dir,
 		usage_fail(usage, "--mqtt-fields and --mqtt-client-id go with "
 		    "--mqtt");
 	if (!kafka && l->kafka_opts)
-		usage_fail(usage, "--kafka-fields, --start and -X go with "
-		    "--kafka");
+		usage_fail(usage, "--kafka-fields, --start, "
+		    "--max-rate-per-partition and -X go with --kafka");
 	if (record_size > 0 && l->kind != 0)
 		usage_fail(usage, "--record-size reads files or standard "
 		    "input, by processing time");

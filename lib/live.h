@@ -17,6 +17,7 @@ enum {
 	LIVE_OPT_CONNECT = 1200, LIVE_OPT_LISTEN, LIVE_OPT_MQTT,
 	LIVE_OPT_TOPIC, LIVE_OPT_MQTT_FIELDS, LIVE_OPT_MQTT_CLIENT_ID,
 	LIVE_OPT_KAFKA, LIVE_OPT_KAFKA_FIELDS, LIVE_OPT_START,
+	LIVE_OPT_PARTITION_RATE,
 	LIVE_OPT_PROPERTY = 'X'
 };
 #define LIVE_SHORTOPTS "X:"
@@ -29,7 +30,9 @@ enum {
 	{ "mqtt-client-id", required_argument, NULL, LIVE_OPT_MQTT_CLIENT_ID }, \
 	{ "kafka", required_argument, NULL, LIVE_OPT_KAFKA }, \
 	{ "kafka-fields", required_argument, NULL, LIVE_OPT_KAFKA_FIELDS }, \
-	{ "start", required_argument, NULL, LIVE_OPT_START }
+	{ "start", required_argument, NULL, LIVE_OPT_START }, \
+	{ "max-rate-per-partition", required_argument, NULL, \
+	    LIVE_OPT_PARTITION_RATE }
 
 struct live {
 	int		 kind;		/* 0: none, or its LIVE_OPT_ */

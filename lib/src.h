@@ -302,6 +302,12 @@ struct kpart {
 	int64_t		 start;
 	int64_t		 from_time;	/* --start @time: skip what is older
 					 * up to the first that is not */
+	/* --max-rate-per-partition: taken in the second `second` (ms / 1000);
+	 * paused until resume_at (ms) once they are the rate */
+	int64_t		 second;
+	uint64_t	 in_second;
+	int		 paused;
+	int64_t		 resume_at;
 };
 /* A run of messages a batch took: offsets start to start + n - 1 of
  * partition part (an index of parts). */
@@ -321,6 +327,7 @@ struct src_kafka {
 	int		 fields[8];	/* --kafka-fields */
 	size_t		 nfields;
 	int		 start_kind;	/* e, l, o (an offset), @ (a time) */
+	uint64_t	 part_rate;	/* --max-rate-per-partition; 0: none */
 	int64_t		 start_value;
 	int		 once, started, down;
 	struct kpart	*parts;

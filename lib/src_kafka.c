@@ -126,7 +126,7 @@ add_part(struct src_kafka *k, const char *topic, int32_t partition)
 		k->parts = ereallocarray(k->parts, k->cparts, sizeof(*k->parts));
 	}
 	k->parts[k->nparts] = (struct kpart){ topic, partition, -1, -1, 0,
-	    INT64_MIN };
+	    INT64_MIN, 0, 0, 0, 0 };
 	if (k->src.rd != NULL)	/* a lane of event time each */
 		clock_lanes(&k->src.rd->b->clock, k->nparts + 1);
 	return &k->parts[k->nparts++];
@@ -531,6 +531,70 @@ give(struct src_kafka *k, size_t i, const rd_kafka_message_t *m)
 		deliver(k, m, line, n);
 }
 
+/* Whether a partition is to wait (--max-rate-per-partition: it has given
+ * the rate this second): paused, then read again from its next offset
+ * the next second (resume_due); what the consumer fetched beyond it in
+ * the meantime is left. */
+static int
+held(struct src_kafka *k, struct kpart *p)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int64_t now;
+
+	if (p->paused)
+		return 1;
+	if (k->part_rate == 0)
+		return 0;
+	if ((now = ts_now()) / 1000 != p->second) {
+		p->second = now / 1000;
+		p->in_second = 0;
+	}
+	if (p->in_second < k->part_rate) {
+		p->in_second++;
+		return 0;
+	}
+	l = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+	(void)rd_kafka_pause_partitions(k->rk, l);
+	rd_kafka_topic_partition_list_destroy(l);
+	p->paused = 1;
+	p->resume_at = (p->second + 1) * 1000;
+	return 1;
+}
+
+/* The partitions whose wait is over are read again; *timeout (ms) is
+ * lowered to the next one's. */
+static void
+resume_due(struct src_kafka *k, int *timeout)
+{
+	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_error_t *e;
+	int64_t now = ts_now();
+	size_t i;
+
+	for (i = 0; i < k->nparts; i++) {
+		struct kpart *p = &k->parts[i];
+		int ms;
+
+		if (!p->paused)
+			continue;
+		if (p->resume_at > now) {
+			ms = (int)(p->resume_at - now);
+			if (*timeout < 0 || *timeout > ms)
+				*timeout = ms;
+			continue;
+		}
+		l = rd_kafka_topic_partition_list_new(1);
+		rd_kafka_topic_partition_list_add(l, p->topic,
+		    p->partition)->offset = p->next;
+		if ((e = rd_kafka_seek_partitions(k->rk, l, META_MS)) != NULL)
+			rd_kafka_error_destroy(e);
+		(void)rd_kafka_resume_partitions(k->rk, l);
+		rd_kafka_topic_partition_list_destroy(l);
+		p->paused = 0;
+	}
+}
+
 /* A message: each line of its payload; logged as a run. */
 static void
 take(struct src_kafka *k, const rd_kafka_message_t *m)
@@ -541,6 +605,8 @@ take(struct src_kafka *k, const rd_kafka_message_t *m)
 	if (part == NULL || m->offset < part->next ||
 	    (part->end >= 0 && m->offset >= part->end))
 		return;		/* not ours, or past --once's end */
+	if (held(k, part))
+		return;		/* read again from next after the wait */
 	part->next = m->offset + 1;
 	if (part->from_time != INT64_MIN) {	/* --start @time */
 		if (rd_kafka_message_timestamp(m, NULL) < part->from_time)
@@ -576,6 +642,7 @@ kafka_wait(struct source *s, struct pollfd *p, int64_t now, int *timeout)
 		return 0;
 	}
 	rd_kafka_poll(k->rk, 0);	/* errors: on_error */
+	resume_due(k, timeout);
 	if (k->down && !k->retry.down)
 		retry_failed(&k->retry, k->brokers, "all brokers are down",
 		    now);

@@ -129,7 +129,8 @@ stream-split: $BROKERS: connected"
 
 @test "--kafka: bad arguments and combinations are usage errors" {
 	usage_error 'stream-split: --topic goes with --mqtt or --kafka, and they with it' stream-split --kafka h:9092
-	usage_error 'stream-split: --kafka-fields, --start and -X go with --kafka' stream-split --start earliest
+	usage_error 'stream-split: --kafka-fields, --start, --max-rate-per-partition and -X go with --kafka' stream-split --start earliest
+	usage_error 'stream-split: --max-rate-per-partition 0: too small (1 to 1000000000)' stream-split --kafka h --topic t --max-rate-per-partition 0
 	usage_error 'stream-split: --start soon: not earliest, latest, an offset or @time' stream-split --kafka h --topic t --start soon
 	usage_error 'stream-split: --kafka-fields headers: not a list of topic, key, partition, offset and timestamp' stream-split --kafka h --topic t --kafka-fields headers
 	usage_error 'stream-split: -X nokey: not key=value' stream-split --kafka h --topic t -X nokey
@@ -186,4 +187,18 @@ kafka_killed() {
 	stop "$split"
 	run diff <(grep -v '^#' one.out) <(grep -v '^#' two.out)
 	assert_success
+}
+
+@test "--kafka --max-rate-per-partition 100: at most 100 a second from each partition, a batch of 1 s at most 200 of 2 partitions; nothing lost" {
+	start_cluster n:2
+	seq 1 300 | kcat -P -b "$BROKERS" -t n -p 0
+	seq 301 600 | kcat -P -b "$BROKERS" -t n -p 1
+	stream-split --kafka "$BROKERS" --topic n --once --interval 1s \
+	    --max-rate-per-partition 100 > out
+	run sh -c "grep -v '^#' out | sort -n"
+	assert_output "$(seq 1 600)"
+	run sh -c "sed -n 's/^#end	[0-9]*	n=\([0-9]*\).*/\1/p' out | sort -n | tail -1"
+	assert_output 200
+	run sh -c "grep -c '^#end	[0-9]*	n=[1-9]' out"
+	assert [ "$output" -ge 3 ]
 }
