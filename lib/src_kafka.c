@@ -472,6 +472,8 @@ setup(struct src_kafka *k)
 	if ((e = rd_kafka_assign(k->rk, l)) != 0)
 		errx(SK_EXIT_DATA, "%s: %s", k->brokers, rd_kafka_err2str(e));
 	rd_kafka_topic_partition_list_destroy(l);
+	rd_kafka_poll(k->rk, 0);	/* what the outage said is past */
+	k->down = 0;
 	retry_ok(&k->retry, k->brokers);
 	k->started = 1;
 	clock_lanes(&k->src.rd->b->clock, k->nparts);

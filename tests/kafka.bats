@@ -202,3 +202,21 @@ kafka_killed() {
 	run sh -c "grep -c '^#end	[0-9]*	n=[1-9]' out"
 	assert [ "$output" -ge 3 ]
 }
+
+@test "--kafka: a cluster that is down at the start is said once and waited for" {
+	start_cluster n:1
+	kill -USR1 "$CLUSTER"
+	stream-split --kafka "$BROKERS" --topic n --interval 100ms > out 2> err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 20 grep -q 'trying again' err
+	kill -USR2 "$CLUSTER"
+	seq 1 10 | kcat -P -b "$BROKERS" -t n
+	waitfor 20 grep -qx 10 out
+	stop "$split"
+	run sh -c "grep -v '^#' out"
+	assert_output "$(seq 1 10)"
+	run sed "s|$BROKERS: .*; trying again\$|$BROKERS: WHY; trying again|" err
+	assert_output "stream-split: $BROKERS: WHY; trying again
+stream-split: $BROKERS: connected"
+}
