@@ -15,7 +15,7 @@ BSD_CFLAGS = $(shell pkg-config --cflags libbsd-overlay 2>/dev/null || echo -isy
 BSD_LIBS = $(shell pkg-config --libs libbsd-overlay 2>/dev/null || echo -lbsd)
 SK_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -Ilib $(BSD_CFLAGS)
-LDLIBS	= $(BSD_LIBS)
+LDLIBS	= $(BSD_LIBS) -pthread
 
 TOOLS	= split parse reduce state window sink
 BINS	= $(TOOLS:%=bin/stream-%)

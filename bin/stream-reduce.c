@@ -14,6 +14,7 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "merge.h"
 #include "opt.h"
 #include "rec.h"
 #include "sig.h"
@@ -25,7 +26,7 @@ static const char usage_text[] =
 "                     [--label key=name[,key=name...]] [--last expr]\n"
 "                     [--max expr] [--min expr] [--name name]\n"
 "                     [--sum expr] [--top n [--order name]] [--where expr]\n"
-"                     [file]\n";
+"                     [file ...]\n";
 
 static struct agg_spec spec;
 
@@ -71,7 +72,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	agg_validate(&spec, usage_text);
-	fd = open_one_input(usage_text, argc, argv, &src);
+	fd = merge_open(argc, argv, &src);
 
 	t = agg_table_new(&spec);
 	ib_filter(&ib, fd, src, &out);

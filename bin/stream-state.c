@@ -14,6 +14,7 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "merge.h"
 #include "ck.h"
 #include "opt.h"
 #include "rec.h"
@@ -29,7 +30,7 @@ static const char usage_text[] =
 "                    [--label key=name[,key=name...]] [--last expr]\n"
 "                    [--max expr] [--min expr] [--name name]\n"
 "                    [--sum expr] [--timeout duration]\n"
-"                    [--top n [--order name]] [--where expr] [file]\n";
+"                    [--top n [--order name]] [--where expr] [file ...]\n";
 
 enum emit { EMIT_ALL, EMIT_UPDATED, EMIT_TOP };
 
@@ -203,7 +204,7 @@ main(int argc, char *argv[])
 	sig_consumer();
 	nopts = options(argc, argv);
 	validate();
-	fd = open_one_input(usage_text, argc - nopts, argv + nopts, &src);
+	fd = merge_open(argc - nopts, argv + nopts, &src);
 
 	ctx.t = agg_table_new(&spec);
 	start_state(ctx.t, nopts, argv);

@@ -13,6 +13,7 @@
 
 #include "agg.h"
 #include "buf.h"
+#include "merge.h"
 #include "ck.h"
 #include "dur.h"
 #include "opt.h"
@@ -29,7 +30,7 @@ static const char usage_text[] =
 "                     --length duration [--max expr]\n"
 "                     [--min expr] [--name name] [--records]\n"
 "                     [--slide duration] [--sum expr]\n"
-"                     [--top n [--order name]] [--where expr] [file]\n";
+"                     [--top n [--order name]] [--where expr] [file ...]\n";
 
 static struct agg_spec spec;
 static int64_t length, slide, interval;
@@ -224,7 +225,7 @@ main(int argc, char *argv[])
 	sig_consumer();
 	nopts = options(argc, argv);
 	validate();
-	fd = open_one_input(usage_text, argc - nopts, argv + nopts, &src);
+	fd = merge_open(argc - nopts, argv + nopts, &src);
 
 	ctx.batch = agg_table_new(&spec);
 	ctx.w = win_new(&spec, length);

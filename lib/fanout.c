@@ -58,6 +58,7 @@ fanout_open(struct fanout *f, const char *prefix, size_t n, const char *by,
 	f->outs = ecalloc(n, sizeof(*f->outs));
 	f->next_file = ecalloc(n, sizeof(*f->next_file));
 	f->next_line = ecalloc(n, sizeof(*f->next_line));
+	f->count = ecalloc(n, sizeof(*f->count));
 	for (i = 0; i < n; i++) {
 		int fd;
 
@@ -127,6 +128,31 @@ take_at(struct fanout *f, const char *s, size_t n)
 	f->at_line = strtoull(tab + 1, NULL, 10);
 }
 
+/* #end T ... n=N ...: to output o with n= its own records of the batch,
+ * so that the outputs' counts add up to the stream's. */
+static void
+put_end_of(struct fanout *f, size_t o, const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *tab;
+	struct obuf *out = &f->outs[o];
+
+	for (;;) {
+		if ((tab = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			tab = e;
+		if (tab - p >= 2 && p[0] == 'n' && p[1] == '=') {
+			ob_puts(out, "n=");
+			ob_putint(out, (int64_t)f->count[o]);
+		} else
+			ob_write(out, p, (size_t)(tab - p));
+		if (tab == e)
+			break;
+		ob_putc(out, '\t');
+		p = tab + 1;
+	}
+	ob_putc(out, '\n');
+	f->count[o] = 0;
+}
+
 static void
 route(struct fanout *f, const char *s, size_t n)
 {
@@ -140,6 +166,11 @@ route(struct fanout *f, const char *s, size_t n)
 		}
 		if (n >= 8 && memcmp(s, "#fields\t", 8) == 0)
 			bind_fields(f, s, n);
+		if (n >= 5 && memcmp(s, "#end\t", 5) == 0) {
+			for (i = 0; i < f->n; i++)
+				put_end_of(f, i, s, n);
+			return;
+		}
 		for (i = 0; i < f->n; i++) {
 			ob_write(&f->outs[i], s, n);
 			ob_putc(&f->outs[i], '\n');
@@ -160,6 +191,7 @@ route(struct fanout *f, const char *s, size_t n)
 		f->next_file[o] = estrdup(f->at_file);
 	}
 	f->next_line[o] = ++f->at_line;
+	f->count[o]++;
 	ob_write(&f->outs[o], s, n);
 	ob_putc(&f->outs[o], '\n');
 }
@@ -197,6 +229,7 @@ fanout_close(struct fanout *f)
 		free((char *)name);
 		free(f->next_file[i]);
 	}
+	free(f->count);
 	free(f->outs);
 	free(f->next_file);
 	free(f->next_line);

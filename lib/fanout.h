@@ -4,7 +4,8 @@
  * copies of a pipeline run side by side: each data line goes to the
  * output its key hashes to (the same key, the same output, always), every
  * control line to all of them, so each output is a whole stream with
- * every batch's #end. Each output gets the #at lines that name its own
+ * every batch's #end (n= its own records of the batch, so that the
+ * outputs' counts add up to the stream's). Each output gets the #at lines that name its own
  * lines' places in the user's files.
  */
 #ifndef SK_FANOUT_H
@@ -47,6 +48,7 @@ struct fanout {
 	/* per output: where its next line is taken to come from */
 	char		**next_file;
 	uint64_t	*next_line;
+	uint64_t	*count;		/* per output: records since #end */
 };
 
 /* Opens P.0 ... P.n-1 for writing (dies naming one it cannot open). */

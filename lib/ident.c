@@ -16,10 +16,12 @@ static const char *const paths[] = { "watch", "dir", "append", "reject",
 static const char *const ordered[] = { "count", "sum", "min", "max", "avg",
     "first", "last", "distinct", "collect", "label", NULL };
 /* the checkpoint's own, and what says how fast or how long, or where late
- * records go, not what a batch is: a restart may change them (a backlog
- * is read again under --max-rate) */
+ * records or the partitions' streams go, not what a batch is: a restart
+ * may change them (a backlog is read again under --max-rate; a script's
+ * FIFOs are in a new temporary directory) */
 static const char *const skipped[] = { "checkpoint", "id",
-    "checkpoint-every", "max-rate", "stop-after", "late-out", NULL };
+    "checkpoint-every", "max-rate", "max-rate-per-partition", "stop-after",
+    "late-out", "out-prefix", NULL };
 
 static int
 in(const char *const *set, const char *name, size_t n)

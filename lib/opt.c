@@ -1,7 +1,6 @@
 /* opt: the options and usage of every tool; see opt.h. */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,19 +91,3 @@ opt_rest(int ch, const char *usage)
 	exit(SK_EXIT_USAGE);
 }
 
-int
-open_one_input(const char *usage, int argc, char *const argv[],
-    const char **src)
-{
-	int fd;
-
-	*src = NULL;
-	if (argc > 1)
-		usage_fail(usage, "one input at most");
-	if (argc == 0 || strcmp(argv[0], "-") == 0)
-		return 0;	/* standard input */
-	*src = argv[0];
-	if ((fd = open(*src, O_RDONLY | O_CLOEXEC)) < 0)
-		err(SK_EXIT_DATA, "%s", *src);
-	return fd;
-}

@@ -27,11 +27,6 @@ int64_t	 opt_duration(const char *usage, const char *opt, const char *arg);
 char	 opt_sep(const char *usage, const char *arg);
 /* A zone for --tz (see ts.h), or fails with usage. */
 void	 opt_tz(const char *usage, const char *arg, struct tz *);
-/* The input of a tool that reads one: the file operand (set *src) or
- * standard input (*src NULL; also for "-"); more than one is a usage
- * error. */
-int	 open_one_input(const char *usage, int argc, char *const argv[],
-	    const char **src);
 /* The end of every getopt loop: -h/--help ('h'), --version ('V'), and
  * anything else, a bad option: usage and exit 2. Never returns. */
 void	 opt_rest(int ch, const char *usage) __attribute__((noreturn));

@@ -65,6 +65,62 @@ close_batch(struct sunion *u, struct input *in, int64_t t)
 	in->open = batch_new();
 }
 
+/* records: the inputs' #fields (and #types) lines must be the same. */
+static void
+same_header(struct sunion *u, const struct input *in, char **first,
+    const char *s, size_t n)
+{
+	if (*first == NULL) {
+		*first = estrndup(s, n);
+		if (u->fields_name == NULL)
+			u->fields_name = in->name;
+	} else if (strlen(*first) != n || memcmp(*first, s, n) != 0)
+		errx(SK_EXIT_DATA, "%s:%llu: %.*s: not the records of %s: "
+		    "streams of other records are not merged", in->name,
+		    (unsigned long long)in->ib.lineno, (int)n, s,
+		    u->fields_name);
+}
+
+/* records: a data line, placed by an #at line where the last one does not
+ * place it (the input's own #at lines, or the input itself). */
+static void
+keep_record(struct input *in, const char *s, size_t n)
+{
+	struct batch *b = in->open;
+
+	if (in->at.line > 0)
+		pos_put(&b->raw, &b->mark, in->at_id, in->at.file,
+		    in->at.line++);
+	else
+		pos_put(&b->raw, &b->mark, 1, in->ib.fd == STDIN_FILENO ?
+		    NULL : in->name, in->ib.lineno);
+	ob_write(&b->raw, s, n);
+	ob_putc(&b->raw, '\n');
+}
+
+/* records: a control line of in that is not the union's own. */
+static void
+keep_control(struct sunion *u, struct input *in, enum ctl c, const char *s,
+    size_t n)
+{
+	switch (c) {
+	case CTL_AT:
+		if (pos_take(&in->at, in->name, in->ib.lineno, s, n) == 0)
+			in->at_id = in->at_id < 2 ? 2 : in->at_id + 1;
+		return;
+	case CTL_CHECKPOINT:
+		if (in != &u->in[0])
+			return;		/* the same source's, once */
+		break;
+	case CTL_OTHER:
+		break;
+	default:
+		return;
+	}
+	ob_write(&in->open->raw, s, n);
+	ob_putc(&in->open->raw, '\n');
+}
+
 /* Takes the complete lines now in the buffer of in. */
 static void
 take_lines(struct sunion *u, struct input *in)
@@ -74,7 +130,21 @@ take_lines(struct sunion *u, struct input *in)
 	size_t n;
 
 	while (!in->sr.end.eos && ib_next(&in->ib, &s, &n)) {
-		switch (sr_item(&in->sr, s, n, &it)) {
+		enum ctl c = sr_item(&in->sr, s, n, &it);
+
+		if (u->records) {
+			if (c == CTL_DATA) {
+				keep_record(in, s, n);
+				in->open->nrec++;
+				continue;
+			}
+			if (c == CTL_FIELDS)
+				same_header(u, in, &u->fields, s, n);
+			else if (c == CTL_TYPES)
+				same_header(u, in, &u->types, s, n);
+			keep_control(u, in, c, s, n);
+		}
+		switch (c) {
 		case CTL_DATA:
 			if (u->keep_raw) {
 				ob_write(&in->open->raw, s, n);
@@ -175,6 +245,10 @@ finish_input(struct sunion *u, struct input *in)
 	size_t i;
 
 	in->done = 1;
+	if (u->records && stream_broken(&in->sr.end, &in->ib)) {
+		u->broken = in->name;	/* lib/merge's reader says it */
+		return;
+	}
 	if (sr_finish(&in->sr, "; nothing more is published") < 0)
 		exit(SK_EXIT_DATA);
 	if (in->sr.end.batched)
@@ -216,6 +290,7 @@ union_run(struct sunion *u)
 {
 	struct pollfd *pfd;
 	size_t i, live;
+	int more;
 
 	pfd = ecalloc(u->n, sizeof(*pfd));
 	for (;;) {
@@ -236,15 +311,19 @@ union_run(struct sunion *u)
 
 			if (in->done || pfd[i].revents == 0)
 				continue;
-			if (ib_fill(&in->ib) == 0 || in->sr.end.eos) {
-				take_lines(u, in);
+			more = ib_fill(&in->ib) != 0;
+			take_lines(u, in);
+			if (!more || in->sr.end.eos) {
+				publish_ready(u);	/* what it completed */
 				finish_input(u, in);
-			} else
-				take_lines(u, in);
+				if (u->broken != NULL)
+					goto out;	/* and nothing more */
+			}
 		}
 		publish_ready(u);
 	}
 	publish_ready(u);
+out:
 	free(pfd);
 }
 

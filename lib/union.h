@@ -6,6 +6,12 @@
  * time; it cannot be merged with streams of batches, nor committed. An
  * input that breaks (lib/stream) stops the union: what every input had
  * completed is published, nothing after it.
+ *
+ * For lib/merge (a tool's file operands) it keeps records, not rendered
+ * lines: each part's data lines with the #at lines that place them in the
+ * user's files (an input without #at lines is placed in itself), the first
+ * input's #checkpoint lines and every input's unknown control lines; the
+ * inputs must have the same #fields and #types.
  */
 #ifndef SK_UNION_H
 #define SK_UNION_H
@@ -14,13 +20,16 @@
 
 #include "buf.h"
 #include "format.h"
+#include "pos.h"
 #include "rec.h"
 #include "stream.h"
 
 struct batch {
 	int64_t		 t;		/* NO_TIME: a plain file's */
 	struct obuf	 body;		/* rendered lines */
-	struct obuf	 raw;		/* the data lines as they came (keep_raw) */
+	struct obuf	 raw;		/* the data lines as they came (keep_raw,
+					 * records) */
+	struct pos_mark	 mark;		/* records: the last #at in raw */
 	uint64_t	 nrec;
 	int64_t		 n, made;	/* #end n= and made=, or -1 */
 	char		*sname;		/* the stream's shape then */
@@ -37,6 +46,8 @@ struct input {
 	struct rec	 r;
 	struct batch	*open;		/* being filled */
 	struct batch	*head, *tail;	/* complete, waiting for the others */
+	struct pos	 at;		/* records: the input's own #at */
+	uint64_t	 at_id;		/* records: where at came from */
 	int		 done;
 };
 
@@ -46,6 +57,12 @@ struct sunion {
 	enum format	  format;
 	int		  keep_raw;	/* --view: keep each batch's lines */
 	int		  committing;	/* --checkpoint: no plain files */
+	int		  records;	/* lib/merge: records, not rendered */
+	char		 *fields, *types;	/* records: the first input's */
+	const char	 *fields_name;	/* records: which input that was */
+	const char	 *broken;	/* records: an input that broke (the
+					 * union stops after what all had
+					 * completed) */
 	/* batch t is complete in every input: parts[i] is input i's, or
 	 * NULL if it has none */
 	void		(*publish)(void *, int64_t t, struct batch **parts);

@@ -29,6 +29,36 @@ load helper
 	[ "$(ls out | wc -l)" -eq 5 ]
 }
 
+@test "--partitions 4: 1M orders in 4 pipelines side by side, merged: the same dashboard as one pipeline" {
+	gen-orders -n 1000000 --rate 100 > orders.txt
+	run order-dashboard --event-time --out one/o orders.txt
+	assert_success
+	run order-dashboard --partitions 4 --event-time --out four/o orders.txt
+	assert_success
+	assert_output ''
+	[ "$(ls one | wc -l)" -eq 2001 ]
+	run diff -r one four
+	assert_success
+}
+
+@test "--partitions 3 --checkpoint: killed (-9, every process) and restarted until done: the same dashboard as a run never killed" {
+	gen-orders -n 200000 --rate 100 > orders.txt
+	order-dashboard --event-time --out want/o orders.txt
+	for i in 1 2 3 4 5; do
+		setsid order-dashboard --partitions 3 --checkpoint ck --event-time \
+		    --out got/o orders.txt 2>> err.txt &
+		# killed once it has published 60 more batches
+		waitfor 20 sh -c "[ \$(ls got 2>/dev/null | wc -l) -ge $((i * 60)) ]"
+		kill -9 -- "-$!" 2>/dev/null || true
+		wait "$!" || true
+	done
+	[ "$(ls got | wc -l)" -lt 401 ]	# the kills came before the end
+	run order-dashboard --partitions 3 --checkpoint ck --event-time --out got/o orders.txt
+	assert_success
+	run diff -r want got
+	assert_success
+}
+
 @test "bad usage" {
 	run order-dashboard --top x
 	assert_failure 2
@@ -36,6 +66,9 @@ load helper
 	run order-dashboard --watch in file.txt
 	assert_failure 2
 	assert_line --index 0 'order-dashboard: --watch takes no files'
+	run order-dashboard --partitions 0 file.txt
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --partitions 0: not a positive number'
 }
 
 @test "bench: bad usage exits 2 before it generates or times anything" {

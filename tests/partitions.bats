@@ -32,11 +32,27 @@ split4() {
 @test "--partitions: every stream carries the header, every batch's #end and #eos" {
 	split4
 	stream-split --event-time 1 --interval 5s "$BATS_FILE_TMPDIR/orders.txt" |
-	    grep -v '^#at' | grep '^#' | sed 's/	made=.*//' > whole.ctl
+	    grep -v '^#at' | grep '^#' | sed 's/	n=.*//' > whole.ctl
 	for i in 0 1 2 3; do
-		run diff <(grep -v '^#at' "part.$i" | grep '^#' | sed 's/	made=.*//') whole.ctl
+		run diff <(grep -v '^#at' "part.$i" | grep '^#' | sed 's/	n=.*//') whole.ctl
 		assert_success
 	done
+}
+
+@test "--partitions: each stream's #end n= counts its own records, and the four add up to the stream's" {
+	split4
+	stream-split --event-time 1 --interval 5s "$BATS_FILE_TMPDIR/orders.txt" |
+	    awk -F '\t' '/^#end/ { print $2 "\t" substr($3, 3) }' > whole.n
+	for i in 0 1 2 3; do
+		run awk -F '\t' '/^#end/ { if (substr($3, 3) != n) exit 1; n = 0; next }
+		    !/^#/ { n++ }' "part.$i"
+		assert_success
+	done
+	run sh -c "cat part.0 part.1 part.2 part.3 |
+	    awk -F '\t' '/^#end/ { n[\$2] += substr(\$3, 3) }
+	    END { for (t in n) print t \"\t\" n[t] }' | sort -n"
+	assert_output "$(cat whole.n)"
+	[ "$(wc -l < whole.n)" -ge 4 ]
 }
 
 @test "--partitions: the side counts of the 4 pipelines add up to one pipeline's, batch by batch" {
