@@ -71,7 +71,7 @@ static struct {
 /*
  * The one loop: each turn the source says whether more can come, the clock
  * (by processing time) closes the batches that are due, and the source's
- * descriptors are polled with the reader of the output, which split must
+ * descriptors are polled with the readers of the outputs, which split must
  * notice going even while it waits. Event time has no timer: its batches
  * close as the records' time goes on (lib/batcher).
  */
@@ -86,8 +86,12 @@ run(struct source *src)
 	reader.stop_at = stop_at;
 	if (!event_time)
 		clock_tick_start(&batcher.clock, ts_now(), opt.once);
+	/* the outputs whose readers are watched: stdout, or the partitions */
+	struct obuf *w = fan_opts.n > 0 ? fan.outs : out;
+	size_t nw = fan_opts.n > 0 ? fan.n : 1, k, nr;
+
 	while (!stopping && src->ops->more(src)) {
-		struct pollfd p[SRC_MAXFD + 1];
+		struct pollfd p[SRC_MAXFD + FANOUT_MAX];
 		int64_t now = ts_now();
 		int timeout = -1, np;
 
@@ -103,13 +107,15 @@ run(struct source *src)
 		np = src->ops->wait(src, p, now, &timeout);
 		if (np == 0 && timeout < 0)
 			continue;	/* nothing to wait for: more says */
-		if (out->pipe)
-			p[np] = (struct pollfd){ out->fd, 0, 0 };
+		for (k = 0, nr = 0; k < nw; k++)
+			if (w[k].pipe)
+				p[(size_t)np + nr++] = (struct pollfd){ w[k].fd, 0, 0 };
 		ob_flush(out);
-		if (poll(p, (nfds_t)np + out->pipe, timeout < 0 ? -1 : timeout) <= 0)
+		if (poll(p, (nfds_t)np + nr, timeout < 0 ? -1 : timeout) <= 0)
 			continue;
-		if (out->pipe && p[np].revents != 0)
-			ob_check_reader(out);
+		for (k = 0, nr = 0; k < nw; k++)
+			if (w[k].pipe && p[(size_t)np + nr++].revents != 0)
+				ob_check_reader(&w[k]);
 		src->ops->ready(src, p, np);
 	}
 	batcher_finish(&batcher);

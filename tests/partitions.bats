@@ -106,3 +106,22 @@ b	2"
 	assert_failure 1
 	assert_output 'stream-split: --by nosuch: not a field of the stream'
 }
+
+@test "--partitions --watch: a partition's reader gone while the source waits: stopped, the stream named, exit 1" {
+	mkdir in
+	mkfifo part.0 part.1
+	stream-split --watch in --interval 1s --partitions 2 --by 1 \
+	    --out-prefix part 2> err &
+	BG_PIDS=$!
+	cat part.0 > /dev/null &
+	r0=$!
+	cat part.1 > /dev/null &
+	BG_PIDS="$BG_PIDS $! $r0"
+	sleep 0.5
+	kill "$r0"
+	rc=0
+	wait "${BG_PIDS%% *}" || rc=$?
+	assert_equal "$rc" 1
+	run cat err
+	assert_output 'stream-split: part.0: the reader is gone: stopping'
+}

@@ -118,6 +118,16 @@ crash_clean() {
 	crash_clean '[0-9]+'
 }
 
+@test "crashtest --partitions 2: kill -9 in 2 partitions and their merge, at random: output identical, nothing left" {
+	run crashtest -n 20 --partitions 2 --seed 4
+	crash_clean '2[0-9]'
+}
+
+@test "crashtest --points --window --partitions 2: the merging stream-window killed at its writes, fsyncs, renames and opens (every 12th)" {
+	run crashtest --points --stride 12 --window --partitions 2 --orders 3000 --files 6
+	crash_clean '[0-9]+'
+}
+
 @test "crashtest --watch: files arriving while the pipeline runs and while it is down, --append to a file with a line in it" {
 	run crashtest --watch -n 6 --orders 3000 --files 6
 	crash_clean '[0-9]+'
