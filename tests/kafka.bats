@@ -19,10 +19,10 @@ start_cluster() {
 	BROKERS=$(cat cluster.out)
 }
 
-# produce TOPIC: standard input's lines as messages, keyed by their second
+# produce TOPIC: standard input's lines as messages, keyed by their third
 # comma-separated field (an order's client) so a client is one partition
 produce() {
-	awk -F, '{ print $2 "\t" $0 }' | kcat -P -b "$BROKERS" -t "$1" -K '	'
+	awk -F, '{ print $3 "\t" $0 }' | kcat -P -b "$BROKERS" -t "$1" -K '	'
 }
 
 stop() {
@@ -53,6 +53,37 @@ stop() {
 	    stream-sink --print > file.out
 	run diff kafka.out file.out
 	assert_success
+}
+
+@test "order-dashboard --kafka --once --event-time: 200k orders of a 4-partition topic give the batches of the same orders from a file, in one pipeline and in 2 partitions" {
+	start_cluster orders:4
+	gen-orders -n 200000 --rate 100 --seed 5 > orders.txt
+	produce orders < orders.txt
+	run order-dashboard --event-time --out file/o orders.txt
+	assert_success
+	run order-dashboard --kafka "$BROKERS" --topic orders --once --event-time --out kafka/o
+	assert_success
+	assert_output ''
+	[ "$(ls file | wc -l)" -eq 401 ]
+	run diff -r file kafka
+	assert_success
+	run order-dashboard --kafka "$BROKERS" --topic orders --once --event-time \
+	    --partitions 2 --out kafka2/o
+	assert_success
+	run diff -r file kafka2
+	assert_success
+}
+
+@test "order-dashboard: --topic goes with --mqtt or --kafka, and they take no files" {
+	run order-dashboard --topic orders
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --topic goes with --mqtt or --kafka'
+	run order-dashboard --kafka localhost:9092 --topic orders orders.txt
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --mqtt and --kafka take no files and no --watch'
+	run order-dashboard --kafka localhost:9092 --mqtt mqtt://localhost --topic orders
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --mqtt or --kafka, not both'
 }
 
 @test "--kafka-fields: the key, partition and offset before each line" {
