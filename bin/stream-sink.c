@@ -24,14 +24,16 @@
 
 static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
-"                   [--suffix suffix]] [--format csv | json | spark | tsv]\n"
-"                   [--id name] [--print [n]] [--view] [input ...]\n";
+"                   [--suffix suffix]] [--exec command]\n"
+"                   [--format csv | json | spark | tsv] [--id name]\n"
+"                   [--print [n]] [--view] [input ...]\n";
 
 static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "suffix", required_argument, NULL, 's' },
 	{ "print", optional_argument, NULL, 'p' },
 	{ "append", required_argument, NULL, 'a' },
+	{ "exec", required_argument, NULL, 'e' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "view", no_argument, NULL, 'v' },
 	CK_LONGOPTS,
@@ -42,10 +44,10 @@ static const struct option longopts[] = {
 
 static struct {
 	enum format	 format;
-	const char	*dir_prefix, *suffix, *append_path;
+	const char	*dir_prefix, *suffix, *append_path, *exec;
 	long long	 print_n;	/* -1: no --print */
 	int		 view;
-} opt = { F_TSV, NULL, NULL, NULL, -1, 0 };
+} opt = { F_TSV, NULL, NULL, NULL, NULL, -1, 0 };
 
 static struct sunion u;
 static struct obuf out;
@@ -56,8 +58,9 @@ static int64_t committed = CK_NONE;	/* batches up to here are published */
 static struct target_dir dir;
 static struct target_append append;
 static struct target_view print, view;
+static struct target_exec exec;
 static struct target plain;		/* standard output */
-static struct target *targets[4];
+static struct target *targets[5];
 static size_t ntargets;
 
 /* A complete batch: every target publishes it, then it is committed. */
@@ -120,6 +123,9 @@ options(int argc, char *argv[])
 		case 'a':
 			opt.append_path = optarg;
 			break;
+		case 'e':
+			opt.exec = optarg;
+			break;
 		case 'v':
 			opt.view = 1;
 			break;
@@ -147,6 +153,8 @@ validate(void)
 		usage_fail(usage_text, "--suffix goes with --dir");
 	if (opt.dir_prefix != NULL && *opt.dir_prefix == '\0')
 		usage_fail(usage_text, "--dir: empty prefix");
+	if (opt.exec != NULL && *opt.exec == '\0')
+		usage_fail(usage_text, "--exec: empty command");
 }
 
 static void
@@ -181,6 +189,10 @@ open_targets(int nopts, char *argv[])
 	if (opt.append_path != NULL) {
 		add_target(&append.t);
 		target_append_open(&append, opt.append_path);
+	}
+	if (opt.exec != NULL) {		/* last: the others have the batch */
+		add_target(&exec.t);
+		target_exec_open(&exec, opt.exec);
 	}
 	if (ntargets == 0) {
 		add_target(&plain);

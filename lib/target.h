@@ -6,7 +6,8 @@
  * of the --append file), so that a restart neither loses nor repeats it.
  * Targets: a directory a batch (--dir, saveAsTextFiles), a file appended
  * to (--append), standard output (the default), DStream.print (--print),
- * a live view (--view); next: sqlite, exec, kafka.
+ * a live view (--view), a command run on every batch (--exec); next:
+ * sqlite, kafka.
  */
 #ifndef SK_TARGET_H
 #define SK_TARGET_H
@@ -59,6 +60,16 @@ void	target_append_open(struct target_append *, const char *path);
  * to the size then; at the first start, its size is committed first. */
 void	target_append_recover(struct target_append *, const struct ck *,
 	    int64_t committed, const void *extra, size_t n);
+
+/* --exec cmd: sh -c cmd once a batch, the batch's lines (without their
+ * batch time) on its standard input, STREAM_BATCH_TIME and
+ * STREAM_BATCH_RECORDS in its environment (foreachBatch). A command that
+ * fails stops the sink with its status, the batch not committed. */
+struct target_exec {
+	struct target	 t;
+	const char	*cmd;
+};
+void	target_exec_open(struct target_exec *, const char *cmd);
 
 /* Standard output: each line with its batch time. */
 void	target_stdout_open(struct target *);

@@ -129,6 +129,7 @@ top() {
 	usage_error 'stream-sink: --format xml: not csv, json, spark or tsv' stream-sink --format xml
 	usage_error 'stream-sink: --suffix goes with --dir' stream-sink --suffix txt
 	usage_error 'stream-sink: --print -1: not a count of lines (0 or more)' stream-sink --print -1
+	usage_error 'stream-sink: --exec: empty command' stream-sink --exec ''
 }
 
 @test "a --dir that cannot be written is named, nothing half-written is left" {
@@ -230,4 +231,49 @@ top() {
 {"k":"b","i_sum":3,"n_sum":0.5,"i_avg":3,"k_max":"b","count":1}'
 	run sh -c "printf 'x\t007\t12\n' | stream-sink --format json | jq -c ."
 	assert_output '{"1":"x","2":"007","3":12}'
+}
+
+@test "--exec: the command once a batch, the batch's lines on its input, its time and count in its environment" {
+	mkdir out
+	run sh -c "$(declare -f counts); counts | stream-sink --exec 'wc -l > out/\$STREAM_BATCH_TIME; echo \$STREAM_BATCH_TIME \$STREAM_BATCH_RECORDS >> runs'"
+	assert_success
+	assert_output ''
+	run cat runs
+	assert_output "$(printf '5000 2\n10000 0\n15000 1')"
+	run sh -c 'cd out && grep . *'
+	assert_output "$(printf '10000:0\n15000:1\n5000:2')"
+}
+
+@test "--exec: the lines in --format, without the batch time; the other targets publish first" {
+	run sh -c "$(declare -f counts); counts | stream-sink --format csv --append all.txt --exec 'cat; wc -l < all.txt'"
+	assert_success
+	assert_output "$(printf 'B,5074\nS,4926\n2\n2\nS,2\n3')"
+}
+
+@test "--exec: a failing command stops the sink with its status, the batch not committed; a restart runs that batch again, and only it on" {
+	mkdir out
+	cmd='[ "$STREAM_BATCH_TIME" != 10000 ] || [ -f ok ] || exit 3; echo $STREAM_BATCH_TIME >> runs'
+	run sh -c "$(declare -f counts); counts | stream-sink --checkpoint ck --exec '$cmd'"
+	assert_failure 3
+	assert_output "stream-sink: --exec: $cmd: exit 3 at batch 10000; stopping"
+	run cat runs
+	assert_output 5000
+	touch ok
+	run sh -c "$(declare -f counts); counts | stream-sink --checkpoint ck --exec '$cmd'"
+	assert_success
+	run cat runs
+	assert_output "$(printf '5000\n10000\n15000')"
+}
+
+@test "--exec: a command killed by a signal stops the sink with 128 + the signal" {
+	run sh -c "$(declare -f counts); counts | stream-sink --exec 'kill -TERM \$\$'"
+	assert_failure 143
+	assert_output "stream-sink: --exec: kill -TERM \$\$: killed by signal 15 at batch 5000; stopping"
+}
+
+@test "--exec: a command that does not read its input (a batch larger than a pipe holds) is not an error" {
+	{ printf '#stream\n#fields\tn\n'; seq 100000; printf '#end\t5000\n#eos\n'; } > big
+	run stream-sink --exec 'echo $STREAM_BATCH_RECORDS' big
+	assert_success
+	assert_output 100000
 }
