@@ -246,6 +246,28 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	done
 }
 
+@test "--exec: a sink killed at any write, fsync, rename or wait for its command, and restarted: every batch's command has run, at least once, none after a commit" {
+	printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\nb\t2\nc\t3\n#end\t10000\n#end\t15000\n#eos\n' > in.rec
+	cmd='cat > out/$STREAM_BATCH_TIME; echo $STREAM_BATCH_TIME >> runs'
+	mkdir ref
+	(cd ref && mkdir out && stream-sink --checkpoint ck --exec "$cmd" ../in.rec)
+	for sc in write fsync rename wait4; do
+		for n in 1 2 3 4 5 6 7 8 9; do
+			rm -rf run && mkdir -p run/out && cd run
+			kill_at "$sc" "$n" stream-sink --checkpoint ck --exec "$cmd" ../in.rec || true
+			run stream-sink --checkpoint ck --exec "$cmd" ../in.rec
+			assert_success
+			diff -r ../ref/out out
+			# at least once each, in order, and never again once committed
+			run sort -u runs
+			assert_output "$(printf '10000\n15000\n5000')"
+			run sh -c 'uniq runs | sort | uniq -d'
+			assert_output ''
+			cd ..
+		done
+	done
+}
+
 @test "--append: a file shorter than the committed size is refused, not padded" {
 	printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\n#eos\n' > in.rec
 	stream-sink --checkpoint ck --append log.txt in.rec
