@@ -25,7 +25,7 @@
 static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--exec command]\n"
-"                   [--format csv | json | spark | tsv] [--id name]\n"
+"                   [--format csv | json | spark | table | tsv] [--id name]\n"
 "                   [--print [n]] [--view] [input ...]\n";
 
 static const struct option longopts[] = {
@@ -132,7 +132,7 @@ options(int argc, char *argv[])
 		case 'f':
 			if ((f = fmt_by_name(optarg)) < 0)
 				usage_fail(usage_text, "--format %s: not csv, json, "
-				    "spark or tsv", optarg);
+				    "spark, table or tsv", optarg);
 			opt.format = (enum format)f;
 			break;
 		default:

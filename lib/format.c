@@ -10,7 +10,8 @@
 int
 fmt_by_name(const char *name)
 {
-	static const char *const names[] = { "tsv", "csv", "json", "spark" };
+	static const char *const names[] = { "tsv", "csv", "json", "spark",
+	    "table" };
 	size_t i;
 
 	for (i = 0; i < SK_NELEM(names); i++)
@@ -225,7 +226,7 @@ fmt_record(struct obuf *o, enum format format, const struct shape *in,
 
 	if (format == F_SPARK && in->top > 0 && in->sname != NULL && nrec == 0)
 		put_list_open(o, in->sname);
-	if (format == F_TSV) {
+	if (format == F_TSV || format == F_TABLE) {	/* a table at the end */
 		ob_write(o, line, len);
 		ob_putc(o, '\n');
 		return;
@@ -266,10 +267,173 @@ fmt_record(struct obuf *o, enum format format, const struct shape *in,
 }
 
 
+/* table: a cell longer than this is cut, as DataFrame.show() cuts it */
+#define TABLE_CUT 20
+
+/* The characters of UTF-8 s (its bytes but continuation bytes). */
+static size_t
+chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* The bytes of the first k characters of s. */
+static size_t
+chars_bytes(const char *s, size_t n, size_t k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && k-- == 0)
+			break;
+	return i;
+}
+
+static size_t
+cell_width(const char *s, size_t n)
+{
+	size_t c = chars(s, n);
+
+	return c > TABLE_CUT ? TABLE_CUT : c;
+}
+
+/* A cell right-aligned in w, cut to TABLE_CUT characters with "...". */
+static void
+put_cell(struct obuf *o, const char *s, size_t n, size_t w)
+{
+	size_t c = chars(s, n), k;
+
+	if (c > TABLE_CUT) {
+		k = chars_bytes(s, n, TABLE_CUT - 3);
+		for (; w > TABLE_CUT; w--)
+			ob_putc(o, ' ');
+		ob_write(o, s, k);
+		ob_write(o, "...", 3);
+		return;
+	}
+	for (; w > c; w--)
+		ob_putc(o, ' ');
+	ob_write(o, s, n);
+}
+
+static void
+put_rule(struct obuf *o, const size_t *w, size_t n)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		ob_putc(o, '+');
+		for (k = 0; k < w[i]; k++)
+			ob_putc(o, '-');
+	}
+	ob_write(o, "+\n", 2);
+}
+
+/* The field of line s (up to e) after tab-separated field i, or NULL. */
+static const char *
+next_field(const char *s, const char *e, size_t *n)
+{
+	const char *tab = memchr(s, '\t', (size_t)(e - s));
+
+	*n = (size_t)((tab != NULL ? tab : e) - s);
+	return tab;
+}
+
+/*
+ * table: the batch's TSV lines in o become DataFrame.show()'s table: a
+ * rule, the field names, a rule, a row a record, a rule; every cell
+ * right-aligned in its column, at least 3 wide, cut at TABLE_CUT.
+ */
+static void
+put_table(struct obuf *o, const struct shape *in)
+{
+	struct obuf rows;
+	const char *s, *e, *nl, *tab, *p;
+	size_t ncol = in->sc.n, *w, i, n;
+	char num[24];
+
+	ob_init(&rows, -1, "table");
+	ob_write(&rows, o->p, o->len);
+	ob_reset(o);
+	e = rows.p + rows.len;
+	for (s = rows.p; s < e; s = nl + 1) {	/* the widest line's fields */
+		nl = memchr(s, '\n', (size_t)(e - s));
+		for (i = 1, p = s; (tab = memchr(p, '\t', (size_t)(nl - p))); i++)
+			p = tab + 1;
+		if (i > ncol)
+			ncol = i;
+	}
+	if (ncol == 0)
+		ncol = 1;
+	w = ecalloc(ncol, sizeof(*w));
+	for (i = 0; i < ncol; i++) {
+		if (i < in->sc.n)
+			w[i] = cell_width(in->sc.names[i], strlen(in->sc.names[i]));
+		else
+			w[i] = (size_t)snprintf(num, sizeof(num), "%zu", i + 1);
+		if (w[i] < 3)
+			w[i] = 3;
+	}
+	for (s = rows.p; s < e; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		for (i = 0, p = s; p != NULL; i++, p = tab != NULL ? tab + 1 : NULL) {
+			tab = next_field(p, nl, &n);
+			if (cell_width(p, n) > w[i])
+				w[i] = cell_width(p, n);
+		}
+	}
+	put_rule(o, w, ncol);
+	for (i = 0; i < ncol; i++) {
+		ob_putc(o, '|');
+		if (i < in->sc.n)
+			put_cell(o, in->sc.names[i], strlen(in->sc.names[i]), w[i]);
+		else
+			put_cell(o, num, (size_t)snprintf(num, sizeof(num), "%zu",
+			    i + 1), w[i]);
+	}
+	ob_write(o, "|\n", 2);
+	put_rule(o, w, ncol);
+	for (s = rows.p; s < e; s = nl + 1) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		for (i = 0, p = s; i < ncol; i++) {
+			ob_putc(o, '|');
+			if (p == NULL) {	/* a short line: empty cells */
+				put_cell(o, "", 0, w[i]);
+				continue;
+			}
+			tab = next_field(p, nl, &n);
+			put_cell(o, p, n, w[i]);
+			p = tab != NULL ? tab + 1 : NULL;
+		}
+		ob_write(o, "|\n", 2);
+	}
+	put_rule(o, w, ncol);
+	free(w);
+	ob_free(&rows);
+}
+
+void
+fmt_batch_head(struct obuf *o, enum format format, int64_t t)
+{
+	if (format != F_TABLE || t == NO_TIME)
+		return;
+	ob_puts(o, "-------------------------------------------\nBatch: ");
+	ob_putint(o, t);
+	ob_puts(o, "\n-------------------------------------------\n");
+}
+
 void
 fmt_batch_end(struct obuf *o, enum format format, const struct shape *in,
     uint64_t nrec)
 {
+	if (format == F_TABLE) {
+		put_table(o, in);
+		return;
+	}
 	if (format == F_SPARK && in->top > 0 && in->sname != NULL) {
 		if (nrec == 0)
 			put_list_open(o, in->sname);
@@ -286,7 +450,7 @@ fmt_timed(struct obuf *o, enum format format, int64_t t,
 
 	for (; s < e; s = nl + 1) {
 		nl = memchr(s, '\n', (size_t)(e - s));
-		if (t != NO_TIME) {
+		if (t != NO_TIME && format != F_TABLE) {
 			if (format == F_JSON) {
 				ob_putc(o, '{');
 				put_json_string(o, key, strlen(key));

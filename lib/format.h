@@ -14,7 +14,7 @@
 
 #define NO_TIME INT64_MIN	/* the one batch of a stream with no #end */
 
-enum format { F_TSV, F_CSV, F_JSON, F_SPARK };
+enum format { F_TSV, F_CSV, F_JSON, F_SPARK, F_TABLE };
 
 /* What a stream's #stream and #fields lines say of its records. */
 struct shape {
@@ -33,8 +33,12 @@ void	fmt_record(struct obuf *, enum format, const struct shape *,
 /* Ends a batch of nrec records (spark's one line of a --top stream). */
 void	fmt_batch_end(struct obuf *, enum format, const struct shape *,
 	    uint64_t nrec);
+/* Before a batch's parts on a stream of batches (standard output,
+ * --append): the table format's "Batch: T" banner, as Spark's console
+ * sink prints it; nothing for the others. */
+void	fmt_batch_head(struct obuf *, enum format, int64_t t);
 /* Each line of body prefixed with batch time t (unless NO_TIME): a
- * column, or for json the member key. */
+ * column, or for json the member key; a table as it is. */
 void	fmt_timed(struct obuf *, enum format, int64_t t, const struct obuf *body,
 	    const char *key);
 /* The member that holds the batch time: "batch_time" unless a field of

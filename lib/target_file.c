@@ -20,6 +20,7 @@ put_parts(struct target *tg, struct obuf *o, int64_t t, struct batch **parts)
 	    union_json_time_key(tg->u) : NULL;
 	size_t i;
 
+	fmt_batch_head(o, tg->u->format, t);
 	for (i = 0; i < tg->u->n; i++)
 		if (parts[i] != NULL)
 			fmt_timed(o, tg->u->format, t, &parts[i]->body, key);

@@ -126,7 +126,7 @@ top() {
 }
 
 @test "bad usage: one message, the usage, exit 2" {
-	usage_error 'stream-sink: --format xml: not csv, json, spark or tsv' stream-sink --format xml
+	usage_error 'stream-sink: --format xml: not csv, json, spark, table or tsv' stream-sink --format xml
 	usage_error 'stream-sink: --suffix goes with --dir' stream-sink --suffix txt
 	usage_error 'stream-sink: --print -1: not a count of lines (0 or more)' stream-sink --print -1
 	usage_error 'stream-sink: --exec: empty command' stream-sink --exec ''
@@ -276,4 +276,31 @@ top() {
 	run stream-sink --exec 'echo $STREAM_BATCH_RECORDS' big
 	assert_success
 	assert_output 100000
+}
+
+@test "--format table: each batch as DataFrame.show() draws it, under Spark's console banner; an empty batch too" {
+	run sh -c "$(declare -f counts); counts | stream-sink --format table"
+	assert_success
+	local rule=-------------------------------------------
+	assert_output "$(printf '%s\n' $rule 'Batch: 5000' $rule \
+	    '+----+-----+' '|side|count|' '+----+-----+' '|   B| 5074|' '|   S| 4926|' '+----+-----+' \
+	    $rule 'Batch: 10000' $rule \
+	    '+----+-----+' '|side|count|' '+----+-----+' '+----+-----+' \
+	    $rule 'Batch: 15000' $rule \
+	    '+----+-----+' '|side|count|' '+----+-----+' '|   S|    2|' '+----+-----+')"
+}
+
+@test "--format table: cells over 20 characters cut with ..., widths in UTF-8 characters, a short line's cells empty" {
+	printf '#fields\tname\tv\nthis is a very long name indeed\t1\n\303\274\n' > in.rec
+	run stream-sink --format table in.rec
+	assert_success
+	assert_output "$(printf '%s\n' '+--------------------+---+' '|                name|  v|' '+--------------------+---+' \
+	    '|this is a very lo...|  1|' '|                   ü|   |' '+--------------------+---+')"
+}
+
+@test "--format table --dir: a batch's part-00000 is its table" {
+	run sh -c "$(declare -f counts); counts | stream-sink --format table --dir out/o"
+	assert_success
+	run cat out/o-15000/part-00000
+	assert_output "$(printf '%s\n' '+----+-----+' '|side|count|' '+----+-----+' '|   S|    2|' '+----+-----+')"
 }
