@@ -26,7 +26,9 @@ static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--exec command]\n"
 "                   [--format csv | json | spark | table | tsv] [--id name]\n"
-"                   [--print [n]] [--view] [input ...]\n";
+"                   [--print [n]] [--sqlite db --table name[,name...]\n"
+"                   [--mode append | update | complete] [--key field[,field...]]]\n"
+"                   [--view] [input ...]\n";
 
 static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
@@ -34,6 +36,10 @@ static const struct option longopts[] = {
 	{ "print", optional_argument, NULL, 'p' },
 	{ "append", required_argument, NULL, 'a' },
 	{ "exec", required_argument, NULL, 'e' },
+	{ "sqlite", required_argument, NULL, 'q' },
+	{ "table", required_argument, NULL, 't' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "key", required_argument, NULL, 'k' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "view", no_argument, NULL, 'v' },
 	CK_LONGOPTS,
@@ -45,9 +51,10 @@ static const struct option longopts[] = {
 static struct {
 	enum format	 format;
 	const char	*dir_prefix, *suffix, *append_path, *exec;
+	const char	*sqlite, *table, *mode, *key;
 	long long	 print_n;	/* -1: no --print */
 	int		 view;
-} opt = { F_TSV, NULL, NULL, NULL, NULL, -1, 0 };
+} opt = { F_TSV, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0 };
 
 static struct sunion u;
 static struct obuf out;
@@ -59,8 +66,9 @@ static struct target_dir dir;
 static struct target_append append;
 static struct target_view print, view;
 static struct target_exec exec;
+static struct target_sqlite sqlite;
 static struct target plain;		/* standard output */
-static struct target *targets[5];
+static struct target *targets[6];
 static size_t ntargets;
 
 /* A complete batch: every target publishes it, then it is committed. */
@@ -126,6 +134,18 @@ options(int argc, char *argv[])
 		case 'e':
 			opt.exec = optarg;
 			break;
+		case 'q':
+			opt.sqlite = optarg;
+			break;
+		case 't':
+			opt.table = optarg;
+			break;
+		case 'm':
+			opt.mode = optarg;
+			break;
+		case 'k':
+			opt.key = optarg;
+			break;
 		case 'v':
 			opt.view = 1;
 			break;
@@ -155,6 +175,16 @@ validate(void)
 		usage_fail(usage_text, "--dir: empty prefix");
 	if (opt.exec != NULL && *opt.exec == '\0')
 		usage_fail(usage_text, "--exec: empty command");
+	if ((opt.sqlite != NULL) != (opt.table != NULL))
+		usage_fail(usage_text, "--sqlite and --table go together");
+	if (opt.sqlite == NULL && (opt.mode != NULL || opt.key != NULL))
+		usage_fail(usage_text, "--mode and --key go with --sqlite");
+	if (opt.mode != NULL && target_sqlite_mode(opt.mode) < 0)
+		usage_fail(usage_text, "--mode %s: not append, update or "
+		    "complete", opt.mode);
+	if (opt.key != NULL && (opt.mode == NULL ||
+	    target_sqlite_mode(opt.mode) != TSQ_UPDATE))
+		usage_fail(usage_text, "--key goes with --mode update");
 }
 
 static void
@@ -190,6 +220,15 @@ open_targets(int nopts, char *argv[])
 		add_target(&append.t);
 		target_append_open(&append, opt.append_path);
 	}
+	if (opt.sqlite != NULL) {
+		const char *why;
+
+		add_target(&sqlite.t);
+		if ((why = target_sqlite_open(&sqlite, opt.sqlite, opt.table,
+		    opt.mode != NULL ? (enum tsq_mode)target_sqlite_mode(opt.mode) :
+		    TSQ_APPEND, opt.key)) != NULL)
+			usage_fail(usage_text, "--table %s: %s", opt.table, why);
+	}
 	if (opt.exec != NULL) {		/* last: the others have the batch */
 		add_target(&exec.t);
 		target_exec_open(&exec, opt.exec);
@@ -220,7 +259,7 @@ main(int argc, char *argv[])
 	/* the inputs first: should this sink fail below, the tools writing
 	 * to it are not left waiting to open their FIFOs */
 	u.format = opt.format;
-	u.keep_raw = opt.view;
+	u.keep_raw = opt.view || opt.sqlite != NULL;
 	u.committing = cko.root != NULL;
 	u.publish = publish;
 	union_open(&u, argc - optind, argv + optind);

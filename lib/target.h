@@ -6,8 +6,8 @@
  * of the --append file), so that a restart neither loses nor repeats it.
  * Targets: a directory a batch (--dir, saveAsTextFiles), a file appended
  * to (--append), standard output (the default), DStream.print (--print),
- * a live view (--view), a command run on every batch (--exec); next:
- * sqlite, kafka.
+ * a live view (--view), a command run on every batch (--exec), tables of
+ * a SQLite database (--sqlite); next: kafka.
  */
 #ifndef SK_TARGET_H
 #define SK_TARGET_H
@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "ck.h"
+#include "rec.h"
 #include "union.h"
 
 struct target;
@@ -70,6 +71,40 @@ struct target_exec {
 	const char	*cmd;
 };
 void	target_exec_open(struct target_exec *, const char *cmd);
+
+/* --sqlite db --table name[,name...] --mode append|update|complete
+ * [--key fields]: each input's records in a table of a SQLite database
+ * (WAL), a batch one transaction with its time in streamkit_commits, so a
+ * reader sees whole batches and a restart with a checkpoint skips what the
+ * database has. */
+enum tsq_mode { TSQ_APPEND, TSQ_UPDATE, TSQ_COMPLETE };
+struct tsq_table {
+	char			*name;
+	const struct schema	*sc;		/* its input's fields */
+	const char		*time_col;	/* the batch time's column */
+	long			 removed;	/* update: `removed`, or -1 */
+	long			*keys;		/* update: the key fields */
+	size_t			 nkeys, nparam;
+	struct sqlite3_stmt	*insert, *remove;
+	int			 open;
+};
+struct target_sqlite {
+	struct target		 t;
+	const char		*path, *keys;
+	enum tsq_mode		 mode;
+	struct tsq_table	*tables;	/* one an input */
+	struct sqlite3		*db;
+	struct sqlite3_stmt	*commit;
+	int64_t			 committed;	/* in the database, or NO_TIME */
+	struct rec		 r;
+};
+/* The mode named name, or -1. */
+int	target_sqlite_mode(const char *name);
+/* Opens the database (after add_target: t.u and t.durable are set); dies
+ * naming it if it cannot. Returns what is wrong with the table names (a
+ * usage error), or NULL. */
+const char *target_sqlite_open(struct target_sqlite *, const char *path,
+	    const char *tables, enum tsq_mode, const char *keys);
 
 /* Standard output: each line with its batch time. */
 void	target_stdout_open(struct target *);

@@ -128,6 +128,16 @@ crash_clean() {
 	crash_clean '[0-9]+'
 }
 
+@test "crashtest --sqlite: 30 kills at random, the sink also appending to SQLite tables: the same rows, once each" {
+	run crashtest -n 30 --sqlite --seed 5
+	crash_clean '3[0-9]'
+}
+
+@test "crashtest --points --sqlite: every tool killed at its writes, pwrite64s and fdatasyncs too (every 15th): the same rows" {
+	run crashtest --points --stride 15 --sqlite --orders 3000 --files 6
+	crash_clean '[0-9]+'
+}
+
 @test "crashtest --watch: files arriving while the pipeline runs and while it is down, --append to a file with a line in it" {
 	run crashtest --watch -n 6 --orders 3000 --files 6
 	crash_clean '[0-9]+'
