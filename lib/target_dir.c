@@ -4,8 +4,10 @@
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +67,31 @@ dir_publish(struct target *tg, int64_t t, struct batch **parts)
 		err(SK_EXIT_DATA, "%s", parent);
 }
 
+/* Whether process pid runs: it exists and is not a zombie (a sink killed
+ * with its parent is one until something reaps it). */
+static int
+running(long pid)
+{
+	char path[64], stat[256], *rp;
+	ssize_t n;
+	int fd;
+
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	(void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno != ENOENT;	/* no /proc: kill(2) said it is */
+	n = read(fd, stat, sizeof(stat) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 1;
+	stat[n] = '\0';
+	/* "pid (comm) S ...": the state after the last ')' */
+	if ((rp = strrchr(stat, ')')) == NULL || rp[1] != ' ')
+		return 1;
+	return rp[2] != 'Z' && rp[2] != 'X';
+}
+
 /* Removes the temporary directories of --dir that a killed sink left
  * (".BASE....tmp-PID" beside the prefix, PID no longer running). */
 static void
@@ -89,8 +116,7 @@ sweep_dir_leftovers(const char *dir_prefix)
 		    (tmp = strstr(de->d_name + 1 + blen, ".tmp-")) == NULL)
 			continue;
 		pid = strtol(tmp + 5, &end, 10);
-		if (*end != '\0' || pid <= 0 || (kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH))
+		if (*end != '\0' || pid <= 0 || running(pid))
 			continue;	/* another sink's, still at work */
 		epathf(path, sizeof(path), "%s/%s", parent, de->d_name);
 		if (fsx_rmtree(path) < 0)

@@ -304,3 +304,15 @@ top() {
 	run cat out/o-15000/part-00000
 	assert_output "$(printf '%s\n' '+----+-----+' '|side|count|' '+----+-----+' '|   S|    2|' '+----+-----+')"
 }
+
+@test "--dir: a temporary directory left by a sink now a zombie (killed with its parent, not yet reaped) is removed" {
+	sh -c 'sleep 0 & echo $! > zpid; exec sleep 5' &
+	BG_PIDS=$!
+	waitfor 5 sh -c 'test -s zpid && grep -q "^[^)]*) Z" "/proc/$(cat zpid)/stat"'
+	mkdir out
+	mkdir "out/.o-5000.tmp-$(cat zpid)"
+	run sh -c "$(declare -f counts); counts | stream-sink --dir out/o"
+	assert_success
+	run ls -A out
+	assert_output "$(printf 'o-10000\no-15000\no-5000')"
+}
