@@ -24,6 +24,7 @@
 #include "reject.h"
 #include "sig.h"
 #include "spec.h"
+#include "stream.h"
 #include "textin.h"
 #include "util.h"
 #include "views.h"
@@ -171,10 +172,24 @@ parse_line(void *arg, const char *src, uint64_t line, char *s, size_t n,
 		    "expected %zu fields, found %zu", spec.n, l.n);
 }
 
+/* A control line goes to every output; an #end says the lines rejected
+ * since the last one (bad=, added to the source's). */
 static void
 pass_control(void *arg, const char *s, size_t n, enum ctl c)
 {
+	static struct obuf end;
+	static uint64_t bad_said;
+
 	(void)arg;
+	if (c == CTL_END && rej.n > bad_said) {
+		if (end.name == NULL)
+			ob_init(&end, -1, "#end");
+		ob_reset(&end);
+		end_add(&end, s, n, "bad", rej.n - bad_said);
+		bad_said = rej.n;
+		views_control(&views, end.p, end.len, c);
+		return;
+	}
 	views_control(&views, s, n, c);
 }
 

@@ -16,9 +16,11 @@
 #include "buf.h"
 #include "ck.h"
 #include "format.h"
+#include "metrics.h"
 #include "opt.h"
 #include "sig.h"
 #include "target.h"
+#include "ts.h"
 #include "union.h"
 #include "util.h"
 
@@ -26,7 +28,8 @@ static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--exec command]\n"
 "                   [--format csv | json | spark | table | tsv] [--id name]\n"
-"                   [--print [n]] [--sqlite db --table name[,name...]\n"
+"                   [--metrics file] [--metrics-prom file] [--print [n]]\n"
+"                   [--sqlite db --table name[,name...]\n"
 "                   [--mode append | update | complete] [--key field[,field...]]]\n"
 "                   [--view] [input ...]\n";
 
@@ -40,6 +43,8 @@ static const struct option longopts[] = {
 	{ "table", required_argument, NULL, 't' },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "key", required_argument, NULL, 'k' },
+	{ "metrics", required_argument, NULL, 'M' },
+	{ "metrics-prom", required_argument, NULL, 'P' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "view", no_argument, NULL, 'v' },
 	CK_LONGOPTS,
@@ -51,10 +56,11 @@ static const struct option longopts[] = {
 static struct {
 	enum format	 format;
 	const char	*dir_prefix, *suffix, *append_path, *exec;
-	const char	*sqlite, *table, *mode, *key;
+	const char	*sqlite, *table, *mode, *key, *metrics, *prom;
 	long long	 print_n;	/* -1: no --print */
 	int		 view;
-} opt = { F_TSV, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, 0 };
+} opt = { F_TSV, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    -1, 0 };
 
 static struct sunion u;
 static struct obuf out;
@@ -67,6 +73,7 @@ static struct target_append append;
 static struct target_view print, view;
 static struct target_exec exec;
 static struct target_sqlite sqlite;
+static struct metrics metrics;
 static struct target plain;		/* standard output */
 static struct target *targets[6];
 static size_t ntargets;
@@ -92,6 +99,7 @@ publish(void *arg, int64_t t, struct batch **parts)
 		ck_commit(&ck, t, &mark, sizeof(mark));
 		committed = t;
 	}
+	metrics_batch(&metrics, &u, t, parts, ts_now());
 }
 
 /* --print=N, or --print N when the next word is a number. */
@@ -146,6 +154,12 @@ options(int argc, char *argv[])
 		case 'k':
 			opt.key = optarg;
 			break;
+		case 'M':
+			opt.metrics = optarg;
+			break;
+		case 'P':
+			opt.prom = optarg;
+			break;
 		case 'v':
 			opt.view = 1;
 			break;
@@ -185,6 +199,11 @@ validate(void)
 	if (opt.key != NULL && (opt.mode == NULL ||
 	    target_sqlite_mode(opt.mode) != TSQ_UPDATE))
 		usage_fail(usage_text, "--key goes with --mode update");
+	if (opt.metrics != NULL && strcmp(opt.metrics, "-") == 0 &&
+	    (opt.print_n >= 0 || opt.view || (opt.dir_prefix == NULL &&
+	    opt.append_path == NULL && opt.sqlite == NULL && opt.exec == NULL)))
+		usage_fail(usage_text, "--metrics -: standard output holds the "
+		    "batches: give --dir, --append, --sqlite or --exec");
 }
 
 static void
@@ -264,10 +283,14 @@ main(int argc, char *argv[])
 	u.publish = publish;
 	union_open(&u, argc - optind, argv + optind);
 	ob_init(&out, STDOUT_FILENO, "stdout");
+	/* a status line where a person watches, unless the batches go there */
+	metrics_open(&metrics, opt.metrics, opt.prom, isatty(STDERR_FILENO) &&
+	    !isatty(STDOUT_FILENO));
 	open_targets(nopts, argv);
 	union_run(&u);
 	for (i = 0; i < ntargets; i++)
 		targets[i]->ops->close(targets[i]);
+	metrics_close(&metrics);
 	ob_close(&out);
 	return SK_EXIT_OK;
 }

@@ -96,18 +96,28 @@ batcher_bind(struct batcher *b, const struct schema *in, const char *src)
 		    "number (or parse them first)", src, b->event_field);
 }
 
+/* #end T n=N [made=M] [late=L] [bad=B]: late and bad are the records
+ * that came late or were bad since the last #end (stream-records(5)). */
 static void
 put_end_line(struct batcher *b, int64_t t, uint64_t n)
 {
-	char attrs[64];
+	char attrs[128];
 	int len;
+	uint64_t late = b->clock.late - b->late_said, bad = b->rej.n -
+	    b->bad_said;
 
+	len = snprintf(attrs, sizeof(attrs), "n=%llu", (unsigned long long)n);
 	if (b->event_field == NULL)
-		len = snprintf(attrs, sizeof(attrs), "n=%llu\tmade=%lld",
-		    (unsigned long long)n, (long long)ts_now());
-	else
-		len = snprintf(attrs, sizeof(attrs), "n=%llu",
-		    (unsigned long long)n);
+		len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+		    "\tmade=%lld", (long long)ts_now());
+	if (late > 0)
+		len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+		    "\tlate=%llu", (unsigned long long)late);
+	if (bad > 0)
+		len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+		    "\tbad=%llu", (unsigned long long)bad);
+	b->late_said = b->clock.late;
+	b->bad_said = b->rej.n;
 	put_end(&b->out, t, attrs, (size_t)len);
 	ob_flush(&b->out);
 }

@@ -33,6 +33,7 @@ struct batcher {
 	struct schema	 outsc;		/* written last */
 	struct pos_mark	 out_mark;	/* the open batch's last #at */
 	struct rejects	 rej;		/* bad lines; its max is --max-errors */
+	uint64_t	 late_said, bad_said;	/* in #end lines so far */
 	uint64_t	 closed;	/* batches closed */
 	/* --late-out: the late records, each with its place and why; not
 	 * written again for the batches a restart makes again (replaying) */

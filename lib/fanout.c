@@ -129,24 +129,31 @@ take_at(struct fanout *f, const char *s, size_t n)
 }
 
 /* #end T ... n=N ...: to output o with n= its own records of the batch,
- * so that the outputs' counts add up to the stream's. */
+ * and the source's late= and bad= in output 0 only, so that the outputs'
+ * counts add up to the stream's. */
 static void
 put_end_of(struct fanout *f, size_t o, const char *s, size_t n)
 {
 	const char *p = s, *e = s + n, *tab;
 	struct obuf *out = &f->outs[o];
+	int theirs;
 
 	for (;;) {
 		if ((tab = memchr(p, '\t', (size_t)(e - p))) == NULL)
 			tab = e;
+		/* the source's late= and bad=: in P.0 only, so they add */
+		theirs = o > 0 && ((tab - p > 5 && !memcmp(p, "late=", 5)) ||
+		    (tab - p > 4 && !memcmp(p, "bad=", 4)));
 		if (tab - p >= 2 && p[0] == 'n' && p[1] == '=') {
-			ob_puts(out, "n=");
+			ob_puts(out, "\tn=");
 			ob_putint(out, (int64_t)f->count[o]);
-		} else
+		} else if (!theirs) {
+			if (p != s)
+				ob_putc(out, '\t');
 			ob_write(out, p, (size_t)(tab - p));
+		}
 		if (tab == e)
 			break;
-		ob_putc(out, '\t');
 		p = tab + 1;
 	}
 	ob_putc(out, '\n');

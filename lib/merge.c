@@ -43,8 +43,8 @@ put_header(void)
 static void
 publish(void *arg, int64_t t, struct batch **parts)
 {
-	int64_t n = 0, made = -1;
-	char attrs[64];
+	int64_t n = 0, made = -1, late = 0, bad = 0;
+	char attrs[128];
 	int len = 0;
 	size_t i;
 
@@ -60,6 +60,8 @@ publish(void *arg, int64_t t, struct batch **parts)
 			n = -1;
 		if (parts[i]->made > made)
 			made = parts[i]->made;
+		late += parts[i]->late;	/* partitions: each its own */
+		bad += parts[i]->bad;
 	}
 	if (t != NO_TIME) {
 		if (n >= 0)
@@ -68,6 +70,12 @@ publish(void *arg, int64_t t, struct batch **parts)
 		if (made >= 0)
 			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
 			    "%smade=%lld", len > 0 ? "\t" : "", (long long)made);
+		if (late > 0)
+			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+			    "%slate=%lld", len > 0 ? "\t" : "", (long long)late);
+		if (bad > 0)
+			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+			    "%sbad=%lld", len > 0 ? "\t" : "", (long long)bad);
 		put_end(&mout, t, attrs, (size_t)len);
 	}
 	ob_flush(&mout);

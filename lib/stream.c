@@ -137,7 +137,9 @@ sr_control(struct sreader *sr, char *s, size_t n, struct item *it)
 	case CTL_END:
 		if (first_number(s, n, 4, INT64_MIN, &it->t) < 0 ||
 		    num_attr(s, n, "n", 0, SR_NONE, &it->count) < 0 ||
-		    num_attr(s, n, "made", 0, SR_NONE, &it->made) < 0)
+		    num_attr(s, n, "made", 0, SR_NONE, &it->made) < 0 ||
+		    num_attr(s, n, "late", 0, 0, &it->late) < 0 ||
+		    num_attr(s, n, "bad", 0, 0, &it->bad) < 0)
 			malformed(sr, "#end", s, n);
 		break;
 	case CTL_INTERVAL:
@@ -200,4 +202,36 @@ put_end(struct obuf *o, int64_t t, const char *attrs, size_t alen)
 		ob_write(o, attrs, alen);
 	}
 	ob_putc(o, '\n');
+}
+
+void
+end_add(struct obuf *o, const char *s, size_t n, const char *key,
+    uint64_t add)
+{
+	const char *p = s, *e = s + n, *tab;
+	size_t klen = strlen(key);
+	int found = 0;
+
+	for (;;) {
+		if ((tab = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			tab = e;
+		if ((size_t)(tab - p) > klen && memcmp(p, key, klen) == 0 &&
+		    p[klen] == '=') {
+			ob_write(o, p, klen + 1);
+			ob_putint(o, (int64_t)(strtoull(p + klen + 1, NULL, 10) +
+			    add));
+			found = 1;
+		} else
+			ob_write(o, p, (size_t)(tab - p));
+		if (tab == e)
+			break;
+		ob_putc(o, '\t');
+		p = tab + 1;
+	}
+	if (!found) {
+		ob_putc(o, '\t');
+		ob_write(o, key, klen);
+		ob_putc(o, '=');
+		ob_putint(o, (int64_t)add);
+	}
 }

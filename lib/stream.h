@@ -35,6 +35,7 @@ struct item {
 	int64_t		 t;		/* #end: the batch time */
 	int64_t		 count;		/* #end n=, or SR_NONE */
 	int64_t		 made;		/* #end made= (ms), or SR_NONE */
+	int64_t		 late, bad;	/* #end late=, bad= (0 if absent) */
 	int64_t		 interval;	/* #interval: ms, > 0 */
 	int64_t		 every;		/* #checkpoint every=, > 0 */
 	/* #stream: name= (NULL: none), top=, keys= (0 if absent), labels=1 */
@@ -121,6 +122,11 @@ void	stream_put_header(struct obuf *, const char *attrs);
 /* Writes "#end<TAB>T" plus attrs (may be NULL or empty) and a LF. */
 void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);
 
+/* Writes the #end line s (n bytes, no LF) to o with attribute key's
+ * value (0 if absent) increased by add: how late= and bad= gather what
+ * each tool counted in a batch (stream-records(5)). */
+void	end_add(struct obuf *, const char *s, size_t n, const char *key,
+	    uint64_t add);
 /* The value of attribute key=value of a control line: 1 if found. */
 int	stream_attr(const char *line, size_t len, const char *key,
 	    const char **v, size_t *vn);

@@ -172,6 +172,8 @@ take_lines(struct sunion *u, struct input *in)
 		case CTL_END:
 			in->open->n = it.count;		/* -1: none */
 			in->open->made = it.made;
+			in->open->late = it.late;
+			in->open->bad = it.bad;
 			close_batch(u, in, it.t);
 			break;
 		default:

@@ -32,6 +32,7 @@ struct batch {
 	struct pos_mark	 mark;		/* records: the last #at in raw */
 	uint64_t	 nrec;
 	int64_t		 n, made;	/* #end n= and made=, or -1 */
+	int64_t		 late, bad;	/* #end late= and bad=, or 0 */
 	char		*sname;		/* the stream's shape then */
 	long		 keys, top;
 	int		 labels;

@@ -424,3 +424,11 @@ c'
 	assert_output '10	x
 105	y'
 }
+
+@test "the lines rejected in a batch are added to its #end's bad=" {
+	printf '%s\n' '#stream' '#fields	line' 'a,1' 'b,x' '#end	5000	n=2	bad=1' 'c,2' '#end	10000	n=1' 'd,y' 'e,z' '#end	15000	n=2' '#eos' > in.rec
+	run --separate-stderr stream-parse --csv 'k,v:int' in.rec
+	assert_success
+	run sh -c "stream-parse --csv 'k,v:int' in.rec 2> /dev/null | grep '^#end'"
+	assert_output "$(printf '#end\t5000\tn=2\tbad=2\n#end\t10000\tn=1\n#end\t15000\tn=2\tbad=2')"
+}

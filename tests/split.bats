@@ -50,10 +50,10 @@ load helper
 	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tt\tv\n#at\t-\t1\n2016-03-22T20:25:28Z\ta\n#end\t1458678330000\tn=1\n2016-03-22T20:25:31Z\tb\n#end\t1458678335000\tn=1\n#eos')"
 }
 
-@test "late records are dropped and counted, or put in the open batch" {
+@test "late records are dropped and counted (late= on the #end of the batch they came in), or put in the open batch" {
 	printf '%s\n' '2016-03-22 20:25:28,1' '2016-03-22 20:25:36,2' '2016-03-22 20:25:29,late' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#end\t1458678330000\tn=1\n#end\t1458678335000\tn=0\n2016-03-22 20:25:36,2\n#end\t1458678340000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#end\t1458678330000\tn=1\n#end\t1458678335000\tn=0\n2016-03-22 20:25:36,2\n#end\t1458678340000\tn=1\tlate=1\n#eos')"
 	assert_equal "$stderr" 'stream-split: 1 late records dropped'
 	run --separate-stderr stream-split --event-time 1 --interval 5s --late next in.csv
 	assert_line --index 9 '2016-03-22 20:25:29,late'
@@ -67,10 +67,10 @@ load helper
 	[ -z "$stderr" ]
 }
 
-@test "a bad or far-ahead event time is reported with its line and dropped" {
+@test "a bad or far-ahead event time is reported with its line, dropped and counted (bad=)" {
 	printf '%s\n' '2016-03-22 20:25:28,1' 'yesterday,2' '2016-03-29 20:25:28,3' '2016-03-22 20:25:29,4' > in.csv
 	run --separate-stderr stream-split --event-time 1 --interval 5s in.csv
-	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#at\tin.csv\t4\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\n#eos')"
+	assert_output "$(printf '#stream\n#interval\t5000\n#fields\tline\n#types\tstr\n#at\tin.csv\t1\n2016-03-22 20:25:28,1\n#at\tin.csv\t4\n2016-03-22 20:25:29,4\n#end\t1458678330000\tn=2\tbad=2\n#eos')"
 	assert_equal "$stderr" 'stream-split: in.csv:2: 1 "yesterday" is not a timestamp
 stream-split: in.csv:3: 1 "2016-03-29 20:25:28" is more than 1d (--max-ahead) after the open batch
 stream-split: 2 bad lines dropped'
