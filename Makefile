@@ -50,7 +50,7 @@ $(LIB): $(LIBOBJ)
 
 bin/stream-parse: LDLIBS += -ljq
 bin/stream-split: LDLIBS += -lmosquitto -lrdkafka
-bin/stream-sink: LDLIBS += -lsqlite3
+bin/stream-sink: LDLIBS += -lsqlite3 -lmicrohttpd
 
 bin/stream-%: bin/stream-%.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "ck.h"
 #include "format.h"
+#include "http.h"
 #include "metrics.h"
 #include "opt.h"
 #include "sig.h"
@@ -27,8 +28,9 @@
 static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--exec command]\n"
-"                   [--format csv | json | spark | table | tsv] [--id name]\n"
-"                   [--metrics file] [--metrics-prom file] [--print [n]]\n"
+"                   [--format csv | json | spark | table | tsv]\n"
+"                   [--http [addr:]port] [--id name] [--metrics file]\n"
+"                   [--metrics-prom file] [--print [n]]\n"
 "                   [--sqlite db --table name[,name...]\n"
 "                   [--mode append | update | complete] [--key field[,field...]]]\n"
 "                   [--view] [input ...]\n";
@@ -45,6 +47,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "metrics-prom", required_argument, NULL, 'P' },
+	{ "http", required_argument, NULL, 'H' },
 	{ "format", required_argument, NULL, 'f' },
 	{ "view", no_argument, NULL, 'v' },
 	CK_LONGOPTS,
@@ -56,11 +59,11 @@ static const struct option longopts[] = {
 static struct {
 	enum format	 format;
 	const char	*dir_prefix, *suffix, *append_path, *exec;
-	const char	*sqlite, *table, *mode, *key, *metrics, *prom;
+	const char	*sqlite, *table, *mode, *key, *metrics, *prom, *http;
 	long long	 print_n;	/* -1: no --print */
 	int		 view;
 } opt = { F_TSV, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    -1, 0 };
+    NULL, -1, 0 };
 
 static struct sunion u;
 static struct obuf out;
@@ -74,6 +77,7 @@ static struct target_view print, view;
 static struct target_exec exec;
 static struct target_sqlite sqlite;
 static struct metrics metrics;
+static struct http http;
 static struct target plain;		/* standard output */
 static struct target *targets[6];
 static size_t ntargets;
@@ -160,6 +164,9 @@ options(int argc, char *argv[])
 		case 'P':
 			opt.prom = optarg;
 			break;
+		case 'H':
+			opt.http = optarg;
+			break;
 		case 'v':
 			opt.view = 1;
 			break;
@@ -204,6 +211,9 @@ validate(void)
 	    opt.append_path == NULL && opt.sqlite == NULL && opt.exec == NULL)))
 		usage_fail(usage_text, "--metrics -: standard output holds the "
 		    "batches: give --dir, --append, --sqlite or --exec");
+	if (opt.http != NULL && http_check(opt.http) != NULL)
+		usage_fail(usage_text, "--http %s: %s", opt.http,
+		    http_check(opt.http));
 }
 
 static void
@@ -287,10 +297,20 @@ main(int argc, char *argv[])
 	metrics_open(&metrics, opt.metrics, opt.prom, isatty(STDERR_FILENO) &&
 	    !isatty(STDOUT_FILENO));
 	open_targets(nopts, argv);
+	if (opt.http != NULL) {
+		const char *c = strrchr(opt.http, ':');
+		int port = http_start(&http, opt.http);
+
+		metrics.http = &http;
+		warnx("the page of the batches: http://%.*s:%d/",
+		    c != NULL ? (int)(c - opt.http) : 9,
+		    c != NULL ? opt.http : "127.0.0.1", port);
+	}
 	union_run(&u);
 	for (i = 0; i < ntargets; i++)
 		targets[i]->ops->close(targets[i]);
 	metrics_close(&metrics);
+	http_stop(&http);
 	ob_close(&out);
 	return SK_EXIT_OK;
 }

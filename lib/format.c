@@ -84,8 +84,8 @@ utf8_len(const unsigned char *s, size_t n)
 
 /* A JSON string: quotes, backslashes and control characters escaped, a
  * byte that is not valid UTF-8 written as U+FFFD, as jq does. */
-static void
-put_json_string(struct obuf *o, const char *s, size_t n)
+void
+fmt_json_string(struct obuf *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
@@ -127,7 +127,7 @@ put_json_value(struct obuf *o, enum coltype t, const char *s, size_t n)
 	    json_number(s, n))
 		ob_write(o, s, n);
 	else
-		put_json_string(o, s, n);
+		fmt_json_string(o, s, n);
 }
 
 /* The member that holds the batch time, "batch_time" unless a field of
@@ -252,7 +252,7 @@ fmt_record(struct obuf *o, enum format format, const struct shape *in,
 				snprintf(num, sizeof(num), "%zu", i + 1);
 			if (i > 0)
 				ob_putc(o, ',');
-			put_json_string(o, name, strlen(name));
+			fmt_json_string(o, name, strlen(name));
 			ob_putc(o, ':');
 			put_json_value(o, coltype_of(&in->sc, i), r->f[i].p,
 			    r->f[i].n);
@@ -453,7 +453,7 @@ fmt_timed(struct obuf *o, enum format format, int64_t t,
 		if (t != NO_TIME && format != F_TABLE) {
 			if (format == F_JSON) {
 				ob_putc(o, '{');
-				put_json_string(o, key, strlen(key));
+				fmt_json_string(o, key, strlen(key));
 				ob_putc(o, ':');
 				ob_putint(o, t);
 				if (nl - s > 2)

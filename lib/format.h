@@ -41,6 +41,9 @@ void	fmt_batch_head(struct obuf *, enum format, int64_t t);
  * column, or for json the member key; a table as it is. */
 void	fmt_timed(struct obuf *, enum format, int64_t t, const struct obuf *body,
 	    const char *key);
+/* s (n bytes) as a JSON string: valid UTF-8 (U+FFFD for a byte that is
+ * not), control characters escaped. */
+void	fmt_json_string(struct obuf *, const char *s, size_t n);
 /* The member that holds the batch time: "batch_time" unless a field of
  * one of the inputs has that name, then with as many _ before it as
  * needed. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fsx.h"
+#include "http.h"
 #include "metrics.h"
 #include "stream.h"
 #include "util.h"
@@ -71,44 +72,48 @@ put_metric(struct obuf *o, const char *name, const char *type,
 	ob_putc(o, '\n');
 }
 
+/* The figures in Prometheus' text format, into o. */
 static void
-put_prom(struct metrics *m, int64_t t, int64_t n, int64_t sched,
-    int64_t proc, int64_t total)
+put_prom(struct metrics *m, struct obuf *o, int64_t t, int64_t n,
+    int64_t sched, int64_t proc, int64_t total)
 {
-	struct obuf o;
-	int fd;
-
-	ob_init(&o, -1, m->prom);
-	put_metric(&o, "streamkit_batch_time_ms", "gauge",
+	put_metric(o, "streamkit_batch_time_ms", "gauge",
 	    "The time of the last batch published.", t);
-	put_metric(&o, "streamkit_batch_records", "gauge",
+	put_metric(o, "streamkit_batch_records", "gauge",
 	    "The records of the last batch at the source.", n < 0 ? 0 : n);
 	if (total >= 0) {
-		put_metric(&o, "streamkit_scheduling_delay_ms", "gauge",
+		put_metric(o, "streamkit_scheduling_delay_ms", "gauge",
 		    "From the end of the last batch's interval to its close.",
 		    sched);
-		put_metric(&o, "streamkit_processing_time_ms", "gauge",
+		put_metric(o, "streamkit_processing_time_ms", "gauge",
 		    "From the last batch's close to its publication.", proc);
-		put_metric(&o, "streamkit_total_delay_ms", "gauge",
+		put_metric(o, "streamkit_total_delay_ms", "gauge",
 		    "From the end of the last batch's interval to its "
 		    "publication.", total);
 	}
-	put_metric(&o, "streamkit_batches_total", "counter",
+	put_metric(o, "streamkit_batches_total", "counter",
 	    "Batches published.", (int64_t)m->batches);
-	put_metric(&o, "streamkit_records_total", "counter",
+	put_metric(o, "streamkit_records_total", "counter",
 	    "Records of the batches published, at the source.",
 	    (int64_t)m->records);
-	put_metric(&o, "streamkit_late_records_total", "counter",
+	put_metric(o, "streamkit_late_records_total", "counter",
 	    "Records that came after their batch had closed.",
 	    (int64_t)m->late);
-	put_metric(&o, "streamkit_bad_records_total", "counter",
+	put_metric(o, "streamkit_bad_records_total", "counter",
 	    "Lines rejected as bad.", (int64_t)m->bad);
-	/* a reader sees the old file or the new one, never half of one */
+}
+
+/* --metrics-prom: replaced whole, so a reader sees the old file or the
+ * new one, never half of one. */
+static void
+write_prom(const struct metrics *m, const struct obuf *o)
+{
+	int fd;
+
 	if ((fd = fsx_create_excl(m->prom_tmp)) < 0 ||
-	    fsx_write_all(fd, o.p, o.len) < 0 || close(fd) < 0 ||
+	    fsx_write_all(fd, o->p, o->len) < 0 || close(fd) < 0 ||
 	    rename(m->prom_tmp, m->prom) < 0)
 		err(SK_EXIT_DATA, "%s", m->prom);
-	ob_free(&o);
 }
 
 void
@@ -170,8 +175,28 @@ metrics_batch(struct metrics *m, const struct sunion *u, int64_t t,
 		put_end(&m->out, t, NULL, 0);
 		ob_flush(&m->out);
 	}
-	if (m->prom != NULL)
-		put_prom(m, t, n, sched, proc, total);
+	if (m->prom != NULL || m->http != NULL) {
+		struct obuf o, v;
+
+		ob_init(&o, -1, "prom");
+		put_prom(m, &o, t, n, sched, proc, total);
+		if (m->prom != NULL)
+			write_prom(m, &o);
+		if (m->http != NULL) {
+			struct http_point hp = { t, n, -1, sched, proc, total };
+
+			if (n >= 0 && u->first_interval > 0)
+				hp.rate10 = n * 10000 / u->first_interval;
+			ob_init(&v, -1, "values");
+			for (i = 0; i < u->n; i++)
+				if (parts[i] != NULL)
+					ob_write(&v, parts[i]->body.p,
+					    parts[i]->body.len);
+			http_batch(m->http, &hp, v.p, v.len, o.p, o.len);
+			ob_free(&v);
+		}
+		ob_free(&o);
+	}
 	if (m->status) {
 		char line[160];
 		int len = snprintf(line, sizeof(line), "\r\033[Kstream-sink: %llu "

@@ -7,6 +7,7 @@
  *				so the same tools can aggregate it
  *	--metrics-prom FILE	the Prometheus text format, replaced atomically
  *				each batch (node_exporter's textfile collector)
+ *	--http [ADDR:]PORT	a web page of the four timelines (lib/http)
  *	a status line on stderr, updated in place, when it is a terminal
  * Times: a batch T closed by the source at made= (processing time) and
  * published at P: scheduling delay made - T, processing time P - made,
@@ -18,6 +19,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "http.h"
 #include "union.h"
 
 struct metrics {
@@ -29,6 +31,7 @@ struct metrics {
 	int		 status;	/* a status line on stderr */
 	uint64_t	 batches, records, late, bad;
 	int64_t		 last_total;	/* the last batch's total delay, or -1 */
+	struct http	*http;		/* --http, or NULL */
 };
 
 /* path: --metrics (NULL: none; "-": standard output); prom: --metrics-prom
