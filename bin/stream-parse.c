@@ -185,7 +185,7 @@ pass_control(void *arg, const char *s, size_t n, enum ctl c)
 		if (end.name == NULL)
 			ob_init(&end, -1, "#end");
 		ob_reset(&end);
-		end_add(&end, s, n, "bad", rej.n - bad_said);
+		end_put(&end, s, n, "bad", rej.n - bad_said, 1);
 		bad_said = rej.n;
 		views_control(&views, end.p, end.len, c);
 		return;

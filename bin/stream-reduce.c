@@ -61,7 +61,7 @@ main(int argc, char *argv[])
 	struct obuf out;
 	struct ibuf ib;
 	struct ctx ctx;
-	struct agg_loop loop = { batch, NULL, &ctx };
+	struct agg_loop loop = { .batch = batch, .arg = &ctx };
 	const char *src = NULL;
 	int ch, fd;
 

@@ -191,13 +191,24 @@ start_state(struct agg_table *t, int nopts, char *argv[])
 	close(fd);
 }
 
+/* The keys held, for the #end's state.ID= (stream-records(5)). */
+static int64_t
+keys(void *arg)
+{
+	const struct ctx *c = arg;
+
+	return (int64_t)agg_keys(c->t);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct obuf out, removed;
 	struct ibuf ib;
 	struct ctx ctx = { NULL, &out, &removed };
-	struct agg_loop loop = { batch, control, &ctx };
+	struct agg_loop loop = { .batch = batch, .keys = keys,
+	    .control = control, .arg = &ctx };
+	char attr[128];
 	const char *src = NULL;
 	int fd, nopts;
 
@@ -211,6 +222,9 @@ main(int argc, char *argv[])
 	ib_filter(&ib, fd, src, &out);
 	ob_init(&removed, -1, "removed");
 	agg_put_header(&out, &spec);
+	(void)snprintf(attr, sizeof(attr), "state.%s", cko.id != NULL ?
+	    cko.id : "stream-state");
+	loop.state_attr = attr;
 	agg_run(ctx.t, &ib, &out, src, &loop);
 	agg_table_free(ctx.t);
 	ob_close(&out);

@@ -212,11 +212,22 @@ validate(void)
 		    "batches out of every window");
 }
 
+/* The keys held, for the #end's state.ID= (stream-records(5)). */
+static int64_t
+keys(void *arg)
+{
+	const struct ctx *c = arg;
+
+	return (int64_t)win_keys(c->w);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct ctx ctx;
-	struct agg_loop loop = { batch, control, &ctx };
+	struct agg_loop loop = { .batch = batch, .keys = keys,
+	    .control = control, .arg = &ctx };
+	char attr[128];
 	struct obuf out;
 	struct ibuf ib;
 	const char *src;
@@ -237,6 +248,9 @@ main(int argc, char *argv[])
 		run_records(ctx.w, &ib, &out);
 	else {
 		agg_put_header(&out, &spec);
+		(void)snprintf(attr, sizeof(attr), "state.%s", cko.id != NULL ?
+		    cko.id : "stream-window");
+		loop.state_attr = attr;
 		agg_run(ctx.batch, &ib, &out, src, &loop);
 	}
 	win_free(ctx.w);

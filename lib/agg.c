@@ -67,6 +67,12 @@ agg_table_free(struct agg_table *t)
 	free(t);
 }
 
+size_t
+agg_keys(const struct agg_table *t)
+{
+	return t->groups.n;
+}
+
 static void
 bind_or_die(struct agg_table *t, const char *src)
 {
@@ -441,7 +447,11 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 		case CTL_END:
 			pending = 0;
 			if (loop->batch(loop->arg, it.t, 1)) {
-				ob_write(out, s, n);
+				if (loop->keys != NULL)	/* the state's size */
+					end_put(out, s, n, loop->state_attr,
+					    (uint64_t)loop->keys(loop->arg), 0);
+				else
+					ob_write(out, s, n);
 				ob_putc(out, '\n');
 			}
 			ob_flush(out);

@@ -80,6 +80,8 @@ struct agg_table;
 
 struct agg_table *agg_table_new(struct agg_spec *);
 void	agg_table_free(struct agg_table *);
+/* The keys (groups) the table holds. */
+size_t	agg_keys(const struct agg_table *);
 /* Adds a record; returns 0, or -1 (reported as from line of src, which may
  * be NULL, and nothing changed). */
 int	agg_add(struct agg_table *, const struct rec *, const char *src,
@@ -121,6 +123,10 @@ struct agg_loop {
 	/* batch T is complete (timed 0: the one batch of a plain file);
 	 * returns whether its #end goes on (a window writes only at slides) */
 	int	(*batch)(void *arg, int64_t t, int timed);
+	/* stateful tools: the keys held after a batch, said on its #end as
+	 * state_attr=K (stream-records(5)); NULL for none */
+	int64_t	(*keys)(void *arg);
+	const char *state_attr;
 	void	(*control)(void *arg, const struct item *);	/* control lines */
 	void	*arg;
 };

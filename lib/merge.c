@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,7 +45,8 @@ static void
 publish(void *arg, int64_t t, struct batch **parts)
 {
 	int64_t n = 0, made = -1, late = 0, bad = 0;
-	char attrs[128];
+	char attrs[128], **st;
+	struct obuf a;
 	int len = 0;
 	size_t i;
 
@@ -76,7 +78,19 @@ publish(void *arg, int64_t t, struct batch **parts)
 		if (bad > 0)
 			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
 			    "%sbad=%lld", len > 0 ? "\t" : "", (long long)bad);
-		put_end(&mout, t, attrs, (size_t)len);
+		st = ecalloc(u.n, sizeof(*st));
+		for (i = 0; i < u.n; i++)
+			st[i] = parts[i] != NULL ? parts[i]->state : NULL;
+		ob_init(&a, -1, "attrs");
+		ob_write(&a, attrs, (size_t)len);
+		if (a.len > 0)
+			ob_putc(&a, '\t');
+		state_merge(&a, st, u.n, 1, 1, '\t');
+		if (a.len > 0 && a.p[a.len - 1] == '\t')
+			a.len--;
+		put_end(&mout, t, a.p, a.len);
+		ob_free(&a);
+		free(st);
 	}
 	ob_flush(&mout);
 }

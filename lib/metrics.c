@@ -13,8 +13,8 @@
 #include "util.h"
 
 static const char fields[] = "#fields\tbatch_time\trecords\tinput_rate\t"
-    "scheduling_delay\tprocessing_time\ttotal_delay\tlate\tbad\n"
-    "#types\tint\tint\tnum\tint\tint\tint\tint\tint\n";
+    "scheduling_delay\tprocessing_time\ttotal_delay\tlate\tbad\tstate\n"
+    "#types\tint\tint\tnum\tint\tint\tint\tint\tint\tstr\n";
 
 void
 metrics_open(struct metrics *m, const char *path, const char *prom,
@@ -116,6 +116,45 @@ write_prom(const struct metrics *m, const struct obuf *o)
 		err(SK_EXIT_DATA, "%s", m->prom);
 }
 
+/* The state.ID=K of the parts' #end lines (branches of one stream: the
+ * largest of each), "ID=K" separated by sep; prom: as Prometheus
+ * samples, a line each. */
+static void
+put_states(struct obuf *o, const struct sunion *u, struct batch **parts,
+    char sep, int prom)
+{
+	char **st = ecalloc(u->n, sizeof(*st));
+	struct obuf l;
+	size_t i;
+	const char *p, *e, *nl, *eq;
+
+	for (i = 0; i < u->n; i++)
+		st[i] = parts[i] != NULL ? parts[i]->state : NULL;
+	if (!prom) {
+		state_merge(o, st, u->n, 0, 0, sep);
+		free(st);
+		return;
+	}
+	ob_init(&l, -1, "states");
+	state_merge(&l, st, u->n, 0, 0, '\n');
+	ob_puts(o, "# HELP streamkit_state_keys The keys a stateful tool holds "
+	    "after the last batch.\n# TYPE streamkit_state_keys gauge\n");
+	e = l.p + l.len;
+	for (p = l.p; p < e; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL)
+			nl = e;
+		if ((eq = memchr(p, '=', (size_t)(nl - p))) != NULL) {
+			ob_puts(o, "streamkit_state_keys{tool=\"");
+			ob_write(o, p, (size_t)(eq - p));
+			ob_puts(o, "\"} ");
+			ob_write(o, eq + 1, (size_t)(nl - eq - 1));
+			ob_putc(o, '\n');
+		}
+	}
+	ob_free(&l);
+	free(st);
+}
+
 void
 metrics_batch(struct metrics *m, const struct sunion *u, int64_t t,
     struct batch **parts, int64_t now)
@@ -171,6 +210,8 @@ metrics_batch(struct metrics *m, const struct sunion *u, int64_t t,
 		put_figure(&m->out, total);
 		put_figure(&m->out, late);
 		put_figure(&m->out, bad);
+		ob_putc(&m->out, '\t');
+		put_states(&m->out, u, parts, ',', 0);
 		ob_putc(&m->out, '\n');
 		put_end(&m->out, t, NULL, 0);
 		ob_flush(&m->out);
@@ -180,6 +221,7 @@ metrics_batch(struct metrics *m, const struct sunion *u, int64_t t,
 
 		ob_init(&o, -1, "prom");
 		put_prom(m, &o, t, n, sched, proc, total);
+		put_states(&o, u, parts, '\n', 1);
 		if (m->prom != NULL)
 			write_prom(m, &o);
 		if (m->http != NULL) {

@@ -205,8 +205,8 @@ put_end(struct obuf *o, int64_t t, const char *attrs, size_t alen)
 }
 
 void
-end_add(struct obuf *o, const char *s, size_t n, const char *key,
-    uint64_t add)
+end_put(struct obuf *o, const char *s, size_t n, const char *key,
+    uint64_t v, int add)
 {
 	const char *p = s, *e = s + n, *tab;
 	size_t klen = strlen(key);
@@ -218,8 +218,8 @@ end_add(struct obuf *o, const char *s, size_t n, const char *key,
 		if ((size_t)(tab - p) > klen && memcmp(p, key, klen) == 0 &&
 		    p[klen] == '=') {
 			ob_write(o, p, klen + 1);
-			ob_putint(o, (int64_t)(strtoull(p + klen + 1, NULL, 10) +
-			    add));
+			ob_putint(o, (int64_t)(add ? strtoull(p + klen + 1,
+			    NULL, 10) + v : v));
 			found = 1;
 		} else
 			ob_write(o, p, (size_t)(tab - p));
@@ -232,6 +232,81 @@ end_add(struct obuf *o, const char *s, size_t n, const char *key,
 		ob_putc(o, '\t');
 		ob_write(o, key, klen);
 		ob_putc(o, '=');
-		ob_putint(o, (int64_t)add);
+		ob_putint(o, (int64_t)v);
 	}
+}
+
+char *
+end_state(const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *tab;
+	struct obuf o;
+	char *r;
+
+	ob_init(&o, -1, "state");
+	for (; p < e; p = tab + 1) {
+		if ((tab = memchr(p, '\t', (size_t)(e - p))) == NULL)
+			tab = e;
+		if (tab - p > 6 && memcmp(p, "state.", 6) == 0 &&
+		    memchr(p, '=', (size_t)(tab - p)) != NULL) {
+			if (o.len > 0)
+				ob_putc(&o, '\t');
+			ob_write(&o, p, (size_t)(tab - p));
+		}
+		if (tab == e)
+			break;
+	}
+	r = o.len > 0 ? estrndup(o.p, o.len) : NULL;
+	ob_free(&o);
+	return r;
+}
+
+void
+state_merge(struct obuf *o, char *const *states, size_t n, int sum,
+    int prefix, char sep)
+{
+	struct { const char *k; size_t kn; int64_t v; } *kv = NULL;
+	size_t nkv = 0, i, j;
+	const char *p, *e, *tab, *eq;
+
+	for (i = 0; i < n; i++) {
+		if (states[i] == NULL)
+			continue;
+		e = states[i] + strlen(states[i]);
+		for (p = states[i]; p < e; p = tab + 1) {
+			if ((tab = memchr(p, '\t', (size_t)(e - p))) == NULL)
+				tab = e;
+			if ((eq = memchr(p, '=', (size_t)(tab - p))) != NULL) {
+				int64_t v = strtoll(eq + 1, NULL, 10);
+
+				for (j = 0; j < nkv; j++)
+					if (kv[j].kn == (size_t)(eq - p) &&
+					    memcmp(kv[j].k, p, kv[j].kn) == 0)
+						break;
+				if (j == nkv) {
+					kv = ereallocarray(kv, nkv + 1,
+					    sizeof(*kv));
+					kv[nkv++] = (typeof(*kv)){ p,
+					    (size_t)(eq - p), 0 };
+				}
+				if (sum)
+					kv[j].v += v;
+				else if (v > kv[j].v)
+					kv[j].v = v;
+			}
+			if (tab == e)
+				break;
+		}
+	}
+	for (j = 0; j < nkv; j++) {
+		if (j > 0)
+			ob_putc(o, sep);
+		if (prefix)
+			ob_write(o, kv[j].k, kv[j].kn);
+		else
+			ob_write(o, kv[j].k + 6, kv[j].kn - 6);	/* "state." */
+		ob_putc(o, '=');
+		ob_putint(o, kv[j].v);
+	}
+	free(kv);
 }

@@ -122,11 +122,21 @@ void	stream_put_header(struct obuf *, const char *attrs);
 /* Writes "#end<TAB>T" plus attrs (may be NULL or empty) and a LF. */
 void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);
 
-/* Writes the #end line s (n bytes, no LF) to o with attribute key's
- * value (0 if absent) increased by add: how late= and bad= gather what
- * each tool counted in a batch (stream-records(5)). */
-void	end_add(struct obuf *, const char *s, size_t n, const char *key,
-	    uint64_t add);
+/* Writes the #end line s (n bytes, no LF) to o with attribute key's value
+ * set to v, or if add increased by v (0 if absent): how late= and bad=
+ * gather what each tool counted in a batch, and state.ID= says a stateful
+ * tool's keys (stream-records(5)). */
+void	end_put(struct obuf *, const char *s, size_t n, const char *key,
+	    uint64_t v, int add);
+/* The state.ID=K attributes of #end line s, TAB-separated (the caller's),
+ * or NULL if it has none. */
+char	*end_state(const char *s, size_t n);
+/* The state.ID=K of several #end lines (as end_state gives them; NULL
+ * for none) written once each, separated by sep: K summed over the lines
+ * if sum (a merge of partitions, each its own state), else the largest (a
+ * sink's inputs, branches of one stream); the "state." kept if prefix. */
+void	state_merge(struct obuf *, char *const *states, size_t n, int sum,
+	    int prefix, char sep);
 /* The value of attribute key=value of a control line: 1 if found. */
 int	stream_attr(const char *line, size_t len, const char *key,
 	    const char **v, size_t *vn);

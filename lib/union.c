@@ -174,6 +174,7 @@ take_lines(struct sunion *u, struct input *in)
 			in->open->made = it.made;
 			in->open->late = it.late;
 			in->open->bad = it.bad;
+			in->open->state = end_state(s, n);
 			close_batch(u, in, it.t);
 			break;
 		default:
@@ -228,6 +229,7 @@ publish_ready(struct sunion *u)
 				ob_free(&parts[i]->body);
 				ob_free(&parts[i]->raw);
 				free(parts[i]->sname);
+				free(parts[i]->state);
 				free(parts[i]);
 			}
 	}

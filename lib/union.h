@@ -33,6 +33,7 @@ struct batch {
 	uint64_t	 nrec;
 	int64_t		 n, made;	/* #end n= and made=, or -1 */
 	int64_t		 late, bad;	/* #end late= and bad=, or 0 */
+	char		*state;		/* #end state.ID=K..., or NULL */
 	char		*sname;		/* the stream's shape then */
 	long		 keys, top;
 	int		 labels;

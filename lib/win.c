@@ -47,6 +47,12 @@ win_supports(const struct agg_def *d)
 	}
 }
 
+size_t
+win_keys(const struct win *w)
+{
+	return agg_keys(w->w);
+}
+
 struct win *
 win_new(struct agg_spec *s, int64_t length)
 {

@@ -17,6 +17,8 @@ struct win;
 /* Whether the window can keep this aggregation (NULL) or why not. */
 const char *win_supports(const struct agg_def *);
 struct win *win_new(struct agg_spec *, int64_t length);
+/* The keys the window holds. */
+size_t	win_keys(const struct win *);
 void	win_free(struct win *);
 /* Batch bt, aggregated in b (then cleared), enters; panes at or before
  * bt - length leave. */

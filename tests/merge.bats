@@ -61,13 +61,13 @@ EPE\t1
 @test "merge: stream-state keeps its keys across the merged batches, top of the tops" {
 	run sh -c 'stream-state --by symbol --sum amount --top 2 a b | grep -v "^#[sfti]"'
 	assert_success
-	assert_output "$(printf 'EPE\t30\nAMD\t5\n#end\t5000\tn=3\tmade=7100\nEPE\t30\nBP\t7\n#end\t10000\tn=1\tmade=12000\nEPE\t31\nBP\t7\n#end\t15000\tn=1\tmade=17000\n#eos')"
+	assert_output "$(printf 'EPE\t30\nAMD\t5\n#end\t5000\tn=3\tmade=7100\tstate.stream-state=2\nEPE\t30\nBP\t7\n#end\t10000\tn=1\tmade=12000\tstate.stream-state=3\nEPE\t31\nBP\t7\n#end\t15000\tn=1\tmade=17000\tstate.stream-state=3\n#eos')"
 }
 
 @test "merge: stream-window over the merged batches" {
 	run sh -c 'stream-window --length 10s --by symbol --sum amount a b | grep -v "^#[sfti]"'
 	assert_success
-	assert_output "$(printf 'AMD\t5\nEPE\t30\n#end\t5000\tn=3\tmade=7100\nAMD\t5\nBP\t7\nEPE\t30\n#end\t10000\tn=1\tmade=12000\nBP\t7\nEPE\t1\n#end\t15000\tn=1\tmade=17000\n#eos')"
+	assert_output "$(printf 'AMD\t5\nEPE\t30\n#end\t5000\tn=3\tmade=7100\tstate.stream-window=2\nAMD\t5\nBP\t7\nEPE\t30\n#end\t10000\tn=1\tmade=12000\tstate.stream-window=3\nBP\t7\nEPE\t1\n#end\t15000\tn=1\tmade=17000\tstate.stream-window=2\n#eos')"
 }
 
 @test "merge: - is standard input among the files" {

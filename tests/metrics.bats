@@ -15,7 +15,7 @@ live() {	# live: 30000 orders, 1% bad, at 30000 a second, in 200 ms batches
 @test "--metrics: one record a batch, a record stream: records, input rate, the three delays, late and bad" {
 	live | stream-sink --dir out/o --metrics m.rec
 	run sed -n 1,4p m.rec
-	assert_output "$(printf '#stream\tname=metrics\n#fields\tbatch_time\trecords\tinput_rate\tscheduling_delay\tprocessing_time\ttotal_delay\tlate\tbad\n#types\tint\tint\tnum\tint\tint\tint\tint\tint\n#interval\t200')"
+	assert_output "$(printf '#stream\tname=metrics\n#fields\tbatch_time\trecords\tinput_rate\tscheduling_delay\tprocessing_time\ttotal_delay\tlate\tbad\tstate\n#types\tint\tint\tnum\tint\tint\tint\tint\tint\tstr\n#interval\t200')"
 	run tail -n 1 m.rec
 	assert_output '#eos'
 	# every batch published has its record, its time its #end's
@@ -31,7 +31,7 @@ live() {	# live: 30000 orders, 1% bad, at 30000 a second, in 200 ms batches
 	stream-split --event-time 1 --interval 5s orders.txt | stream-parse --csv "$SPEC" |
 	    stream-reduce --by side --count | stream-sink --dir out/o --metrics m.rec
 	run sed -n 5p m.rec
-	assert_output "$(printf '1458678330000\t200\t40.0\t\t\t\t0\t0')"
+	assert_output "$(printf '1458678330000\t200\t40.0\t\t\t\t0\t0\t')"
 }
 
 @test "--metrics -: the metrics on standard output, a stream the same tools aggregate" {
@@ -55,7 +55,7 @@ live() {	# live: 30000 orders, 1% bad, at 30000 a second, in 200 ms batches
 	assert_line 'streamkit_late_records_total 0'
 	assert_line 'streamkit_bad_records_total 300'
 	run grep -c '^# TYPE streamkit_' m.prom
-	assert_output 9
+	assert_output 10
 	run ls -A
 	refute_output --partial 'tmp'
 }
@@ -94,4 +94,27 @@ live() {	# live: 30000 orders, 1% bad, at 30000 a second, in 200 ms batches
 	run stream-sink --metrics nodir/m.rec --dir out/o < /dev/null
 	assert_failure 1
 	assert_output 'stream-sink: nodir/m.rec: No such file or directory'
+}
+
+@test "the keys each stateful tool holds: on its #end as state.ID=, in the metrics and the Prometheus file; a merge of partitions adds them up" {
+	gen-orders -n 20000 --rate 1000 --seed 3 > orders.txt
+	stream-split --event-time 1 --interval 5s orders.txt | stream-parse --csv "$SPEC" > s.rec
+	stream-state --by client --sum amount --top 3 s.rec > a
+	stream-window --length 10s --by symbol --count --top 3 s.rec > b
+	run sh -c "grep '^#end' a | tail -n 1"
+	assert_output "$(printf '#end\t1458678350000\tn=3000\tstate.stream-state=100')"
+	stream-sink --dir out/o --metrics m.rec --metrics-prom m.prom a b
+	run sh -c "tail -n 3 m.rec | head -n 1 | cut -f 9"
+	assert_output 'stream-state=100,stream-window=80'
+	run grep '^streamkit_state_keys' m.prom
+	assert_output "$(printf 'streamkit_state_keys{tool="stream-state"} 100\nstreamkit_state_keys{tool="stream-window"} 80')"
+	stream-split --event-time 1 --interval 5s --partitions 2 --by 3 --out-prefix p orders.txt
+	for i in 0 1; do
+		stream-parse --csv "$SPEC" < "p.$i" | stream-state --by client --sum amount --top 3 > "t.$i"
+	done
+	# each partition holds some of the clients; the merge, all of them
+	run sh -c "grep '^#end' t.0 | tail -n 1"
+	assert_output --regexp '^#end	1458678350000	n=[0-9]+	state.stream-state=[1-9][0-9]?$'
+	run sh -c "stream-reduce --by client --sum amount_sum --top 3 t.0 t.1 | grep '^#end' | tail -n 1"
+	assert_output "$(printf '#end\t1458678350000\tn=3000\tstate.stream-state=100')"
 }

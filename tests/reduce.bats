@@ -153,7 +153,7 @@ batches() {	# two batches of parsed orders, the second empty, a third
 	assert_line --index 10 $'BUYS\t2'
 	run stream-window --length 10s --by side --count --label S=SELLS,B=BUYS in.rec
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\tlabels=1\n#fields\tside\tcount\n#interval\t5000\nSELLS\t3\nBUYS\t1\n#end\t1458678330000\tn=4\nSELLS\t3\nBUYS\t1\n#end\t1458678335000\tn=0\nBUYS\t1\n#end\t1458678340000\tn=1\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\tlabels=1\n#fields\tside\tcount\n#interval\t5000\nSELLS\t3\nBUYS\t1\n#end\t1458678330000\tn=4\tstate.stream-window=2\nSELLS\t3\nBUYS\t1\n#end\t1458678335000\tn=0\tstate.stream-window=2\nBUYS\t1\n#end\t1458678340000\tn=1\tstate.stream-window=1\n#eos')"
 }
 
 @test "--label: bad usage" {

@@ -25,12 +25,12 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 @test "--emit all: the whole table each batch (stateSnapshots)" {
 	run stream-state --by k --sum v --count < <(batches)
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tcount\n#interval\t5000\na\t1\t1\nb\t2\t1\n#end\t5000\na\t11\t2\nb\t2\t1\nc\t4\t1\n#end\t10000\na\t11\t2\nb\t2\t1\nc\t4\t1\n#end\t15000\na\t11\t2\nb\t2\t1\nc\t5\t2\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tcount\n#interval\t5000\na\t1\t1\nb\t2\t1\n#end\t5000\tstate.stream-state=2\na\t11\t2\nb\t2\t1\nc\t4\t1\n#end\t10000\tstate.stream-state=3\na\t11\t2\nb\t2\t1\nc\t4\t1\n#end\t15000\tstate.stream-state=3\na\t11\t2\nb\t2\t1\nc\t5\t2\n#end\t20000\tstate.stream-state=3\n#eos')"
 }
 
 @test "--emit updated: only the keys this batch updated (mapWithState)" {
 	run stream-state --by k --sum v --emit updated < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\na\t11\nc\t4\n#end\t10000\n#end\t15000\nc\t5\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\tstate.stream-state=2\na\t11\nc\t4\n#end\t10000\tstate.stream-state=3\n#end\t15000\tstate.stream-state=3\nc\t5\n#end\t20000\tstate.stream-state=3\n#eos')"
 }
 
 @test "--timeout: a key idle longer than the timeout is gone at the right batch" {
@@ -38,32 +38,32 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	# longer than 10 s), 15 s at 20000 (gone); a, updated at 10000, is
 	# idle 10 s at 20000: kept
 	run stream-state --by k --sum v --timeout 10s < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\na\t11\nb\t2\nc\t4\n#end\t10000\na\t11\nb\t2\nc\t4\n#end\t15000\na\t11\nc\t5\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\tstate.stream-state=2\na\t11\nb\t2\nc\t4\n#end\t10000\tstate.stream-state=3\na\t11\nb\t2\nc\t4\n#end\t15000\tstate.stream-state=3\na\t11\nc\t5\n#end\t20000\tstate.stream-state=2\n#eos')"
 }
 
 @test "--emit-removed: the removal is emitted, flagged" {
 	run stream-state --by k --sum v --timeout 10s --emit-removed --emit updated < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tremoved\n#interval\t5000\na\t1\t0\nb\t2\t0\n#end\t5000\na\t11\t0\nc\t4\t0\n#end\t10000\n#end\t15000\nc\t5\t0\nb\t2\t1\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tremoved\n#interval\t5000\na\t1\t0\nb\t2\t0\n#end\t5000\tstate.stream-state=2\na\t11\t0\nc\t4\t0\n#end\t10000\tstate.stream-state=3\n#end\t15000\tstate.stream-state=3\nc\t5\t0\nb\t2\t1\n#end\t20000\tstate.stream-state=2\n#eos')"
 }
 
 @test "--initial: state starts from a record file (StateSpec.initialState)" {
 	printf '#fields\tk\tv_sum\tcount\na\t100\t7\nz\t5\t1\n' > init.rec
 	run stream-state --by k --sum v --count --initial init.rec < <(batches)
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tcount\n#interval\t5000\na\t101\t8\nb\t2\t1\nz\t5\t1\n#end\t5000\na\t111\t9\nb\t2\t1\nc\t4\t1\nz\t5\t1\n#end\t10000\na\t111\t9\nb\t2\t1\nc\t4\t1\nz\t5\t1\n#end\t15000\na\t111\t9\nb\t2\t1\nc\t5\t2\nz\t5\t1\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tcount\n#interval\t5000\na\t101\t8\nb\t2\t1\nz\t5\t1\n#end\t5000\tstate.stream-state=3\na\t111\t9\nb\t2\t1\nc\t4\t1\nz\t5\t1\n#end\t10000\tstate.stream-state=4\na\t111\t9\nb\t2\t1\nc\t4\t1\nz\t5\t1\n#end\t15000\tstate.stream-state=4\na\t111\t9\nb\t2\t1\nc\t5\t2\nz\t5\t1\n#end\t20000\tstate.stream-state=4\n#eos')"
 }
 
 @test "--initial keys time out from the first batch" {
 	printf '#fields\tk\tv_sum\nz\t5\n' > init.rec
 	run stream-state --by k --sum v --initial init.rec --timeout 5s < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\nz\t5\n#end\t5000\na\t11\nb\t2\nc\t4\nz\t5\n#end\t10000\na\t11\nc\t4\n#end\t15000\nc\t5\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\nz\t5\n#end\t5000\tstate.stream-state=3\na\t11\nb\t2\nc\t4\nz\t5\n#end\t10000\tstate.stream-state=4\na\t11\nc\t4\n#end\t15000\tstate.stream-state=2\nc\t5\n#end\t20000\tstate.stream-state=1\n#eos')"
 }
 
 @test "--emit top is the default with --top; --emit updated --top ranks the updated" {
 	run stream-state --by k --sum v --top 1 < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\ttop=1\n#fields\tk\tv_sum\n#interval\t5000\nb\t2\n#end\t5000\na\t11\n#end\t10000\na\t11\n#end\t15000\na\t11\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\ttop=1\n#fields\tk\tv_sum\n#interval\t5000\nb\t2\n#end\t5000\tstate.stream-state=2\na\t11\n#end\t10000\tstate.stream-state=3\na\t11\n#end\t15000\tstate.stream-state=3\na\t11\n#end\t20000\tstate.stream-state=3\n#eos')"
 	run stream-state --by k --sum v --top 1 --emit updated < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\ttop=1\n#fields\tk\tv_sum\n#interval\t5000\nb\t2\n#end\t5000\na\t11\n#end\t10000\n#end\t15000\nc\t5\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\ttop=1\n#fields\tk\tv_sum\n#interval\t5000\nb\t2\n#end\t5000\tstate.stream-state=2\na\t11\n#end\t10000\tstate.stream-state=3\n#end\t15000\tstate.stream-state=3\nc\t5\n#end\t20000\tstate.stream-state=3\n#eos')"
 }
 
 @test "a plain file of records is one batch" {
@@ -76,7 +76,7 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	batches | head -n 7 > in.rec
 	run --separate-stderr stream-state --by k --sum v in.rec
 	assert_failure 1
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t1\nb\t2\n#end\t5000\tstate.stream-state=2')"
 	assert_equal "$stderr" 'stream-state: in.rec: input ended without #eos: the tool before this one failed; its unfinished batch is dropped'
 }
 

@@ -25,26 +25,26 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 @test "panes enter and leave: sums subtracted, a max that leaves, a key that goes" {
 	run stream-window --length 10s --by k --sum v --max v --count < <(batches)
 	assert_success
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tv_max\tcount\n#interval\t5000\na\t1\t1\t1\nb\t5\t5\t1\n#end\t5000\na\t3\t2\t2\nb\t5\t5\t1\n#end\t10000\na\t2\t2\t1\nb\t1\t1\t1\n#end\t15000\nb\t1\t1\t1\n#end\t20000\n#end\t25000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\tv_max\tcount\n#interval\t5000\na\t1\t1\t1\nb\t5\t5\t1\n#end\t5000\tstate.stream-window=2\na\t3\t2\t2\nb\t5\t5\t1\n#end\t10000\tstate.stream-window=2\na\t2\t2\t1\nb\t1\t1\t1\n#end\t15000\tstate.stream-window=2\nb\t1\t1\t1\n#end\t20000\tstate.stream-window=1\n#end\t25000\tstate.stream-window=0\n#eos')"
 }
 
 @test "--min over text and numbers; --avg" {
 	printf '#interval\t1000\n#fields\tk\tv\nx\t3\nx\tzz\n#end\t1000\nx\t1\n#end\t2000\nx\t9\n#end\t3000\n#eos\n' > in.rec
 	run stream-window --length 2s --by k --min v --max v < in.rec
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_min\tv_max\n#interval\t1000\nx\t3\tzz\n#end\t1000\nx\t1\tzz\n#end\t2000\nx\t1\t9\n#end\t3000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_min\tv_max\n#interval\t1000\nx\t3\tzz\n#end\t1000\tstate.stream-window=1\nx\t1\tzz\n#end\t2000\tstate.stream-window=1\nx\t1\t9\n#end\t3000\tstate.stream-window=1\n#eos')"
 	printf '#interval\t1000\n#fields\tv\n1\n2\n#end\t1000\n6\n#end\t2000\n#end\t3000\n#eos\n' > avg.rec
 	run stream-window --length 2s --avg v --count < avg.rec
-	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_avg\tcount\n#interval\t1000\n1.5\t2\n#end\t1000\n3\t3\n#end\t2000\n6\t1\n#end\t3000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tv_avg\tcount\n#interval\t1000\n1.5\t2\n#end\t1000\tstate.stream-window=1\n3\t3\n#end\t2000\tstate.stream-window=1\n6\t1\n#end\t3000\tstate.stream-window=1\n#eos')"
 }
 
 @test "countByWindow: no --by, one line even for an empty window" {
 	run stream-window --length 5s --count < <(batches)
-	assert_output "$(printf '#stream\tkeys=0\n#fields\tcount\n#interval\t5000\n2\n#end\t5000\n1\n#end\t10000\n1\n#end\t15000\n0\n#end\t20000\n0\n#end\t25000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=0\n#fields\tcount\n#interval\t5000\n2\n#end\t5000\tstate.stream-window=1\n1\n#end\t10000\tstate.stream-window=1\n1\n#end\t15000\tstate.stream-window=1\n0\n#end\t20000\tstate.stream-window=1\n0\n#end\t25000\tstate.stream-window=1\n#eos')"
 }
 
 @test "--slide longer than the interval writes only at slide boundaries, #end too (no empty batches between)" {
 	run stream-window --length 10s --slide 10s --by k --sum v < <(batches)
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t3\nb\t5\n#end\t10000\nb\t1\n#end\t20000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_sum\n#interval\t5000\na\t3\nb\t5\n#end\t10000\tstate.stream-window=2\nb\t1\n#end\t20000\tstate.stream-window=1\n#eos')"
 }
 
 @test "a length or slide that is not a multiple of the interval is refused" {
@@ -78,7 +78,7 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 @test "--collect: the values of the window's batches, oldest first (groupByKeyAndWindow)" {
 	printf '#interval\t5000\n#fields\tk\tv\na\t1\nb\t5\na\t3\n#end\t5000\na\t2\n#end\t10000\nb\t1\n#end\t15000\n#eos\n' > in.rec
 	run stream-window --length 10s --by k --collect v < in.rec
-	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\n#interval\t5000\na\t1,3\nb\t5\n#end\t5000\na\t1,3,2\nb\t5\n#end\t10000\na\t2\nb\t1\n#end\t15000\n#eos')"
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tk\tv_collect\n#interval\t5000\na\t1,3\nb\t5\n#end\t5000\tstate.stream-window=2\na\t1,3,2\nb\t5\n#end\t10000\tstate.stream-window=2\na\t2\nb\t1\n#end\t15000\tstate.stream-window=2\n#eos')"
 }
 
 @test "--records: the records of the window themselves, at every slide (window())" {
