@@ -26,7 +26,8 @@
 static const char usage_text[] =
 "usage: stream-window [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
 "                     [--checkpoint-every n] [--collect expr] [--count]\n"
-"                     [--id name] [--label key=name[,key=name...]]\n"
+"                     [--emit-removed] [--id name]\n"
+"                     [--label key=name[,key=name...]]\n"
 "                     --length duration [--max expr]\n"
 "                     [--min expr] [--name name] [--records]\n"
 "                     [--slide duration] [--sum expr]\n"
@@ -36,7 +37,7 @@ static struct agg_spec spec;
 static int64_t length, slide, interval;
 static struct ck_opts cko;
 static struct ck ck;
-static int records;
+static int records, emit_removed;
 
 static const char *
 load(void *w, const void *p, size_t n)
@@ -160,6 +161,7 @@ options(int argc, char *argv[])
 		{ "length", required_argument, NULL, 'l' },
 		{ "slide", required_argument, NULL, 's' },
 		{ "records", no_argument, NULL, 'r' },
+		{ "emit-removed", no_argument, NULL, 'e' },
 		CK_LONGOPTS,
 		CK_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
@@ -182,6 +184,9 @@ options(int argc, char *argv[])
 			break;
 		case 'r':
 			records = 1;
+			break;
+		case 'e':
+			emit_removed = 1;
 			break;
 		default:
 			opt_rest(ch, usage_text);
@@ -207,6 +212,10 @@ validate(void)
 	for (i = 0; i < spec.ndefs; i++)
 		if ((why = win_supports(&spec.defs[i])) != NULL)
 			usage_fail(usage_text, "%s: %s", spec.defs[i].name, why);
+	if (emit_removed && (records || spec.nby == 0))
+		usage_fail(usage_text, "--emit-removed needs --by, and no "
+		    "--records");
+	spec.extra = emit_removed ? "removed" : NULL;
 	if (slide > length)
 		usage_fail(usage_text, "--slide longer than --length leaves "
 		    "batches out of every window");
@@ -240,6 +249,8 @@ main(int argc, char *argv[])
 
 	ctx.batch = agg_table_new(&spec);
 	ctx.w = win_new(&spec, length);
+	if (emit_removed)
+		win_emit_removed(ctx.w);
 	if (cko.root != NULL)	/* the options words are its identity */
 		ck_state_open(&ck, &cko, "stream-window", nopts, argv, load, ctx.w);
 	ctx.out = &out;

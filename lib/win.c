@@ -32,6 +32,7 @@ struct win {
 	size_t			 phead, pn, pcap;
 	struct obuf		 scratch;	/* the pane being built */
 	int			 records;	/* panes of records (window()) */
+	int			 emit_removed;	/* keys that left: said once */
 };
 
 const char *
@@ -51,6 +52,12 @@ size_t
 win_keys(const struct win *w)
 {
 	return agg_keys(w->w);
+}
+
+void
+win_emit_removed(struct win *w)
+{
+	w->emit_removed = 1;
 }
 
 struct win *
@@ -284,14 +291,14 @@ leave_group(struct win *w, struct bin *in, int64_t pane_t, int64_t bt)
 				set_extreme(c, &dq[k]);
 		}
 	}
-	if ((g->nrec -= nrec) == 0) {	/* gone from the window */
+	if ((g->nrec -= nrec) == 0 && !w->emit_removed) {	/* gone */
 		for (k = 0; k < s->ndefs; k++) {
 			free(g->c[k].s);
 			dq_clear(&dq[k]);
 		}
 		ht_del(&w->w->groups, key, klen);
 		ht_del(&w->ext, key, klen);
-	}
+	}	/* with emit_removed, win_emit says it and then drops it */
 }
 
 void
@@ -353,7 +360,42 @@ win_emit_records(const struct win *w, struct obuf *o)
 void
 win_emit(struct win *w, struct obuf *o)
 {
-	agg_emit(w->w, o, -1);
+	struct group **in, **gone, *g;
+	size_t i = 0, nin = 0, ngone = 0, k, klen;
+	long top = w->spec->top;
+
+	if (!w->emit_removed) {
+		agg_emit(w->w, o, -1);
+		return;
+	}
+	/* the window's keys (flag 0), then those that left it (flag 1, all
+	 * of them, by key, with the values they leave with), then forgotten */
+	in = ereallocarray(NULL, w->w->groups.n + 1, sizeof(*in));
+	gone = ereallocarray(NULL, w->w->groups.n + 1, sizeof(*gone));
+	while ((g = ht_next(&w->w->groups, &i)) != NULL) {
+		if (g->nrec > 0)
+			in[nin++] = g;
+		else
+			gone[ngone++] = g;
+	}
+	agg_emit_groups(w->w, o, in, nin, 0);
+	w->spec->top = 0;
+	agg_emit_groups(w->w, o, gone, ngone, 1);
+	w->spec->top = top;
+	for (i = 0; i < ngone; i++) {
+		const char *key = ht_key(&w->w->groups, gone[i], &klen);
+		struct deque *dq = ht_find(&w->ext, key, klen);
+
+		for (k = 0; k < w->spec->ndefs; k++) {
+			free(gone[i]->c[k].s);
+			if (dq != NULL)
+				dq_clear(&dq[k]);
+		}
+		ht_del(&w->ext, key, klen);
+		ht_del(&w->w->groups, key, klen);
+	}
+	free(in);
+	free(gone);
 }
 
 void

@@ -17,6 +17,9 @@ struct win;
 /* Whether the window can keep this aggregation (NULL) or why not. */
 const char *win_supports(const struct agg_def *);
 struct win *win_new(struct agg_spec *, int64_t length);
+/* --emit-removed: win_emit writes the keys that left the window since
+ * the last emission after the others, flagged 1 (the others 0). */
+void	win_emit_removed(struct win *);
 /* The keys the window holds. */
 size_t	win_keys(const struct win *);
 void	win_free(struct win *);

@@ -171,3 +171,14 @@ setup() {
 	run sqlite3 dash.db 'select count(*) from streamkit_commits where batch_time = 1458678388000'
 	assert_output 3
 }
+
+@test "--mode update: a key that leaves a window (stream-window --emit-removed) is deleted; the table equals the window" {
+	printf '#stream\n#fields\tk\tv\n#types\tstr\tint\n#interval\t5000\na\t1\nb\t5\n#end\t5000\na\t2\n#end\t10000\nb\t1\n#end\t15000\n#end\t20000\n#eos\n' > in.rec
+	run sh -c 'stream-window --length 10s --by k --sum v --emit-removed in.rec |
+	    stream-sink --sqlite db --table w --mode update'
+	assert_success
+	run sqlite3 db 'select k, v_sum, batch_time from w'
+	assert_output 'b|1|20000'
+	run sh -c 'stream-window --length 10s --by k --sum v --emit-removed in.rec | stream-sink --format tsv | tail -n 2'
+	assert_output "$(printf '20000\tb\t1\t0\n20000\ta\t\t1')"
+}
