@@ -245,6 +245,8 @@ ib_init(struct ibuf *b, int fd, const char *name)
 	b->flush = NULL;
 	b->skipping = 0;
 	b->long_lines = 0;
+	b->peer = 0;
+	b->error = 0;
 }
 
 size_t
@@ -278,6 +280,7 @@ ib_reset(struct ibuf *b, int fd, const char *name, uint64_t off)
 	b->base = off;
 	b->skipping = 0;
 	b->long_lines = 0;
+	b->error = 0;
 }
 
 void
