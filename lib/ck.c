@@ -222,6 +222,18 @@ ck_aligned(const struct ck *c, int64_t t)
 	return ((t / c->interval) % c->every) == 0;
 }
 
+/* A write of f failed: its temporary file goes (a restart would remove
+ * it anyway), and the error is said with its name. */
+static void __attribute__((noreturn))
+file_fail(const struct ck_file *f)
+{
+	int e = errno;
+
+	(void)unlink(f->tmp);
+	errno = e;
+	err(SK_EXIT_DATA, "%s", f->tmp);
+}
+
 void
 ck_file_begin(const struct ck *c, const char *name, struct ck_file *f)
 {
@@ -234,7 +246,7 @@ ck_file_begin(const struct ck *c, const char *name, struct ck_file *f)
 	f->len = 0;
 	if ((f->fd = fsx_create_excl(f->tmp)) < 0 ||
 	    fsx_write_all(f->fd, zero, sizeof(zero)) < 0)
-		err(SK_EXIT_DATA, "%s", f->tmp);
+		file_fail(f);
 }
 
 void
@@ -243,7 +255,7 @@ ck_file_write(void *arg, const void *p, size_t n)
 	struct ck_file *f = arg;
 
 	if (fsx_write_all(f->fd, p, n) < 0)
-		err(SK_EXIT_DATA, "%s", f->tmp);
+		file_fail(f);
 	f->crc = ck_crc32(f->crc, p, n);
 	f->len += n;
 }
@@ -268,7 +280,7 @@ ck_file_end(struct ck_file *f)
 	ck_header(h, f->len, f->crc);
 	if (pwrite(f->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    fsync(f->fd) < 0 || close(f->fd) < 0)
-		err(SK_EXIT_DATA, "%s", f->tmp);
+		file_fail(f);
 	if (rename(f->tmp, f->path) < 0)
 		err(SK_EXIT_DATA, "%s", f->path);
 	if (fsx_fsync_dir(f->dir) < 0)
