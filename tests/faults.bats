@@ -63,7 +63,7 @@ eio() {
 		assert_line --regexp '^stream-split: ck2\.[0-9]+/stream-split[^ ]*: Input/output error$'
 	done
 	rm -rf ck
-	run sh -c "stream-split --event-time 1 --interval 5s --checkpoint ck orders.txt |
+	run sh -c "stream-split --event-time 1 --interval 5s --checkpoint ck --checkpoint-every 2 orders.txt |
 	    stream-parse --csv '$SPEC' | stream-state --by client --sum amount --top 3 --checkpoint ck |
 	    stream-sink --checkpoint ck"
 	assert_success
@@ -103,4 +103,28 @@ eio() {
 	diff -r ref out
 	run sh -c 'sed 1d log.txt | cmp - ref.txt'
 	assert_success
+}
+
+@test "a full disk under the checkpoint (the sink's commit, the source's log, a snapshot): named, exit 1, nothing half-made; once there is room, the pipeline finishes exactly once" {
+	stream-split --event-time 1 --interval 5s orders.txt | stream-parse --csv "$SPEC" |
+	    stream-state --by client --sum amount --top 3 | stream-sink --dir want/o
+	for what in stream-sink/.commit stream-split/.log- stream-state/.snap-; do
+		rm -rf ck out
+		run bash -c "export INJECT_ENOSPC='$what' LD_PRELOAD='$ROOT/tests/inject.so'
+		    ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0
+		    stream-split --event-time 1 --interval 5s --checkpoint ck --checkpoint-every 2 orders.txt |
+		    stream-parse --csv '$SPEC' |
+		    stream-state --by client --sum amount --top 3 --checkpoint ck |
+		    stream-sink --checkpoint ck --dir out/o"
+		assert_failure
+		assert_output --regexp "ck/${what%%/*}/[^ ]+: No space left on device"
+		run find . -name '.*tmp*'
+		assert_output ''
+		run sh -c "stream-split --event-time 1 --interval 5s --checkpoint ck --checkpoint-every 2 orders.txt |
+		    stream-parse --csv '$SPEC' |
+		    stream-state --by client --sum amount --top 3 --checkpoint ck |
+		    stream-sink --checkpoint ck --dir out/o"
+		assert_success
+		diff -r want out
+	done
 }
