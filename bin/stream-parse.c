@@ -177,20 +177,12 @@ parse_line(void *arg, const char *src, uint64_t line, char *s, size_t n,
 static void
 pass_control(void *arg, const char *s, size_t n, enum ctl c)
 {
-	static struct obuf end;
 	static uint64_t bad_said;
 
 	(void)arg;
-	if (c == CTL_END && rej.n > bad_said) {
-		if (end.name == NULL)
-			ob_init(&end, -1, "#end");
-		ob_reset(&end);
-		end_put(&end, s, n, "bad", rej.n - bad_said, 1);
+	views_control(&views, s, n, c, c == CTL_END ? rej.n - bad_said : 0);
+	if (c == CTL_END)
 		bad_said = rej.n;
-		views_control(&views, end.p, end.len, c);
-		return;
-	}
-	views_control(&views, s, n, c);
 }
 
 /* --tee file: one more output; --cut list: the fields of the one named
@@ -390,7 +382,7 @@ main(int argc, char *argv[])
 	status = textin_operands(&tin, argv + optind);
 	/* a stream ends cleanly only if every input was read through */
 	if (status == SK_EXIT_OK)
-		views_control(&views, "#eos", 4, CTL_EOS);
+		views_control(&views, "#eos", 4, CTL_EOS, 0);
 	views_close(&views);
 	if (rej.n > 0)
 		warnx("%llu %s accepted, %llu rejected", (unsigned long long)

@@ -10,6 +10,7 @@
 
 #include "cut.h"
 #include "opt.h"
+#include "stream.h"
 #include "util.h"
 #include "views.h"
 
@@ -186,10 +187,19 @@ views_record(struct views *vs, const struct rec *r, int plain, size_t linelen,
 }
 
 void
-views_control(struct views *vs, const char *s, size_t n, enum ctl c)
+views_control(struct views *vs, const char *s, size_t n, enum ctl c,
+    uint64_t bad)
 {
 	size_t i;
 
+	if (c == CTL_END && bad > 0) {	/* bad= says them (stream-records(5)) */
+		if (vs->end.name == NULL)
+			ob_init(&vs->end, -1, "#end");
+		ob_reset(&vs->end);
+		end_put(&vs->end, s, n, "bad", bad, 1);
+		s = vs->end.p;
+		n = vs->end.len;
+	}
 	for (i = 0; i < vs->n; i++) {
 		ob_write(&vs->v[i].ob, s, n);
 		ob_putc(&vs->v[i].ob, '\n');
@@ -214,4 +224,6 @@ views_close(struct views *vs)
 
 	for (i = 0; i < vs->n; i++)
 		ob_close(&vs->v[i].ob);
+	if (vs->end.name != NULL)
+		ob_free(&vs->end);
 }

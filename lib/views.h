@@ -39,6 +39,7 @@ struct views {
 	size_t		 n;
 	struct spec	*spec;		/* its time fields' ISO text */
 	char		 sep;		/* of a plain line's fields */
+	struct obuf	 end;		/* an #end line with its bad= */
 };
 
 /*
@@ -60,7 +61,10 @@ void	views_open(struct views *, const struct output *, size_t n,
 void	views_record(struct views *, const struct rec *r, int plain,
 	    size_t linelen, uint64_t id, const char *file, uint64_t line);
 /* A control line to every view; #end is flushed at once. */
-void	views_control(struct views *, const char *s, size_t n, enum ctl);
+/* A control line to every output; an #end with bad lines rejected in its
+ * batch added to its bad=. */
+void	views_control(struct views *, const char *s, size_t n, enum ctl,
+	    uint64_t bad);
 void	views_flush(struct views *);
 /* Flushes and closes every output: an error there is exit 1. */
 void	views_close(struct views *);
