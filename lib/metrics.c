@@ -23,7 +23,6 @@ metrics_open(struct metrics *m, const char *path, const char *prom,
 	int fd;
 
 	memset(m, 0, sizeof(*m));
-	m->last_total = -1;
 	m->status = status;
 	if (prom != NULL) {
 		m->prom = prom;
@@ -187,7 +186,6 @@ metrics_batch(struct metrics *m, const struct sunion *u, int64_t t,
 	m->records += n > 0 ? (uint64_t)n : 0;
 	m->late += (uint64_t)late;
 	m->bad += (uint64_t)bad;
-	m->last_total = total;
 	if (m->on) {
 		if (!m->header && u->first_name != NULL) {
 			ob_puts(&m->out, "#interval\t");

@@ -30,7 +30,6 @@ struct metrics {
 	char		*prom_tmp;
 	int		 status;	/* a status line on stderr */
 	uint64_t	 batches, records, late, bad;
-	int64_t		 last_total;	/* the last batch's total delay, or -1 */
 	struct http	*http;		/* --http, or NULL */
 };
 

@@ -84,7 +84,7 @@ struct tsq_table {
 	const char		*time_col;	/* the batch time's column */
 	long			 removed;	/* update: `removed`, or -1 */
 	long			*keys;		/* update: the key fields */
-	size_t			 nkeys, nparam;
+	size_t			 nkeys;
 	struct sqlite3_stmt	*insert, *remove;
 	int			 open;
 };

@@ -211,17 +211,15 @@ prepare_statements(struct target_sqlite *q, struct tsq_table *tb)
 {
 	const struct schema *sc = tb->sc;
 	struct obuf o;
-	size_t i, nparam = 1;
+	size_t i;
 
 	ob_init(&o, -1, "sql");
 	ob_puts(&o, "INSERT INTO ");
 	put_ident(&o, tb->name);
 	ob_puts(&o, " VALUES (?");
 	for (i = 0; i < sc->n; i++)
-		if ((long)i != tb->removed) {
+		if ((long)i != tb->removed)
 			ob_puts(&o, ", ?");
-			nparam++;
-		}
 	ob_putc(&o, ')');
 	if (q->mode == TSQ_UPDATE) {
 		ob_puts(&o, " ON CONFLICT (");
@@ -240,7 +238,6 @@ prepare_statements(struct target_sqlite *q, struct tsq_table *tb)
 		}
 	}
 	tb->insert = db_prepare(q, sql_of(&o));
-	tb->nparam = nparam;
 	ob_reset(&o);
 	ob_puts(&o, "DELETE FROM ");
 	put_ident(&o, tb->name);
