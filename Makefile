@@ -29,7 +29,7 @@ SCRIPTS_SH = scripts/order-dashboard scripts/split-and-send \
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
-all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/kafkamock tests/inject.so
+all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so
 
 # Rebuild everything when the flags change (make sanitize, then make).
 .flags: FORCE
@@ -72,7 +72,7 @@ tests/tcpline: tests/tcpline.c .flags
 	@$(if $(Q),echo "cc $<")
 	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-tests/kafkamock: tests/kafkamock.c .flags
+tests/kafkamock tests/kafkalag: %: %.c .flags
 	@$(if $(Q),echo "cc $<")
 	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lrdkafka $(LDLIBS)
 
@@ -92,7 +92,7 @@ check: deps
 lint: $(MAN1) $(MAN5)
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c tests/tcpline.c tests/kafkamock.c
+	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c tests/tcpline.c tests/kafkamock.c tests/kafkalag.c
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -135,7 +135,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5
 
 clean:
-	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/kafkamock tests/inject.so .flags
+	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so .flags
 	rm -rf out
 
 .PHONY: all deps check lint sanitize demo bench install uninstall clean FORCE

@@ -28,7 +28,7 @@
 static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--exec command]\n"
-"                   [--format csv | json | spark | table | tsv]\n"
+"                   [--format csv | json | records | spark | table | tsv]\n"
 "                   [--http [addr:]port] [--id name] [--metrics file]\n"
 "                   [--metrics-prom file] [--print [n]]\n"
 "                   [--sqlite db --table name[,name...]\n"
@@ -173,7 +173,7 @@ options(int argc, char *argv[])
 		case 'f':
 			if ((f = fmt_by_name(optarg)) < 0)
 				usage_fail(usage_text, "--format %s: not csv, json, "
-				    "spark, table or tsv", optarg);
+				    "records, spark, table or tsv", optarg);
 			opt.format = (enum format)f;
 			break;
 		default:
@@ -211,6 +211,11 @@ validate(void)
 	    opt.append_path == NULL && opt.sqlite == NULL && opt.exec == NULL)))
 		usage_fail(usage_text, "--metrics -: standard output holds the "
 		    "batches: give --dir, --append, --sqlite or --exec");
+	if (opt.format == F_RECORDS && (opt.dir_prefix != NULL ||
+	    opt.print_n >= 0 || opt.view || opt.sqlite != NULL ||
+	    opt.exec != NULL))
+		usage_fail(usage_text, "--format records goes to --append or "
+		    "standard output");
 	if (opt.http != NULL && http_check(opt.http) != NULL)
 		usage_fail(usage_text, "--http %s: %s", opt.http,
 		    http_check(opt.http));
@@ -288,6 +293,7 @@ main(int argc, char *argv[])
 	/* the inputs first: should this sink fail below, the tools writing
 	 * to it are not left waiting to open their FIFOs */
 	u.format = opt.format;
+	u.records = opt.format == F_RECORDS;
 	u.keep_raw = opt.view || opt.sqlite != NULL;
 	u.committing = cko.root != NULL;
 	u.publish = publish;

@@ -20,6 +20,7 @@
 #include "ck_log.h"
 #include "dur.h"
 #include "fanout.h"
+#include "group.h"
 #include "live.h"
 #include "opt.h"
 #include "sig.h"
@@ -32,8 +33,11 @@ static const char usage_text[] =
 "                    [--connect host:port] [--event-time field]\n"
 "                    [--glob pattern] [--id name] [--interval duration]\n"
 "                    [--kafka brokers --topic topic[,topic...]\n"
-"                    [--kafka-fields list] [--max-rate-per-partition n]\n"
+"                    [--end-offsets list] [--kafka-fields list]\n"
+"                    [--kafka-partitions list] [--max-rate-per-partition n]\n"
 "                    [--start where] [-X key=value]]\n"
+"                    [--kafka brokers --topic topic[,topic...] --group id\n"
+"                    --task command [-X key=value]]\n"
 "                    [--late drop | next] [--late-out file]\n"
 "                    [--listen [addr:]port] [--max-ahead duration]\n"
 "                    [--max-errors n] [--max-files n] [--max-rate n]\n"
@@ -269,7 +273,8 @@ validate(void)
 		opt.noperands = 0;		/* standard input */
 	if (opt.watch_dir != NULL && n > 0)
 		usage_fail(usage_text, "--watch takes no file operands");
-	live_check(&live, n, opt.watch_dir, opt.record_size, usage_text);
+	live_check(&live, n, opt.watch_dir, opt.record_size, opt.once,
+	    usage_text);
 	fanout_check(&fan_opts, usage_text);
 	if (opt.watch_dir == NULL && (opt.take_all || opt.glob ||
 	    opt.max_files || opt.poll_every))
@@ -321,6 +326,9 @@ main(int argc, char *argv[])
 	validate();
 
 	sig_source(on_stop);	/* a second signal stops at once */
+	if (live.group != NULL)
+		return group_run(&(struct group_opts){ &live.kafka, live.group,
+		    live.task, ck_log.opts.root, opt.once, &stopping });
 	if (fan_opts.n > 0) {		/* N outputs instead of stdout */
 		fanout_open(&fan, fan_opts.prefix, (size_t)fan_opts.n,
 		    fan_opts.by, batcher.sep);

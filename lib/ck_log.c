@@ -323,6 +323,44 @@ read_log(struct ck_log *l, int64_t t, struct bin *b, const char **why)
 	return p;
 }
 
+void *
+ck_log_source_state(const char *dir, int64_t t, struct bin *b)
+{
+	char path[PATH_MAX];
+	const char *why, *src;
+	uint64_t version, nseg, i;
+	size_t n;
+	void *p;
+
+	if (snprintf(path, sizeof(path), "%s/log-%lld", dir, (long long)t) >=
+	    (int)sizeof(path) || (p = ck_get(path, &n, &why)) == NULL)
+		return NULL;
+	bin_init(b, p, n);
+	version = bin_u64(b);
+	if (version < 3 || version > LOG_VERSION || (int64_t)bin_u64(b) != t) {
+		free(p);
+		return NULL;
+	}
+	nseg = bin_u64(b);
+	for (i = 0; i < nseg && !b->bad; i++) {
+		(void)bin_bytes(b, &n);
+		if (n == 0)		/* standard input's bytes */
+			(void)bin_bytes(b, &n);
+		else {			/* a file's range */
+			(void)bin_u64(b);
+			(void)bin_u64(b);
+			(void)bin_u64(b);
+		}
+	}
+	src = bin_bytes(b, &n);
+	if (b->bad) {
+		free(p);
+		return NULL;
+	}
+	bin_init(b, src, n);
+	return p;
+}
+
 /* Reads the watch's `start`: 1 if the first start is not complete yet
  * (start_t0 is set if it had begun). */
 static int

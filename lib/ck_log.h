@@ -51,4 +51,10 @@ int	ck_log_restore(struct ck_log *, int argc, char *argv[]);
  * listing, and what it skipped after it. */
 void	ck_log_watch_start(struct ck_log *, int first);
 
+/* For another process (a group member, lib/group): the source's own
+ * state logged with batch t in the source's directory dir, as b; the
+ * bytes to free, or NULL if the log is not there (pruned) or does not
+ * check. */
+void	*ck_log_source_state(const char *dir, int64_t t, struct bin *b);
+
 #endif

@@ -11,7 +11,7 @@ int
 fmt_by_name(const char *name)
 {
 	static const char *const names[] = { "tsv", "csv", "json", "spark",
-	    "table" };
+	    "table", "records" };
 	size_t i;
 
 	for (i = 0; i < SK_NELEM(names); i++)
@@ -224,6 +224,8 @@ fmt_record(struct obuf *o, enum format format, const struct shape *in,
 {
 	size_t i;
 
+	if (format == F_RECORDS)
+		return;		/* kept as they came (lib/union) */
 	if (format == F_SPARK && in->top > 0 && in->sname != NULL && nrec == 0)
 		put_list_open(o, in->sname);
 	if (format == F_TSV || format == F_TABLE) {	/* a table at the end */

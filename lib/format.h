@@ -2,7 +2,8 @@
  * format: how stream-sink writes records (stream-sink(1), --format): tsv as
  * they come, csv with RFC 4180 quoting, json one object a line with values
  * by type (valid UTF-8), spark as Spark's saveAsTextFiles writes tuples and
- * the (NAME,List(...)) lines of a named stream.
+ * the (NAME,List(...)) lines of a named stream; records as a stream of
+ * stream-records(5) again (lib/union and lib/target_file write it).
  */
 #ifndef SK_FORMAT_H
 #define SK_FORMAT_H
@@ -14,7 +15,7 @@
 
 #define NO_TIME INT64_MIN	/* the one batch of a stream with no #end */
 
-enum format { F_TSV, F_CSV, F_JSON, F_SPARK, F_TABLE };
+enum format { F_TSV, F_CSV, F_JSON, F_SPARK, F_TABLE, F_RECORDS };
 
 /* What a stream's #stream and #fields lines say of its records. */
 struct shape {

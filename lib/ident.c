@@ -21,7 +21,7 @@ static const char *const ordered[] = { "count", "sum", "min", "max", "avg",
  * FIFOs are in a new temporary directory) */
 static const char *const skipped[] = { "checkpoint", "id",
     "checkpoint-every", "max-rate", "max-rate-per-partition", "stop-after",
-    "late-out", "out-prefix", NULL };
+    "late-out", "out-prefix", "end-offsets", NULL };
 
 static int
 in(const char *const *set, const char *name, size_t n)

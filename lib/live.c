@@ -16,8 +16,12 @@ static const char *
 kafka_option(struct live *l, int ch, const char *arg)
 {
 	l->kafka_opts = 1;
+	l->read_opts |= ch != LIVE_OPT_PROPERTY;
 	return ch == LIVE_OPT_KAFKA_FIELDS ? src_kafka_fields(&l->kafka, arg) :
 	    ch == LIVE_OPT_START ? src_kafka_start(&l->kafka, arg) :
+	    ch == LIVE_OPT_KAFKA_PARTITIONS ?
+	    src_kafka_partitions(&l->kafka, arg) :
+	    ch == LIVE_OPT_END_OFFSETS ? src_kafka_ends(&l->kafka, arg) :
 	    src_kafka_property(&l->kafka, arg);
 }
 
@@ -45,6 +49,13 @@ live_option(struct live *l, int ch, const char *arg, const char *usage)
 	case LIVE_OPT_TOPIC:
 		l->topic = arg;
 		return 1;
+	case LIVE_OPT_GROUP:
+	case LIVE_OPT_TASK:
+		if (*arg == '\0')
+			usage_fail(usage, "--%s: empty", ch == LIVE_OPT_GROUP ?
+			    "group" : "task");
+		*(ch == LIVE_OPT_GROUP ? &l->group : &l->task) = arg;
+		return 1;
 	case LIVE_OPT_MQTT_FIELDS:
 		l->mqtt.fields = 1;
 		return 1;
@@ -52,17 +63,21 @@ live_option(struct live *l, int ch, const char *arg, const char *usage)
 		l->mqtt.client_id = arg;
 		return 1;
 	case LIVE_OPT_PARTITION_RATE:
-		l->kafka_opts = 1;
+		l->kafka_opts = l->read_opts = 1;
 		l->kafka.part_rate = (uint64_t)opt_number(usage,
 		    "--max-rate-per-partition", arg, 1, 1000000000);
 		return 1;
 	case LIVE_OPT_KAFKA_FIELDS:
 	case LIVE_OPT_START:
 	case LIVE_OPT_PROPERTY:
+	case LIVE_OPT_KAFKA_PARTITIONS:
+	case LIVE_OPT_END_OFFSETS:
 		if ((why = kafka_option(l, ch, arg)) != NULL)
 			usage_fail(usage, "%s %s: %s", ch == LIVE_OPT_START ?
 			    "--start" : ch == LIVE_OPT_PROPERTY ? "-X" :
-			    "--kafka-fields", arg, why);
+			    ch == LIVE_OPT_KAFKA_PARTITIONS ?
+			    "--kafka-partitions" : ch == LIVE_OPT_END_OFFSETS ?
+			    "--end-offsets" : "--kafka-fields", arg, why);
 		return 1;
 	}
 	return 0;
@@ -70,7 +85,7 @@ live_option(struct live *l, int ch, const char *arg, const char *usage)
 
 void
 live_check(struct live *l, int noperands, const char *watch_dir,
-    size_t record_size, const char *usage)
+    size_t record_size, int once, const char *usage)
 {
 	int mqtt = l->kind == LIVE_OPT_MQTT, kafka = l->kind == LIVE_OPT_KAFKA;
 	const char *why;
@@ -85,8 +100,9 @@ live_check(struct live *l, int noperands, const char *watch_dir,
 		usage_fail(usage, "--mqtt-fields and --mqtt-client-id go with "
 		    "--mqtt");
 	if (!kafka && l->kafka_opts)
-		usage_fail(usage, "--kafka-fields, --start, "
-		    "--max-rate-per-partition and -X go with --kafka");
+		usage_fail(usage, "--kafka-fields, --kafka-partitions, "
+		    "--end-offsets, --start, --max-rate-per-partition and -X "
+		    "go with --kafka");
 	if (record_size > 0 && l->kind != 0)
 		usage_fail(usage, "--record-size reads files or standard "
 		    "input, by processing time");
@@ -94,6 +110,17 @@ live_check(struct live *l, int noperands, const char *watch_dir,
 		l->mqtt.topic = l->topic;
 	if (kafka && (why = src_kafka_topics(&l->kafka, l->topic)) != NULL)
 		usage_fail(usage, "--topic %s: %s", l->topic, why);
+	if ((l->group != NULL) != (l->task != NULL) ||
+	    (l->group != NULL && !kafka))
+		usage_fail(usage, "--group and --task go together, with "
+		    "--kafka");
+	if (l->group != NULL && l->read_opts)
+		usage_fail(usage, "--group: its tasks read the partitions; "
+		    "their options go in --task");
+	if (kafka && l->kafka.nonly > 0 && l->kafka.ntopics > 1)
+		usage_fail(usage, "--kafka-partitions: of one topic");
+	if (l->kafka.npin > 0 && !once)
+		usage_fail(usage, "--end-offsets goes with --once");
 }
 
 void

@@ -23,75 +23,17 @@ static int header_done;
 static void
 put_header(void)
 {
-	if (header_done)
-		return;
+	if (!header_done)
+		union_put_header(&u, &mout);
 	header_done = 1;
-	if (u.fields != NULL) {
-		ob_puts(&mout, u.fields);
-		ob_putc(&mout, '\n');
-	}
-	if (u.types != NULL) {
-		ob_puts(&mout, u.types);
-		ob_putc(&mout, '\n');
-	}
-	if (u.first_name != NULL) {
-		ob_puts(&mout, "#interval\t");
-		ob_putint(&mout, u.first_interval);
-		ob_putc(&mout, '\n');
-	}
 }
 
 static void
 publish(void *arg, int64_t t, struct batch **parts)
 {
-	int64_t n = 0, made = -1, late = 0, bad = 0;
-	char attrs[128], **st;
-	struct obuf a;
-	int len = 0;
-	size_t i;
-
 	(void)arg;
 	put_header();
-	for (i = 0; i < u.n; i++) {
-		if (parts[i] == NULL)
-			continue;
-		ob_write(&mout, parts[i]->raw.p, parts[i]->raw.len);
-		if (parts[i]->n >= 0 && n >= 0)
-			n += parts[i]->n;
-		else
-			n = -1;
-		if (parts[i]->made > made)
-			made = parts[i]->made;
-		late += parts[i]->late;	/* partitions: each its own */
-		bad += parts[i]->bad;
-	}
-	if (t != NO_TIME) {
-		if (n >= 0)
-			len = snprintf(attrs, sizeof(attrs), "n=%lld",
-			    (long long)n);
-		if (made >= 0)
-			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
-			    "%smade=%lld", len > 0 ? "\t" : "", (long long)made);
-		if (late > 0)
-			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
-			    "%slate=%lld", len > 0 ? "\t" : "", (long long)late);
-		if (bad > 0)
-			len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
-			    "%sbad=%lld", len > 0 ? "\t" : "", (long long)bad);
-		st = ecalloc(u.n, sizeof(*st));
-		for (i = 0; i < u.n; i++)
-			st[i] = parts[i] != NULL ? parts[i]->state : NULL;
-		ob_init(&a, -1, "attrs");
-		ob_write(&a, attrs, (size_t)len);
-		if (a.len > 0)
-			ob_putc(&a, '\t');
-		state_merge(&a, st, u.n, 1, 1, '\t');
-		if (a.len > 0 && a.p[a.len - 1] == '\t')
-			a.len--;
-		put_end(&mout, t, a.p, a.len);
-		ob_free(&a);
-		free(st);
-	}
+	union_put_batch(&u, &mout, t, parts);
 	ob_flush(&mout);
 }
 
@@ -128,6 +70,7 @@ merge_open(int argc, char *const argv[], const char **src)
 		return fd;
 	}
 	u.records = 1;
+	u.merging = 1;
 	u.publish = publish;
 	union_open(&u, argc, argv);
 	if (pipe2(p, O_CLOEXEC) < 0)

@@ -340,6 +340,12 @@ struct src_kafka {
 	struct krun	*runs;		/* the open batch's, in the order taken */
 	size_t		 nruns, cruns;
 	int		 header_sent;
+	/* --kafka-partitions: only these (of the one topic); --end-offsets:
+	 * --once's ends, pinned by whoever started this (a group member) */
+	int32_t		*only;
+	size_t		 nonly;
+	int64_t		*pin;		/* partition, end; partition, end ... */
+	size_t		 npin;
 };
 /* Options: NULL, or why the argument is not one (a usage error). */
 const char *src_kafka_parse(struct src_kafka *, const char *brokers);
@@ -347,10 +353,22 @@ const char *src_kafka_topics(struct src_kafka *, const char *list);
 const char *src_kafka_start(struct src_kafka *, const char *);
 const char *src_kafka_fields(struct src_kafka *, const char *list);
 const char *src_kafka_property(struct src_kafka *, const char *key_value);
+const char *src_kafka_partitions(struct src_kafka *, const char *list);
+const char *src_kafka_ends(struct src_kafka *, const char *list);
 void	src_kafka_init(struct src_kafka *, struct reader *, int once);
 /* Where the partitions stand, for the log (lib/ck_log), and back: NULL,
  * or why what the log holds cannot be this command's. */
 void	src_kafka_put_state(void *, struct obuf *);
 const char *src_kafka_get_state(void *, struct bin *, int feed);
+/* A librdkafka configuration: the fixed properties, then -X's; its log
+ * quiet unless -X debug=...; opaque for the callbacks. Dies on a property
+ * librdkafka refuses. */
+struct rd_kafka_conf_s;
+struct rd_kafka_conf_s *src_kafka_conf(const struct src_kafka *,
+	    const char *const (*fixed)[2], size_t nfixed, void *opaque);
+/* A consumer of that configuration; dies naming brokers if it cannot. */
+struct rd_kafka_s *src_kafka_new(struct rd_kafka_conf_s *, const char *brokers);
+/* In such a state: where partition n of the topic stands, or -1. */
+int64_t	src_kafka_logged_next(struct bin *, const char *topic, int32_t n);
 
 #endif

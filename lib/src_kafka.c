@@ -93,6 +93,88 @@ src_kafka_property(struct src_kafka *k, const char *kv)
 	return NULL;
 }
 
+/* A number of a list at *p, at most max, with what may follow it:
+ * -1 if there is none. */
+static long long
+list_number(const char **p, long long max, const char *follow)
+{
+	char *end;
+	long long v;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(*p, &end, 10);
+	if (errno != 0 || v > max || (*end != '\0' && strchr(follow, *end) ==
+	    NULL))
+		return -1;
+	*p = end;
+	return v;
+}
+
+const char *
+src_kafka_partitions(struct src_kafka *k, const char *list)
+{
+	const char *p = list;
+	long long v;
+	size_t i;
+
+	for (;;) {
+		if ((v = list_number(&p, INT32_MAX, ",")) < 0)
+			return "not a list of partitions";
+		for (i = 0; i < k->nonly; i++)
+			if (k->only[i] == v)
+				return "a partition named twice";
+		k->only = ereallocarray(k->only, k->nonly + 1, sizeof(*k->only));
+		k->only[k->nonly++] = (int32_t)v;
+		if (*p++ == '\0')
+			return NULL;
+	}
+}
+
+const char *
+src_kafka_ends(struct src_kafka *k, const char *list)
+{
+	const char *p = list;
+	long long part, end;
+
+	for (;;) {
+		if ((part = list_number(&p, INT32_MAX, ":")) < 0 ||
+		    *p++ != ':' || (end = list_number(&p, INT64_MAX / 2,
+		    ",")) < 0)
+			return "not a list of partition:offset";
+		k->pin = ereallocarray(k->pin, k->npin + 1, 2 * sizeof(*k->pin));
+		k->pin[2 * k->npin] = part;
+		k->pin[2 * k->npin++ + 1] = end;
+		if (*p++ == '\0')
+			return NULL;
+	}
+}
+
+/* Whether partition n of the topic is to be read (--kafka-partitions). */
+static int
+wanted(const struct src_kafka *k, int32_t n)
+{
+	size_t i;
+
+	for (i = 0; i < k->nonly; i++)
+		if (k->only[i] == n)
+			return 1;
+	return k->nonly == 0;
+}
+
+/* --once's end of partition n: --end-offsets's, or hi. */
+static int64_t
+pinned_end(const struct src_kafka *k, int32_t n, int64_t hi)
+{
+	size_t i;
+
+	for (i = 0; i < k->npin; i++)
+		if (k->pin[2 * i] == n)
+			return k->pin[2 * i + 1];
+	return hi;
+}
+
 /* The partition of topic t, or NULL. */
 static struct kpart *
 find_part(struct src_kafka *k, const char *topic, int32_t partition)
@@ -193,6 +275,25 @@ src_kafka_put_state(void *arg, struct obuf *o)
 	free(place);
 }
 
+int64_t
+src_kafka_logged_next(struct bin *b, const char *topic, int32_t partition)
+{
+	uint64_t n = bin_u64(b), i;
+
+	for (i = 0; i < n && i < MAX_PARTS && !b->bad; i++) {
+		size_t tn;
+		const char *t = bin_bytes(b, &tn);
+		uint64_t part = bin_u64(b), next = bin_u64(b);
+
+		(void)bin_u64(b);	/* its newest event time */
+		(void)bin_u64(b);	/* --start @time */
+		if (!b->bad && tn == strlen(topic) && memcmp(t, topic, tn) ==
+		    0 && part == (uint64_t)partition && next <= INT64_MAX / 2)
+			return (int64_t)next;
+	}
+	return -1;
+}
+
 static void	replay(struct src_kafka *, const struct krun *, size_t);
 
 /* The runs of a logged batch, checked against the partitions' places
@@ -286,29 +387,16 @@ on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 	(void)buf;	/* what matters comes through on_error */
 }
 
-/* The consumer, configured: brokers, -X's properties, our callbacks. */
-static rd_kafka_t *
-new_consumer(struct src_kafka *k)
+rd_kafka_conf_t *
+src_kafka_conf(const struct src_kafka *k, const char *const (*fixed)[2],
+    size_t nfixed, void *opaque)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[512], key[256];
-	rd_kafka_t *rk;
 	size_t i;
 	int debug = 0;
-	const char *fixed[][2] = {
-		{ "bootstrap.servers", k->brokers },
-		{ "enable.auto.commit", "false" },
-		{ "enable.auto.offset.store", "false" },
-		{ "allow.auto.create.topics", "false" },
-		{ "enable.partition.eof", "false" },
-		/* an offset that is gone is said, not jumped over */
-		{ "auto.offset.reset", "error" },
-		/* the consumer's queue needs one: never joined, nothing is
-		 * committed to it (-X group.id=... names another) */
-		{ "group.id", "streamkit" },
-	};
 
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+	for (i = 0; i < nfixed; i++)
 		if (rd_kafka_conf_set(conf, fixed[i][0], fixed[i][1], errstr,
 		    sizeof(errstr)) != RD_KAFKA_CONF_OK)
 			errx(SK_EXIT_DATA, "%s: %s", fixed[i][0], errstr);
@@ -322,14 +410,45 @@ new_consumer(struct src_kafka *k)
 		    sizeof(errstr)) != RD_KAFKA_CONF_OK)
 			errx(SK_EXIT_USAGE, "-X %s: %s", k->props[i], errstr);
 	}
-	rd_kafka_conf_set_error_cb(conf, on_error);
 	if (!debug)
 		rd_kafka_conf_set_log_cb(conf, on_log);
-	rd_kafka_conf_set_opaque(conf, k);
+	rd_kafka_conf_set_opaque(conf, opaque);
+	return conf;
+}
+
+rd_kafka_t *
+src_kafka_new(rd_kafka_conf_t *conf, const char *brokers)
+{
+	char errstr[512];
+	rd_kafka_t *rk;
+
 	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
 	    sizeof(errstr))) == NULL)
-		errx(SK_EXIT_DATA, "%s: %s", k->brokers, errstr);
+		errx(SK_EXIT_DATA, "%s: %s", brokers, errstr);
 	return rk;
+}
+
+/* The consumer, configured: brokers, -X's properties, our callbacks. */
+static rd_kafka_t *
+new_consumer(struct src_kafka *k)
+{
+	const char *const fixed[][2] = {
+		{ "bootstrap.servers", k->brokers },
+		{ "enable.auto.commit", "false" },
+		{ "enable.auto.offset.store", "false" },
+		{ "allow.auto.create.topics", "false" },
+		{ "enable.partition.eof", "false" },
+		/* an offset that is gone is said, not jumped over */
+		{ "auto.offset.reset", "error" },
+		/* the consumer's queue needs one: never joined, nothing is
+		 * committed to it (-X group.id=... names another) */
+		{ "group.id", "streamkit" },
+	};
+	rd_kafka_conf_t *conf = src_kafka_conf(k, fixed,
+	    sizeof(fixed) / sizeof(fixed[0]), k);
+
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	return src_kafka_new(conf, k->brokers);
 }
 
 /* The cluster did not answer (e): said once, tried again later; 0. */
@@ -364,12 +483,17 @@ learn_partitions(struct src_kafka *k)
 			    md->topic_cnt == 1 && md->topics[0].err != 0 ?
 			    rd_kafka_err2str(md->topics[0].err) : "no partitions");
 		for (i = 0; i < md->topics[0].partition_cnt; i++)
-			if (find_part(k, k->topics[t],
+			if (wanted(k, md->topics[0].partitions[i].id) &&
+			    find_part(k, k->topics[t],
 			    md->topics[0].partitions[i].id) == NULL)
 				add_part(k, k->topics[t],
 				    md->topics[0].partitions[i].id);
 		rd_kafka_metadata_destroy(md);
 	}
+	for (t = 0; t < k->nonly; t++)
+		if (find_part(k, k->topics[0], k->only[t]) == NULL)
+			errx(SK_EXIT_DATA, "%s: %s: no partition %" PRId32,
+			    k->brokers, k->topics[0], k->only[t]);
 	return 1;
 }
 
@@ -419,7 +543,7 @@ learn_offsets(struct src_kafka *k)
 			    p->topic, p->partition, p->start, lo);
 			p->start = lo;
 		}
-		p->end = k->once ? hi : -1;
+		p->end = k->once ? pinned_end(k, p->partition, hi) : -1;
 	}
 	if (l != NULL)
 		rd_kafka_topic_partition_list_destroy(l);

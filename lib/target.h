@@ -50,11 +50,15 @@ void	target_dir_open(struct target_dir *, const char *prefix,
 	    const char *suffix);
 
 /* --append file: each line with its batch time, synced; a restart cuts
- * the file back to its committed size (target_append_recover). */
+ * the file back to its committed size (target_append_recover). With
+ * --format records the file is one stream of records: its header once,
+ * each batch with its #end, and #eos after the last batch of a run that
+ * ended well, which the next run (opening it) takes off again. */
 struct target_append {
 	struct target	 t;
 	const char	*path;
 	struct obuf	 buf;
+	int		 head;		/* --format records: the header is in */
 };
 void	target_append_open(struct target_append *, const char *path);
 /* committed, with the bytes a commit stored (extra, n): the file is cut

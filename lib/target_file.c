@@ -12,26 +12,66 @@
 #include "target.h"
 #include "util.h"
 
-/* Each part's lines, with the batch time. */
+static int stdout_head;		/* --format records on standard output */
+
+/* --format records: the stream's header, as the first input's. */
 static void
-put_parts(struct target *tg, struct obuf *o, int64_t t, struct batch **parts)
+put_head(const struct target *tg, struct obuf *o)
+{
+	const struct shape *sh = &tg->u->in[0].sh;
+
+	ob_puts(o, "#stream");
+	if (sh->keys > 0) {
+		ob_puts(o, "\tkeys=");
+		ob_putint(o, sh->keys);
+	}
+	if (sh->top > 0) {
+		ob_puts(o, "\ttop=");
+		ob_putint(o, sh->top);
+	}
+	if (sh->sname != NULL) {
+		ob_puts(o, "\tname=");
+		ob_puts(o, sh->sname);
+	}
+	if (sh->labels)
+		ob_puts(o, "\tlabels=1");
+	ob_putc(o, '\n');
+	union_put_header(tg->u, o);
+}
+
+/* Each part's lines, with the batch time; --format records: a batch of
+ * the stream, after its header if *head is 0. */
+static void
+put_parts(struct target *tg, struct obuf *o, int64_t t, struct batch **parts,
+    int *head)
 {
 	const char *key = tg->u->format == F_JSON ?
 	    union_json_time_key(tg->u) : NULL;
 	size_t i;
 
+	if (tg->u->format == F_RECORDS) {
+		if (!*head)
+			put_head(tg, o);
+		*head = 1;
+		union_put_batch(tg->u, o, t, parts);
+		return;
+	}
 	fmt_batch_head(o, tg->u->format, t);
 	for (i = 0; i < tg->u->n; i++)
 		if (parts[i] != NULL)
 			fmt_timed(o, tg->u->format, t, &parts[i]->body, key);
 }
 
+static int64_t	append_mark(struct target *);
+
 static void
 append_publish(struct target *tg, int64_t t, struct batch **parts)
 {
 	struct target_append *a = (struct target_append *)tg;
 
-	put_parts(tg, &a->buf, t, parts);
+	if (!a->head)	/* a restart may have cut it back to nothing */
+		a->head = append_mark(tg) > 0;
+	put_parts(tg, &a->buf, t, parts, &a->head);
 	ob_flush(&a->buf);
 	if (tg->durable && fsync(a->buf.fd) < 0)
 		err(SK_EXIT_DATA, "%s", a->path);
@@ -53,6 +93,11 @@ append_close(struct target *tg)
 {
 	struct target_append *a = (struct target_append *)tg;
 
+	if (tg->u->format == F_RECORDS) {	/* the run ended well */
+		if (!a->head && append_mark(tg) == 0)
+			put_head(tg, &a->buf);
+		ob_puts(&a->buf, "#eos\n");
+	}
 	ob_flush(&a->buf);
 	if (close(a->buf.fd) < 0)
 		err(SK_EXIT_DATA, "%s", a->path);
@@ -64,6 +109,25 @@ static const struct target_ops append_ops = {
 	append_publish, append_mark, append_close
 };
 
+/* --format records: the #eos of the last run is taken off; the batches
+ * go on after its last. */
+static void
+cut_eos(struct target_append *a)
+{
+	char tail[5];
+	struct stat st;
+
+	if (fstat(a->buf.fd, &st) < 0)
+		err(SK_EXIT_DATA, "%s", a->path);
+	if (st.st_size < 5)
+		return;
+	if (pread(a->buf.fd, tail, 5, st.st_size - 5) != 5)
+		err(SK_EXIT_DATA, "%s", a->path);
+	if (memcmp(tail, "#eos\n", 5) == 0 && ftruncate(a->buf.fd,
+	    st.st_size - 5) < 0)
+		err(SK_EXIT_DATA, "%s", a->path);
+}
+
 void
 target_append_open(struct target_append *a, const char *path)
 {
@@ -72,10 +136,12 @@ target_append_open(struct target_append *a, const char *path)
 
 	a->t.ops = &append_ops;
 	a->path = path;
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	if ((fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0644)) < 0)
 		err(SK_EXIT_DATA, "%s", path);
 	ob_init(&a->buf, fd, path);
+	if (a->t.u->format == F_RECORDS)
+		cut_eos(a);
 	if (a->t.durable && fsx_fsync_dir(fsx_dirname(path, parent,
 	    sizeof(parent))) < 0)
 		err(SK_EXIT_DATA, "%s", parent);
@@ -117,11 +183,21 @@ target_append_recover(struct target_append *a, const struct ck *ck,
 static void
 stdout_publish(struct target *tg, int64_t t, struct batch **parts)
 {
-	put_parts(tg, tg->out, t, parts);
+	put_parts(tg, tg->out, t, parts, &stdout_head);
+}
+
+static void
+stdout_close(struct target *tg)
+{
+	if (tg->u->format != F_RECORDS)
+		return;
+	if (!stdout_head)
+		put_head(tg, tg->out);
+	ob_puts(tg->out, "#eos\n");
 }
 
 static const struct target_ops stdout_ops = {
-	stdout_publish, target_no_mark, target_no_close
+	stdout_publish, target_no_mark, stdout_close
 };
 
 void

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,16 +83,17 @@ same_header(struct sunion *u, const struct input *in, char **first,
 }
 
 /* records: a data line, placed by an #at line where the last one does not
- * place it (the input's own #at lines, or the input itself). */
+ * place it (the input's own #at lines, or, for lib/merge, the input
+ * itself). */
 static void
-keep_record(struct input *in, const char *s, size_t n)
+keep_record(const struct sunion *u, struct input *in, const char *s, size_t n)
 {
 	struct batch *b = in->open;
 
 	if (in->at.line > 0)
 		pos_put(&b->raw, &b->mark, in->at_id, in->at.file,
 		    in->at.line++);
-	else
+	else if (u->merging)
 		pos_put(&b->raw, &b->mark, 1, in->ib.fd == STDIN_FILENO ?
 		    NULL : in->name, in->ib.lineno);
 	ob_write(&b->raw, s, n);
@@ -109,8 +111,9 @@ keep_control(struct sunion *u, struct input *in, enum ctl c, const char *s,
 			in->at_id = in->at_id < 2 ? 2 : in->at_id + 1;
 		return;
 	case CTL_CHECKPOINT:
-		if (in != &u->in[0])
-			return;		/* the same source's, once */
+		if (in != &u->in[0] || !u->merging)
+			return;		/* the same source's, once; a file of
+					 * records is read by its own */
 		break;
 	case CTL_OTHER:
 		break;
@@ -134,7 +137,7 @@ take_lines(struct sunion *u, struct input *in)
 
 		if (u->records) {
 			if (c == CTL_DATA) {
-				keep_record(in, s, n);
+				keep_record(u, in, s, n);
 				in->open->nrec++;
 				continue;
 			}
@@ -249,7 +252,7 @@ finish_input(struct sunion *u, struct input *in)
 	size_t i;
 
 	in->done = 1;
-	if (u->records && stream_broken(&in->sr.end, &in->ib)) {
+	if (u->merging && stream_broken(&in->sr.end, &in->ib)) {
 		u->broken = in->name;	/* lib/merge's reader says it */
 		return;
 	}
@@ -343,4 +346,73 @@ union_json_time_key(const struct sunion *u)
 	key = fmt_json_time_key(sh, u->n);
 	free(sh);
 	return key;
+}
+
+void
+union_put_header(const struct sunion *u, struct obuf *o)
+{
+	if (u->fields != NULL) {
+		ob_puts(o, u->fields);
+		ob_putc(o, '\n');
+	}
+	if (u->types != NULL) {
+		ob_puts(o, u->types);
+		ob_putc(o, '\n');
+	}
+	if (u->first_name != NULL) {
+		ob_puts(o, "#interval\t");
+		ob_putint(o, u->first_interval);
+		ob_putc(o, '\n');
+	}
+}
+
+void
+union_put_batch(const struct sunion *u, struct obuf *o, int64_t t,
+    struct batch **parts)
+{
+	int64_t n = 0, made = -1, late = 0, bad = 0;
+	char attrs[128], **st;
+	struct obuf a;
+	int len = 0;
+	size_t i;
+
+	for (i = 0; i < u->n; i++) {
+		if (parts[i] == NULL)
+			continue;
+		ob_write(o, parts[i]->raw.p, parts[i]->raw.len);
+		if (parts[i]->n >= 0 && n >= 0)
+			n += parts[i]->n;
+		else
+			n = -1;
+		if (parts[i]->made > made)
+			made = parts[i]->made;
+		late += parts[i]->late;	/* partitions: each its own */
+		bad += parts[i]->bad;
+	}
+	if (t == NO_TIME)
+		return;
+	if (n >= 0)
+		len = snprintf(attrs, sizeof(attrs), "n=%lld", (long long)n);
+	if (made >= 0)
+		len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+		    "%smade=%lld", len > 0 ? "\t" : "", (long long)made);
+	if (late > 0)
+		len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+		    "%slate=%lld", len > 0 ? "\t" : "", (long long)late);
+	if (bad > 0)
+		len += snprintf(attrs + len, sizeof(attrs) - (size_t)len,
+		    "%sbad=%lld", len > 0 ? "\t" : "", (long long)bad);
+	st = ecalloc(u->n, sizeof(*st));
+	for (i = 0; i < u->n; i++)
+		st[i] = parts[i] != NULL ? parts[i]->state : NULL;
+	ob_init(&a, -1, "attrs");
+	ob_write(&a, attrs, (size_t)len);
+	if (a.len > 0)
+		ob_putc(&a, '\t');
+	state_merge(&a, st, u->n, 1, 1, '\t');
+	if (a.len > 0 && a.p[a.len - 1] == '\t')
+		a.len--;
+	put_end(o, t, a.p, a.len);
+	ob_free(&a);
+	free(st);
 }

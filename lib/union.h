@@ -59,7 +59,10 @@ struct sunion {
 	enum format	  format;
 	int		  keep_raw;	/* --view: keep each batch's lines */
 	int		  committing;	/* --checkpoint: no plain files */
-	int		  records;	/* lib/merge: records, not rendered */
+	int		  records;	/* records kept as they came too (lib/merge,
+					 * stream-sink --format records) */
+	int		  merging;	/* lib/merge: a broken input is
+					 * u->broken, not the end */
 	char		 *fields, *types;	/* records: the first input's */
 	const char	 *fields_name;	/* records: which input that was */
 	const char	 *broken;	/* records: an input that broke (the
@@ -78,6 +81,13 @@ struct sunion {
 void	union_open(struct sunion *, int argc, char *const argv[]);
 /* Reads every input to its end, publishing each batch once complete. */
 void	union_run(struct sunion *);
+/* records: the #fields, #types and #interval of the inputs, as lines. */
+void	union_put_header(const struct sunion *, struct obuf *);
+/* records: batch t as a stream of records: the parts' lines (with their
+ * #at), then one #end T (n= the sum, made= the latest, late=, bad= and
+ * state.ID= added). */
+void	union_put_batch(const struct sunion *, struct obuf *, int64_t t,
+	    struct batch **parts);
 /* The shapes of the inputs, for fmt_json_time_key. */
 const char *union_json_time_key(const struct sunion *);
 

@@ -160,7 +160,7 @@ stream-split: $BROKERS: connected"
 
 @test "--kafka: bad arguments and combinations are usage errors" {
 	usage_error 'stream-split: --topic goes with --mqtt or --kafka, and they with it' stream-split --kafka h:9092
-	usage_error 'stream-split: --kafka-fields, --start, --max-rate-per-partition and -X go with --kafka' stream-split --start earliest
+	usage_error 'stream-split: --kafka-fields, --kafka-partitions, --end-offsets, --start, --max-rate-per-partition and -X go with --kafka' stream-split --start earliest
 	usage_error 'stream-split: --max-rate-per-partition 0: too small (1 to 1000000000)' stream-split --kafka h --topic t --max-rate-per-partition 0
 	usage_error 'stream-split: --start soon: not earliest, latest, an offset or @time' stream-split --kafka h --topic t --start soon
 	usage_error 'stream-split: --kafka-fields headers: not a list of topic, key, partition, offset and timestamp' stream-split --kafka h --topic t --kafka-fields headers

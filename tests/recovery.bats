@@ -256,6 +256,19 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	done
 }
 
+@test "--append --format records: a sink killed at any write, rename or fsync, and restarted: one stream, every batch once, #eos at the end" {
+	printf '#stream\n#fields\tk\tv\n#interval\t5000\na\t1\n#end\t5000\nb\t2\n#end\t10000\nc\t3\n#end\t15000\n#eos\n' > in.rec
+	for sc in write rename fsync; do
+		for n in 1 2 3 4 5 6 7 8 9 10; do
+			rm -rf ck log.rec
+			run kill_at "$sc" "$n" stream-sink --checkpoint ck --format records --append log.rec in.rec
+			run stream-sink --checkpoint ck --format records --append log.rec in.rec
+			assert_success
+			assert_equal "$(cat log.rec)" "$(cat in.rec)"
+		done
+	done
+}
+
 @test "--exec: a sink killed at any write, fsync, rename or wait for its command, and restarted: every batch's command has run, at least once, none after a commit" {
 	printf '#stream\n#interval\t5000\n#fields\tk\tv\na\t1\n#end\t5000\nb\t2\nc\t3\n#end\t10000\n#end\t15000\n#eos\n' > in.rec
 	cmd='cat > out/$STREAM_BATCH_TIME; echo $STREAM_BATCH_TIME >> runs'

@@ -79,6 +79,39 @@ top() {
 	assert_equal "$(cat log.txt)" $'old\n5000,B,5074\n5000,S,4926\n15000,S,2'
 }
 
+@test "--format records: the stream as it came, byte for byte, and --append goes on with one stream, its #eos at the end" {
+	counts > a.rec
+	run stream-sink --format records a.rec
+	assert_success
+	assert_output "$(cat a.rec)"
+	printf '#stream\tkeys=1\n#fields\tside\tcount\n#types\tstr\tint\n#interval\t5000\nB\t1\n#end\t20000\tn=1\n#eos\n' > b.rec
+	stream-sink --format records --append log.rec a.rec
+	stream-sink --format records --append log.rec b.rec
+	run cat log.rec
+	assert_output "$(grep -v '^#eos' a.rec; printf 'B\t1\n#end\t20000\tn=1\n#eos')"
+	run stream-sink --format csv log.rec
+	assert_output $'5000,B,5074\n5000,S,4926\n15000,S,2\n20000,B,1'
+}
+
+@test "--format records: a broken input ends the file without #eos, exit 1; records of other fields are refused" {
+	printf '#stream\n#fields\tk\n#interval\t5000\na\n#end\t5000\nb\n' > broken.rec
+	run stream-sink --format records --append log.rec broken.rec
+	assert_failure 1
+	assert_equal "$(cat log.rec)" $'#stream\n#fields\tk\n#interval\t5000\na\n#end\t5000'
+	printf '#stream\n#fields\tj\n#interval\t5000\na\n#end\t5000\n#eos\n' > other.rec
+	printf '#stream\n#fields\tk\n#interval\t5000\na\n#end\t5000\n#eos\n' > k.rec
+	run stream-sink --format records k.rec other.rec
+	assert_failure 1
+	assert_line --partial 'other.rec:2: #fields	j: not the records of k.rec'
+}
+
+@test "--format records goes to --append or standard output" {
+	usage_error 'stream-sink: --format records goes to --append or standard output' \
+	    stream-sink --format records --dir out/o
+	usage_error 'stream-sink: --format records goes to --append or standard output' \
+	    stream-sink --format records --print
+}
+
 @test "published batches are synced to disk with a checkpoint, not without" {
 	counts > a.rec
 	with_inject INJECT_FSYNC_LOG="$PWD/plain.log" \
@@ -126,7 +159,7 @@ top() {
 }
 
 @test "bad usage: one message, the usage, exit 2" {
-	usage_error 'stream-sink: --format xml: not csv, json, spark, table or tsv' stream-sink --format xml
+	usage_error 'stream-sink: --format xml: not csv, json, records, spark, table or tsv' stream-sink --format xml
 	usage_error 'stream-sink: --suffix goes with --dir' stream-sink --suffix txt
 	usage_error 'stream-sink: --print -1: not a count of lines (0 or more)' stream-sink --print -1
 	usage_error 'stream-sink: --exec: empty command' stream-sink --exec ''
