@@ -99,8 +99,10 @@ run(struct source *src)
 		int64_t now = ts_now();
 		int timeout = -1, np;
 
-		if (stop_at > 0 && now >= stop_at)
-			break;		/* --stop-after: as a Ctrl-C would */
+		if (stop_at > 0 && now >= stop_at) {
+			stopping = 1;	/* --stop-after: as a Ctrl-C would */
+			break;
+		}
 		if (!event_time) {
 			while (now >= batcher.clock.open_t)	/* a tick: a batch */
 				batcher_close(&batcher);
@@ -122,7 +124,10 @@ run(struct source *src)
 				ob_check_reader(&w[k]);
 		src->ops->ready(src, p, np);
 	}
-	batcher_finish(&batcher);
+	/* stopped, not at the end of the input: with a checkpoint, what
+	 * event time has not closed waits in the log for the restart */
+	batcher_finish(&batcher, event_time && ck_log.opts.root != NULL &&
+	    stopping);
 }
 
 static void

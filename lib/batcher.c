@@ -304,12 +304,12 @@ batcher_line(struct batcher *b, uint64_t id, const char *src,
 }
 
 void
-batcher_finish(struct batcher *b)
+batcher_finish(struct batcher *b, int keep)
 {
 	struct clock *c = &b->clock;
 	int64_t last;
 
-	if (b->event_field != NULL) {
+	if (b->event_field != NULL && !keep) {
 		/* records that waited start the clock at the first of them */
 		if (c->open_t == CLOCK_NONE && c->nearly > 0)
 			start_clock(b, 0);
@@ -318,7 +318,7 @@ batcher_finish(struct batcher *b)
 		if ((last = clock_last(c)) != CLOCK_NONE)
 			while (c->open_t <= last)
 				batcher_close(b);
-	} else
+	} else if (b->event_field == NULL)
 		batcher_close(b);
 	ob_puts(&b->out, "#eos\n");
 	ob_flush(&b->out);

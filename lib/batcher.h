@@ -66,7 +66,9 @@ void	batcher_close(struct batcher *);
 /* The open batch takes the records that waited for it. */
 void	batcher_opened(struct batcher *);
 /* At the end of the input: closes what is open, writes #eos, reports what
- * was late or bad. */
-void	batcher_finish(struct batcher *);
+ * was late or bad. With keep (a stop, with a checkpoint), the batches that
+ * event time has not closed stay open: their records are in the source's
+ * log, and the restart closes them when their time comes. */
+void	batcher_finish(struct batcher *, int keep);
 
 #endif

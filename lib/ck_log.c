@@ -11,8 +11,9 @@
 #include "journal.h"
 #include "util.h"
 
-/* 2: the schemas' types; 3: a source's own state; 1 and 2 are read too */
-#define LOG_VERSION 3
+/* 2: the schemas' types; 3: a source's own state; 4: a Kafka batch can
+ * end inside a message; 1 to 3 are read too */
+#define LOG_VERSION 4
 #define START_VERSION 2
 
 void
@@ -239,7 +240,8 @@ source_state(struct ck_log *l, struct bin *b, int feed)
 	bin_init(&sb, s, n);
 	if (l->src_get == NULL)
 		why = "the state of another source";
-	else if ((why = l->src_get(l->src_arg, &sb, feed)) == NULL &&
+	else if ((why = l->src_get(l->src_arg, &sb,
+	    (int)l->version, feed)) == NULL &&
 	    (sb.bad || sb.p != sb.e))
 		why = "its source's state cut short";
 	if (why != NULL)

@@ -30,9 +30,11 @@ struct ck_log {
 	/* a source's own state, logged with each batch (where Kafka's
 	 * partitions stand, and what the batch took of them): put writes
 	 * it; get reads it back and, with feed, makes the batch again
-	 * from it; NULL, or why it cannot be this command's */
+	 * from it (version: the log's); NULL, or why it cannot be this
+	 * command's */
 	void		(*src_put)(void *, struct obuf *);
-	const char	*(*src_get)(void *, struct bin *, int feed);
+	const char	*(*src_get)(void *, struct bin *, int version,
+			    int feed);
 	void		 *src_arg;
 	struct obuf	  src;
 	char *const	 *operands;

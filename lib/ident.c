@@ -18,10 +18,11 @@ static const char *const ordered[] = { "count", "sum", "min", "max", "avg",
 /* the checkpoint's own, and what says how fast or how long, or where late
  * records or the partitions' streams go, not what a batch is: a restart
  * may change them (a backlog is read again under --max-rate; a script's
- * FIFOs are in a new temporary directory) */
+ * FIFOs are in a new temporary directory; a pipeline that ran on is
+ * finished with --once) */
 static const char *const skipped[] = { "checkpoint", "id",
     "checkpoint-every", "max-rate", "max-rate-per-partition", "stop-after",
-    "late-out", "out-prefix", "end-offsets", NULL };
+    "once", "late-out", "out-prefix", "end-offsets", NULL };
 
 static int
 in(const char *const *set, const char *name, size_t n)

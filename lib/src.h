@@ -298,6 +298,8 @@ struct kpart {
 	const char	*topic;
 	int32_t		 partition;
 	int64_t		 next;		/* the next offset to take; -1: none */
+	uint64_t	 given;		/* lines of message `next` already
+					 * given (a batch closed inside it) */
 	int64_t		 end;		/* --once: where it stops; -1: never */
 	int64_t		 start;
 	int64_t		 from_time;	/* --start @time: skip what is older
@@ -310,11 +312,14 @@ struct kpart {
 	int64_t		 resume_at;
 };
 /* A run of messages a batch took: offsets start to start + n - 1 of
- * partition part (an index of parts). */
+ * partition part (an index of parts), but the first skip lines of the
+ * first and, if upto is not 0, the lines from upto on of the last: a
+ * batch can close inside a message of several lines. */
 struct krun {
 	size_t		 part;
 	int64_t		 start;
 	uint64_t	 n;
+	uint64_t	 skip, upto;
 };
 struct src_kafka {
 	struct source	 src;
@@ -339,6 +344,8 @@ struct src_kafka {
 	struct obuf	 line;
 	struct krun	*runs;		/* the open batch's, in the order taken */
 	size_t		 nruns, cruns;
+	struct kpart	*giving;	/* the message being given, if any: */
+	uint64_t	 giving_from;	/* its first line not logged yet */
 	int		 header_sent;
 	/* --kafka-partitions: only these (of the one topic); --end-offsets:
 	 * --once's ends, pinned by whoever started this (a group member) */
@@ -359,7 +366,7 @@ void	src_kafka_init(struct src_kafka *, struct reader *, int once);
 /* Where the partitions stand, for the log (lib/ck_log), and back: NULL,
  * or why what the log holds cannot be this command's. */
 void	src_kafka_put_state(void *, struct obuf *);
-const char *src_kafka_get_state(void *, struct bin *, int feed);
+const char *src_kafka_get_state(void *, struct bin *, int version, int feed);
 /* A librdkafka configuration: the fixed properties, then -X's; its log
  * quiet unless -X debug=...; opaque for the callbacks. Dies on a property
  * librdkafka refuses. */

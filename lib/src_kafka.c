@@ -207,8 +207,9 @@ add_part(struct src_kafka *k, const char *topic, int32_t partition)
 		k->cparts = k->cparts ? k->cparts * 2 : 16;
 		k->parts = ereallocarray(k->parts, k->cparts, sizeof(*k->parts));
 	}
-	k->parts[k->nparts] = (struct kpart){ topic, partition, -1, -1, 0,
-	    INT64_MIN, 0, 0, 0, 0 };
+	k->parts[k->nparts] = (struct kpart){ .topic = topic,
+	    .partition = partition, .next = -1, .end = -1,
+	    .from_time = INT64_MIN };
 	if (k->src.rd != NULL)	/* a lane of event time each */
 		clock_lanes(&k->src.rd->b->clock, k->nparts + 1);
 	return &k->parts[k->nparts++];
@@ -223,13 +224,16 @@ lane_max(const struct src_kafka *k, size_t i)
 	return i < c->nlanes ? c->lane_max[i] : INT64_MIN;
 }
 
-/* Adds a run, or the message to the last run if it follows it. */
+/* Adds the lines skip to upto (0: all) of a message: a run, or to the
+ * last run if the whole message follows it. */
 static void
-run_add(struct src_kafka *k, size_t part, int64_t offset)
+run_add(struct src_kafka *k, size_t part, int64_t offset, uint64_t skip,
+    uint64_t upto)
 {
 	struct krun *r = k->nruns > 0 ? &k->runs[k->nruns - 1] : NULL;
 
-	if (r != NULL && r->part == part && r->start + (int64_t)r->n == offset) {
+	if (r != NULL && r->part == part && r->start + (int64_t)r->n ==
+	    offset && r->upto == 0 && skip == 0 && upto == 0) {
 		r->n++;
 		return;
 	}
@@ -237,21 +241,30 @@ run_add(struct src_kafka *k, size_t part, int64_t offset)
 		k->cruns = k->cruns ? k->cruns * 2 : 16;
 		k->runs = ereallocarray(k->runs, k->cruns, sizeof(*k->runs));
 	}
-	k->runs[k->nruns++] = (struct krun){ part, offset, 1 };
+	k->runs[k->nruns++] = (struct krun){ part, offset, 1, skip, upto };
 }
 
 /*
  * The state: each partition that has a place (topic, partition, the next
  * offset, its newest event time, --start @time's skipping), then the runs
  * of messages the batch took, in the order taken, by their partition's
- * place in that list. The runs start again.
+ * place in that list, then the lines of each partition's next message
+ * already given. The runs start again. A batch that closes inside a
+ * message (at a line of it) has taken the lines before that one, and
+ * the message is the next one to take, from that line on.
  */
 void
 src_kafka_put_state(void *arg, struct obuf *o)
 {
 	struct src_kafka *k = arg;
 	size_t i, n = 0, *place = ecalloc(k->nparts + 1, sizeof(*place));
+	struct kpart *g = k->giving;
 
+	if (g != NULL && g->given > k->giving_from) {
+		run_add(k, (size_t)(g - k->parts), g->next, k->giving_from,
+		    g->given);
+		k->giving_from = g->given;
+	}
 	for (i = 0; i < k->nparts; i++)
 		if (k->parts[i].next >= 0)
 			place[i] = n++;
@@ -270,7 +283,12 @@ src_kafka_put_state(void *arg, struct obuf *o)
 		ob_put_u64(o, place[k->runs[i].part]);
 		ob_put_u64(o, (uint64_t)k->runs[i].start);
 		ob_put_u64(o, k->runs[i].n);
+		ob_put_u64(o, k->runs[i].skip);
+		ob_put_u64(o, k->runs[i].upto);
 	}
+	for (i = 0; i < k->nparts; i++)
+		if (k->parts[i].next >= 0)
+			ob_put_u64(o, k->parts[i].given);
 	k->nruns = 0;
 	free(place);
 }
@@ -300,39 +318,48 @@ static void	replay(struct src_kafka *, const struct krun *, size_t);
  * (place: the index in parts of each): NULL, or why not. */
 static const char *
 get_runs(struct src_kafka *k, struct bin *b, const size_t *place, size_t n,
-    int feed)
+    int version, struct krun **runsp, size_t *nrunsp)
 {
-	uint64_t nruns = bin_u64(b), i;
+	uint64_t nruns = bin_u64(b), i, skip = 0, upto = 0;
+	size_t each = version >= 4 ? 40 : 24;
 	struct krun *runs;
 
-	if (b->bad || nruns > (uint64_t)(b->e - b->p) / 24)
+	if (b->bad || nruns > (uint64_t)(b->e - b->p) / each)
 		return "a field out of its range";
 	runs = ereallocarray(NULL, nruns + 1, sizeof(*runs));
 	for (i = 0; i < nruns; i++) {
 		uint64_t at = bin_u64(b), start = bin_u64(b), len = bin_u64(b);
 
+		if (version >= 4) {
+			skip = bin_u64(b);
+			upto = bin_u64(b);
+		}
+		/* the last message of a run that stops inside it can be
+		 * the partition's next one */
 		if (b->bad || at >= n || len == 0 || start > INT64_MAX / 2 ||
 		    len > INT64_MAX / 2 || (int64_t)(start + len) >
-		    k->parts[place[at]].next) {
+		    k->parts[place[at]].next + (upto != 0) ||
+		    (len == 1 && upto != 0 && upto <= skip)) {
 			free(runs);
 			return "a run of messages out of its range";
 		}
-		runs[i] = (struct krun){ place[at], (int64_t)start, len };
+		runs[i] = (struct krun){ place[at], (int64_t)start, len, skip,
+		    upto };
 	}
-	if (feed && nruns > 0)
-		replay(k, runs, nruns);
-	free(runs);
+	*runsp = runs;
+	*nrunsp = nruns;
 	return NULL;
 }
 
 const char *
-src_kafka_get_state(void *arg, struct bin *b, int feed)
+src_kafka_get_state(void *arg, struct bin *b, int version, int feed)
 {
 	struct src_kafka *k = arg;
 	struct clock *c = &k->src.rd->b->clock;
 	uint64_t n = bin_u64(b), i;
 	const char *why;
-	size_t *place;
+	struct krun *runs = NULL;
+	size_t *place, nruns = 0;
 
 	if (b->bad || n > MAX_PARTS)
 		return "a field out of its range";
@@ -357,11 +384,19 @@ src_kafka_get_state(void *arg, struct bin *b, int feed)
 		if ((p = find_part(k, topic, (int32_t)partition)) == NULL)
 			p = add_part(k, topic, (int32_t)partition);
 		p->next = (int64_t)next;
+		p->given = 0;
 		p->from_time = from_time;
 		place[i] = (size_t)(p - k->parts);
 		c->lane_max[place[i]] = max;
 	}
-	why = get_runs(k, b, place, n, feed);
+	why = get_runs(k, b, place, n, version, &runs, &nruns);
+	for (i = 0; why == NULL && version >= 4 && i < n; i++)
+		k->parts[place[i]].given = bin_u64(b);
+	if (why == NULL && b->bad)
+		why = "cut short";
+	if (why == NULL && feed && nruns > 0)
+		replay(k, runs, nruns);
+	free(runs);
 	free(place);
 	return why;
 }
@@ -643,18 +678,27 @@ deliver(struct src_kafka *k, const rd_kafka_message_t *m, const char *p,
 	rd_live_line(k->src.rd, k->line.p, k->line.len);
 }
 
-/* The lines of a message of partition i. */
+/* The lines skip to upto (0: to the end) of a message of partition i;
+ * with count, the partition's `given` counts them as they go. */
 static void
-give(struct src_kafka *k, size_t i, const rd_kafka_message_t *m)
+give(struct src_kafka *k, size_t i, const rd_kafka_message_t *m,
+    uint64_t skip, uint64_t upto, int count)
 {
 	struct payload pl;
 	const char *line;
 	size_t n;
+	uint64_t at;
 
 	k->src.rd->b->clock.lane = i;
 	payload_init(&pl, m->payload, m->len);
-	while (payload_next(&pl, &line, &n))
+	for (at = 0; (upto == 0 || at < upto) &&
+	    payload_next(&pl, &line, &n); at++) {
+		if (at < skip)
+			continue;
 		deliver(k, m, line, n);
+		if (count)
+			k->parts[i].given++;
+	}
 }
 
 /* Whether a partition is to wait (--max-rate-per-partition: it has given
@@ -733,14 +777,26 @@ take(struct src_kafka *k, const rd_kafka_message_t *m)
 		return;		/* not ours, or past --once's end */
 	if (held(k, part))
 		return;		/* read again from next after the wait */
-	part->next = m->offset + 1;
 	if (part->from_time != INT64_MIN) {	/* --start @time */
-		if (rd_kafka_message_timestamp(m, NULL) < part->from_time)
+		if (rd_kafka_message_timestamp(m, NULL) < part->from_time) {
+			part->next = m->offset + 1;
 			return;
+		}
 		part->from_time = INT64_MIN;
 	}
-	run_add(k, (size_t)(part - k->parts), m->offset);
-	give(k, (size_t)(part - k->parts), m);
+	/* its lines given before a restart (a batch closed inside it) are
+	 * not given again; a batch that closes inside it now logs those
+	 * given before (src_kafka_put_state) */
+	if (m->offset != part->next)
+		part->given = 0;
+	part->next = m->offset;
+	k->giving = part;
+	k->giving_from = part->given;
+	give(k, (size_t)(part - k->parts), m, part->given, 0, 1);
+	k->giving = NULL;
+	run_add(k, (size_t)(part - k->parts), m->offset, k->giving_from, 0);
+	part->next = m->offset + 1;
+	part->given = 0;
 }
 
 static int
@@ -957,7 +1013,10 @@ replay(struct src_kafka *k, const struct krun *runs, size_t nruns)
 	}
 	for (i = 0; i < nruns; i++)
 		for (need = first[i]; need < first[i] + runs[i].n; need++) {
-			give(k, runs[i].part, kept[need]);
+			give(k, runs[i].part, kept[need],
+			    need == first[i] ? runs[i].skip : 0,
+			    need + 1 == first[i] + runs[i].n ? runs[i].upto : 0,
+			    0);
 			rd_kafka_message_destroy(kept[need]);
 		}
 	if (k->retry.down)

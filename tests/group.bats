@@ -189,6 +189,82 @@ member() {
 	assert_output ''
 }
 
+# dash_member N: a member of group g running the dashboard's partition
+# tasks, in a process group of its own (a machine). Sets MN.
+dash_member() {
+	local n=$1
+	set -m
+	order-dashboard --kafka "$BROKERS" --topic orders --group g \
+	    --checkpoint ck --partials parts --once --event-time \
+	    --max-rate-per-partition 1000 -X session.timeout.ms=6000 \
+	    -X heartbeat.interval.ms=500 -X max.poll.interval.ms=10000 \
+	    2> "d$n.err" &
+	eval "M$n=$!"
+	set +m
+	BG_PIDS="${BG_PIDS:-} -$!"
+}
+
+@test "order-dashboard --group: 3 members, one killed -9 mid-run and restarted, a fourth added: the merge is the one-pipeline dashboard batch by batch, every order once, the offsets at the end" {
+	start_cluster orders:6
+	gen-orders -n 60000 --rate 100 --seed 5 > orders.txt
+	produce orders < orders.txt
+	order-dashboard --event-time --out file/o orders.txt
+	dash_member 1
+	dash_member 2
+	dash_member 3
+	# once the tasks have snapshots to restart from (every 10 batches)
+	waitfor 60 sh -c '[ "$(cat parts/clients.* 2> /dev/null | grep -c "^#end")" -ge 60 ]'
+	kill -9 -- "-$M2"
+	wait "$M2" 2> /dev/null || true
+	dash_member 2
+	sleep 2
+	dash_member 4
+	for m in "$M1" "$M2" "$M3" "$M4"; do
+		rc=0
+		wait "$m" || rc=$?
+		assert_equal "$rc" 0
+	done
+	run order-dashboard --merge parts --event-time --out merged/o
+	assert_success
+	[ "$(ls merged | wc -l)" -eq 121 ]
+	run diff -r file merged
+	assert_success
+	run sh -c "'$ROOT/tests/kafkalag' '$BROKERS' g orders | awk '\$2 != \$3'"
+	assert_output ''
+}
+
+@test "order-dashboard --group --once on a topic still being written: each partition read up to its end when the member started, every batch flushed, exit 0" {
+	start_cluster orders:6
+	gen-orders -n 40000 --rate 100 --seed 5 > orders.txt
+	head -n 20000 orders.txt | produce orders
+	# the rest comes while the group reads
+	tail -n +20001 orders.txt |
+	    awk '{ print; fflush() } NR % 200 == 0 { system("sleep 0.1") }' |
+	    produce orders &
+	producer=$!
+	BG_PIDS="$BG_PIDS $producer"
+	run order-dashboard --kafka "$BROKERS" --topic orders --group g \
+	    --checkpoint ck --partials parts --once --event-time
+	assert_success
+	wait "$producer"
+	"$ROOT/tests/kafkalag" "$BROKERS" g orders > stopped
+	# what it read: each partition's messages before the offset it
+	# committed, the orders in their order
+	kcat -C -b "$BROKERS" -t orders -e -q -f '%p %o %s\n' |
+	    awk 'NR == FNR { at[$1] = $2; next }
+		$2 < at[$1] { sub(/^[0-9]+ [0-9]+ /, ""); print }' stopped - |
+	    sort -t, -k2,2n > read.txt
+	n=$(wc -l < read.txt)
+	[ "$n" -ge 20000 ] && [ "$n" -lt 40000 ]
+	run sh -c "awk '\$2 >= \$3' stopped | wc -l"
+	assert_output 0
+	order-dashboard --event-time --out file/o read.txt
+	run order-dashboard --merge parts --event-time --out merged/o
+	assert_success
+	run diff -r file merged
+	assert_success
+}
+
 @test "order-dashboard: --group and --merge usage errors, exit 2; --merge of no partial results, exit 1" {
 	run order-dashboard --group g --partials p
 	assert_failure 2
@@ -205,6 +281,9 @@ member() {
 	run order-dashboard --max-rate-per-partition 5 orders.txt
 	assert_failure 2
 	assert_line --index 0 'order-dashboard: --max-rate-per-partition goes with --kafka'
+	run order-dashboard -X fetch.wait.max.ms=10 orders.txt
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: -X goes with --kafka'
 	mkdir empty
 	run order-dashboard --merge empty
 	assert_failure 1

@@ -190,6 +190,73 @@ kafka_killed() {
 	done
 }
 
+# event_killed N: orders of topic o (one partition), batched by event time,
+# published by a sink killed at its Nth rename, then the same pipeline
+# again: its output must be ref.out, that of a run never killed.
+event_killed() {
+	rm -rf ck out
+	stream-split --kafka "$BROKERS" --topic o --once --event-time 1 \
+	    --interval 5s --checkpoint ck |
+	    kill_at rename "$1" stream-sink --checkpoint ck --format records \
+	    --append out || true
+	stream-split --kafka "$BROKERS" --topic o --once --event-time 1 \
+	    --interval 5s --checkpoint ck |
+	    stream-sink --checkpoint ck --format records --append out
+	run diff ref.out out
+	assert_success
+}
+
+@test "--kafka --event-time with --checkpoint: the sink killed at each commit, the restart gives the batches of a run never killed (a batch closes at the message that comes after it)" {
+	start_cluster o:1
+	gen-orders -n 3000 --rate 100 --seed 5 | kcat -P -b "$BROKERS" -t o
+	stream-split --kafka "$BROKERS" --topic o --once --event-time 1 \
+	    --interval 5s | stream-sink --format records --append ref.out
+	for n in 2 3 4 5 6 7 8 9; do
+		event_killed "$n"
+	done
+}
+
+@test "--kafka --event-time with --checkpoint: messages of 3 lines, a batch closing inside one: killed at each commit, every line once, in its batch" {
+	start_cluster o:1
+	gen-orders -n 3000 --rate 100 --seed 5 |
+	    awk '{ printf "%s", $0; printf (NR % 3 == 0 ? "@@" : "\n") }' |
+	    kcat -P -b "$BROKERS" -t o -D @@
+	run sh -c "kcat -C -b '$BROKERS' -t o -e -q -f '%o\\n' | wc -l"
+	assert_output 1000
+	stream-split --kafka "$BROKERS" --topic o --once --event-time 1 \
+	    --interval 5s | stream-sink --format records --append ref.out
+	run grep -vc '^#' ref.out
+	assert_output 3000
+	for n in 2 3 4 5 6 7 8 9; do
+		event_killed "$n"
+	done
+}
+
+@test "--kafka --event-time with --checkpoint: SIGTERM leaves the batch event time has not closed to the restart, which closes it with what came later: the batches of a run never stopped" {
+	start_cluster o:1 all:1
+	gen-orders -n 3000 --rate 100 --seed 5 > orders.txt
+	kcat -P -b "$BROKERS" -t all < orders.txt
+	stream-split --kafka "$BROKERS" --topic all --once --event-time 1 \
+	    --interval 5s | stream-sink --format records --append ref.out
+	head -n 1234 orders.txt | kcat -P -b "$BROKERS" -t o
+	stream-split --kafka "$BROKERS" --topic o --event-time 1 --interval 5s \
+	    --checkpoint ck > one.out 2> one.err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 10 sh -c '[ "$(grep -c "^#end" one.out)" -ge 2 ]'
+	sleep 0.5
+	stop "$split"
+	stream-sink --checkpoint ck --format records --append out < one.out
+	tail -n +1235 orders.txt | kcat -P -b "$BROKERS" -t o
+	stream-split --kafka "$BROKERS" --topic o --once --event-time 1 \
+	    --interval 5s --checkpoint ck 2> two.err |
+	    stream-sink --checkpoint ck --format records --append out
+	run diff ref.out out
+	assert_success
+	run cat one.err two.err
+	assert_output ''
+}
+
 @test "--kafka --start @time: the first message at or after the time" {
 	start_cluster t:2
 	seq 1 5 | kcat -P -b "$BROKERS" -t t
