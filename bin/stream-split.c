@@ -125,9 +125,11 @@ run(struct source *src)
 		src->ops->ready(src, p, np);
 	}
 	/* stopped, not at the end of the input: with a checkpoint, what
-	 * event time has not closed waits in the log for the restart */
+	 * event time has not closed waits in the log for the restart, unless
+	 * lines taken since the last batch cannot be read again (standard
+	 * input, a socket: only in memory) */
 	batcher_finish(&batcher, event_time && ck_log.opts.root != NULL &&
-	    stopping);
+	    stopping && (reader.wal.len == 0 || ck_log.journal != NULL));
 }
 
 static void

@@ -316,6 +316,33 @@ feed() {	# feed DIR FROM TO: orders files FROM..TO moved in, one by one
 	done
 }
 
+@test "--watch --event-time --checkpoint: SIGTERM leaves the batch event time has not closed to the restart, which closes it with the files that came later: a run never stopped" {
+	gen-orders -n 3000 --rate 100 --seed 5 > orders.txt
+	split -l 500 orders.txt part.
+	mkdir all in
+	cp part.* all/
+	stream-split --watch all --all --once --event-time 1 --interval 5s |
+	    stream-sink --format records --append ref.out
+	cp part.aa part.ab part.ac in/
+	stream-split --watch in --all --event-time 1 --interval 5s \
+	    --checkpoint ck > one.out 2> one.err &
+	split=$!
+	BG_PIDS="${BG_PIDS:-} $split"
+	waitfor 10 sh -c '[ "$(grep -c "^#end" one.out)" -ge 2 ]'
+	sleep 0.5
+	kill -TERM "$split"
+	wait "$split"
+	stream-sink --checkpoint ck --format records --append out < one.out
+	cp part.ad part.ae part.af in/
+	stream-split --watch in --all --once --event-time 1 --interval 5s \
+	    --checkpoint ck 2> two.err |
+	    stream-sink --checkpoint ck --format records --append out
+	run diff <(grep -v '^#at' ref.out) <(grep -v '^#at' out)
+	assert_success
+	run cat one.err two.err
+	assert_output ''
+}
+
 @test "a refused restart (another pipeline's checkpoint) ends the whole --watch pipeline promptly, exit 1" {
 	mkdir in
 	run bash -c 'timeout --preserve-status -s TERM 1 stream-split --watch in --event-time 1 --interval 5s --checkpoint ck |
