@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # I/O faults at the checkpoint and the outputs: EIO from fsync (strace
-# injects it at the Nth call), a checkpoint on another file system. Each:
+# injects it at the Nth call), a checkpoint on another file system, a full
+# or read-only one (tests/inject.so). Each:
 # the path named, exit 1, nothing half-published, and a restart once the
 # fault is gone finishes exactly once.
 
@@ -127,4 +128,65 @@ eio() {
 		assert_success
 		diff -r want out
 	done
+}
+
+# readonly_run: the pipeline of the full-disk test, its checkpoint on a file
+# system that inject.so makes read-only (while ro.flag exists, with
+# INJECT_EROFS_FLAG); extra options for stream-split in $1.
+readonly_run() {
+	INJECT_EROFS=ck/ INJECT_EROFS_FLAG=${FLAG:-} \
+	    LD_PRELOAD="$ROOT/tests/inject.so" \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    bash -c "stream-split --event-time 1 --interval 5s --checkpoint ck $1 orders.txt |
+	    stream-parse --csv '$SPEC' |
+	    stream-state --by client --sum amount --top 3 --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o"
+}
+
+@test "a read-only checkpoint: a restart on it names the path, exit 1, publishes nothing; once it is writable, every batch once" {
+	stream-split --event-time 1 --interval 5s orders.txt | stream-parse --csv "$SPEC" |
+	    stream-state --by client --sum amount --top 3 | stream-sink --dir want/o
+	stream-split --event-time 1 --interval 5s --checkpoint ck orders.txt |
+	    stream-parse --csv "$SPEC" |
+	    stream-state --by client --sum amount --top 3 --checkpoint ck |
+	    kill_at rename 12 stream-sink --checkpoint ck --dir out/o || true
+	ls out > before
+	[ -s before ]
+	run readonly_run ''
+	assert_failure
+	assert_output --regexp "ck/stream-[a-z]+/lock: Read-only file system"
+	run sh -c 'ls out | cmp - before'
+	assert_success
+	run sh -c "stream-split --event-time 1 --interval 5s --checkpoint ck orders.txt |
+	    stream-parse --csv '$SPEC' |
+	    stream-state --by client --sum amount --top 3 --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o"
+	assert_success
+	diff -r want out
+}
+
+@test "the checkpoint's file system remounted read-only mid-run: named, exit 1, nothing half-made; writable again, the pipeline finishes exactly once" {
+	stream-split --event-time 1 --interval 5s orders.txt | stream-parse --csv "$SPEC" |
+	    stream-state --by client --sum amount --top 3 | stream-sink --dir want/o
+	FLAG=$PWD/ro.flag
+	readonly_run '--max-rate 1000' > run.out 2>&1 &
+	pid=$!
+	BG_PIDS="${BG_PIDS:-} $pid"
+	waitfor 10 sh -c '[ "$(ls out 2> /dev/null | wc -l)" -ge 2 ]'
+	touch ro.flag
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -ne 0 ]
+	run cat run.out
+	assert_output --regexp "ck/stream-[a-z]+/[^ ]+: Read-only file system"
+	run find . -name '.*tmp*'
+	assert_output ''
+	[ "$(ls out | wc -l)" -lt "$(ls want | wc -l)" ]
+	rm ro.flag
+	run sh -c "stream-split --event-time 1 --interval 5s --checkpoint ck orders.txt |
+	    stream-parse --csv '$SPEC' |
+	    stream-state --by client --sum amount --top 3 --checkpoint ck |
+	    stream-sink --checkpoint ck --dir out/o"
+	assert_success
+	diff -r want out
 }

@@ -3,6 +3,11 @@
  * INJECT_ENOSPC=text makes every write(2) to a file whose path contains
  * text fail with ENOSPC, as on a full disk. INJECT_FSYNC_LOG=file appends
  * a line "fsync" to file for every fsync(2) call, which still happens.
+ * INJECT_EROFS=text makes the paths that contain text act as on a file
+ * system mounted read-only (EROFS from open(2) to write or create, from
+ * mkdir, rename, unlink); with INJECT_EROFS_FLAG=file, only while that
+ * file exists (the file system remounted read-only mid-run, as ext4 does
+ * after an I/O error).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -24,6 +29,87 @@ mark(int fd, const char *path)
 		full[fd] = text != NULL && *text != '\0' && strstr(path, text);
 }
 
+/* Whether path is on the "read-only file system". */
+static int
+readonly(const char *path)
+{
+	const char *text = getenv("INJECT_EROFS");
+	const char *flag = getenv("INJECT_EROFS_FLAG");
+
+	if (path == NULL || text == NULL || *text == '\0' ||
+	    strstr(path, text) == NULL)
+		return 0;
+	return flag == NULL || *flag == '\0' || access(flag, F_OK) == 0;
+}
+
+int
+mkdir(const char *path, mode_t mode)
+{
+	static int (*real)(const char *, mode_t);
+
+	if (real == NULL)
+		real = (int (*)(const char *, mode_t))dlsym(RTLD_NEXT, "mkdir");
+	if (readonly(path)) {	/* as Linux: what is there is there */
+		errno = access(path, F_OK) == 0 ? EEXIST : EROFS;
+		return -1;
+	}
+	return real(path, mode);
+}
+
+int
+rename(const char *from, const char *to)
+{
+	static int (*real)(const char *, const char *);
+
+	if (real == NULL)
+		real = (int (*)(const char *, const char *))dlsym(RTLD_NEXT,
+		    "rename");
+	if (readonly(from) || readonly(to)) {
+		errno = EROFS;
+		return -1;
+	}
+	return real(from, to);
+}
+
+int
+unlink(const char *path)
+{
+	static int (*real)(const char *);
+
+	if (real == NULL)
+		real = (int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+	if (readonly(path)) {
+		errno = EROFS;
+		return -1;
+	}
+	return real(path);
+}
+
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	static int (*real)(int, const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+	int fd;
+
+	if (real == NULL)
+		real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT,
+		    "openat");
+	va_start(ap, flags);
+	if (flags & O_CREAT)
+		mode = va_arg(ap, mode_t);
+	va_end(ap);
+	if ((flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) &&
+	    readonly(path)) {
+		errno = EROFS;
+		return -1;
+	}
+	fd = real(dirfd, path, flags, mode);
+	mark(fd, path);
+	return fd;
+}
+
 int
 open(const char *path, int flags, ...)
 {
@@ -38,6 +124,11 @@ open(const char *path, int flags, ...)
 	if (flags & O_CREAT)
 		mode = va_arg(ap, mode_t);
 	va_end(ap);
+	if ((flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) &&
+	    readonly(path)) {
+		errno = EROFS;
+		return -1;
+	}
 	fd = real(path, flags, mode);
 	mark(fd, path);
 	return fd;

@@ -257,6 +257,38 @@ event_killed() {
 	assert_output ''
 }
 
+# readme_block FIRST-LINE: the README's indented block that starts with
+# that line, as typed, to the blank line after it.
+readme_block() {
+	awk -v first="    $1" '$0 == first { on = 1 } on && /^$/ { exit }
+	    on { sub(/^    /, ""); print }' "$ROOT/README.md"
+}
+
+@test "the README's Kafka section runs as written against tests/kafkamock: every order counted once; its consumer group and merge too" {
+	ln -s "$ROOT/tests" tests
+	ln -s "$ROOT/scripts" scripts
+	readme_block 'tests/kafkamock -t orders:4 > brokers & sleep 1' > kafka.sh
+	[ "$(wc -l < kafka.sh)" -eq 7 ]
+	{ echo 'set -e'; cat kafka.sh; echo 'kill %1'; } > run.sh
+	run bash run.sh
+	assert_success
+	run sh -c "printf '%s\n' \"\$1\" | awk -F'\t' '/^[BS]\t/ { n += \$2 } END { print n }'" sh "$output"
+	assert_output 10000
+	# the group, one member here, with B and /shared/ as this machine's
+	readme_block 'order-dashboard --kafka B --topic orders --group dash --checkpoint /shared/ck \' |
+	    sed -e 's|--kafka B |--kafka "$(cat brokers)" |' \
+	    -e "s|/shared/|$PWD/shared/|g" > group.sh
+	[ "$(wc -l < group.sh)" -eq 3 ]
+	{ echo 'set -e'; echo 'tests/kafkamock -t orders:4 > brokers & sleep 1'
+	  echo "scripts/gen-orders -n 10000 | awk -F, '{ print \$3 \"\\t\" \$0 }' |"
+	  echo "    kcat -P -b \"\$(cat brokers)\" -t orders -K '\\t'"
+	  cat group.sh; echo 'kill %1'; } > run.sh
+	PATH=$ROOT/scripts:$PATH run bash run.sh
+	assert_success
+	# the dashboard of the same orders read from a file, batch by batch
+	assert_output "$(scripts/gen-orders -n 10000 | order-dashboard --event-time --print)"
+}
+
 @test "--kafka --start @time: the first message at or after the time" {
 	start_cluster t:2
 	seq 1 5 | kcat -P -b "$BROKERS" -t t
