@@ -1,5 +1,5 @@
 # streamkit: see README.md. Targets: all demo check sanitize bench install
-# uninstall clean lint.
+# uninstall clean lint fuzz crashtest.
 
 PREFIX	?= /usr/local
 MANDIR	?= $(PREFIX)/share/man
@@ -29,7 +29,15 @@ SCRIPTS_SH = scripts/order-dashboard scripts/split-and-send \
 MAN1	= $(TOOLS:%=man/man1/stream-%.1)
 MAN5	= man/man5/stream-records.5 man/man5/stream-checkpoint.5
 
-all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so
+# the fuzz targets (tests/fuzz/fuzz-T.c): driver-T runs the regression
+# inputs of tests/fuzz/corpus/T in make check; make fuzz runs libFuzzer
+FUZZ	= time csv expr rec json ck
+FUZZ_DRIVERS = $(FUZZ:%=tests/fuzz/driver-%)
+# a refusal (errx, err) jumps back to the target: tests/fuzz/fuzz.h
+FUZZ_WRAP = -Wl,--wrap=errx,--wrap=err
+FUZZ_LIBS = $(LDLIBS) -ljq -lrdkafka -lmosquitto -lsqlite3 -lmicrohttpd
+
+all: $(BINS) $(SCRIPTS_C) tests/unit tests/ckseal tests/powerloss tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so $(FUZZ_DRIVERS)
 
 # Rebuild everything when the flags change (make sanitize, then make).
 .flags: FORCE
@@ -48,6 +56,39 @@ $(LIB): $(LIBOBJ)
 	$(Q)rm -f $@
 	$(Q)$(AR_LTO) rcs $@ $(LIBOBJ)
 
+# -fno-lto: the wrapping applies to the objects' own code (LTO's IR would
+# bind errx before the linker wraps it)
+tests/fuzz/driver-%: tests/fuzz/fuzz-%.c tests/fuzz/driver.c tests/fuzz/harness.c tests/fuzz/fuzz.h $(LIB) lib/*.h .flags
+	@$(if $(Q),echo "cc $<")
+	$(Q)$(CC) $(SK_CFLAGS) -Itests/fuzz $(CFLAGS) -fno-lto $(LDFLAGS) -o $@ \
+	    $< tests/fuzz/driver.c tests/fuzz/harness.c $(LIB) $(FUZZ_WRAP) $(FUZZ_LIBS)
+
+# make fuzz: each target under libFuzzer for FUZZ_SECONDS (60), from the
+# regression inputs; what it finds goes to fuzz-out/T/ (crash-*, and the
+# corpus it grew), never into tests/. FUZZ=csv runs one target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC	?= clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz-deps: deps
+	@sh scripts/install-deps --fuzz
+
+fuzz-out/lf-%: tests/fuzz/fuzz-%.c tests/fuzz/harness.c tests/fuzz/fuzz.h $(LIBSRC) lib/*.h | fuzz-deps
+	@mkdir -p fuzz-out
+	$(FUZZ_CC) $(SK_CFLAGS) -Wno-error -Itests/fuzz $(FUZZ_FLAGS) -o $@ \
+	    tests/fuzz/fuzz-$*.c tests/fuzz/harness.c $(LIBSRC) $(FUZZ_WRAP) $(FUZZ_LIBS)
+
+fuzz: fuzz-deps $(FUZZ:%=fuzz-out/lf-%)
+	@for t in $(FUZZ); do \
+	    mkdir -p fuzz-out/$$t/corpus && \
+	    echo "fuzz: $$t, $(FUZZ_SECONDS) s" && \
+	    ASAN_OPTIONS=detect_leaks=0 fuzz-out/lf-$$t -max_total_time=$(FUZZ_SECONDS) \
+		-timeout=10 -print_final_stats=1 -artifact_prefix=fuzz-out/$$t/ \
+		fuzz-out/$$t/corpus tests/fuzz/corpus/$$t 2>&1 | \
+		grep -E '^(stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|Done)' || exit 1; \
+	    ! ls fuzz-out/$$t/crash-* fuzz-out/$$t/timeout-* fuzz-out/$$t/leak-* 2>/dev/null | grep -q . || \
+		{ echo "fuzz: $$t: findings in fuzz-out/$$t/" >&2; exit 1; }; \
+	done
+
 bin/stream-parse: LDLIBS += -ljq
 bin/stream-split: LDLIBS += -lmosquitto -lrdkafka
 bin/stream-sink: LDLIBS += -lsqlite3 -lmicrohttpd
@@ -64,7 +105,7 @@ tests/unit: tests/unit.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")
 	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-tests/ckseal: tests/ckseal.c $(LIB) lib/*.h .flags
+tests/ckseal tests/powerloss: %: %.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")
 	$(Q)$(CC) $(SK_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -92,7 +133,7 @@ check: deps
 lint: $(MAN1) $(MAN5)
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c tests/tcpline.c tests/kafkamock.c tests/kafkalag.c
+	    --inline-suppr -D__GNUC__ --std=c11 -Ilib lib bin scripts tests/unit.c tests/ckseal.c tests/powerloss.c tests/tcpline.c tests/kafkamock.c tests/kafkalag.c tests/fuzz
 
 SAN = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
@@ -106,6 +147,16 @@ sanitize: deps
 	    SK_CC='$(SAN_CC)' SK_CFLAGS='$(SAN)' SK_LDFLAGS='$(SAN)' sh tests/run
 	@for b in $(BINS); do nm $$b | grep -q __asan_init || \
 	    { echo "sanitize: $$b was rebuilt without the sanitizers" >&2; exit 1; }; done
+
+# make crashtest: every state a power loss can leave, per workload
+# (scripts/powerloss), then each deliberate bug (tests/inject.so's
+# INJECT_NOSYNC) that must be caught
+CRASH_BUGS = dirs files data snaps
+crashtest: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/powerloss
+	@for b in $(CRASH_BUGS); do sh scripts/powerloss --bug $$b 2>/dev/null || \
+	    exit 1; done
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -135,7 +186,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/stream-checkpoint.5
 
 clean:
-	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so .flags
-	rm -rf out
+	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/powerloss tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so $(FUZZ_DRIVERS) .flags
+	rm -rf out fuzz-out
 
-.PHONY: all deps check lint sanitize demo bench install uninstall clean FORCE
+.PHONY: all deps fuzz-deps check lint sanitize fuzz crashtest demo bench install uninstall clean FORCE

@@ -7,13 +7,22 @@
  * system mounted read-only (EROFS from open(2) to write or create, from
  * mkdir, rename, unlink); with INJECT_EROFS_FLAG=file, only while that
  * file exists (the file system remounted read-only mid-run, as ext4 does
- * after an I/O error).
+ * after an I/O error). INJECT_NOSYNC=kind leaves out the fsync(2) calls
+ * of one kind, as a build with that bug would (tests/powerloss finds each):
+ * "dirs" (a rename or create whose directory is never synced), "files" (a
+ * file renamed into place before its bytes are durable), "data" (a commit
+ * or _SUCCESS durable before the data: every file but those), "snaps" (a
+ * snapshot or source log replaced, its predecessor pruned, before it is
+ * durable).
  */
 #define _GNU_SOURCE
+#include <sys/stat.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,6 +158,45 @@ write(int fd, const void *p, size_t n)
 	return real(fd, p, n);
 }
 
+/* Whether INJECT_NOSYNC leaves out an fsync of fd. */
+static int
+skip_sync(int fd)
+{
+	const char *kind = getenv("INJECT_NOSYNC"), *base;
+	char link[64], path[4096];
+	struct stat st;
+	ssize_t n;
+
+	if (kind == NULL || *kind == '\0' || fstat(fd, &st) < 0)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, path, sizeof(path) - 1)) < 0)
+		return 0;
+	path[n] = '\0';
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if (strcmp(kind, "dirs") == 0)
+		return S_ISDIR(st.st_mode);
+	if (strcmp(kind, "files") == 0)
+		return S_ISREG(st.st_mode);
+	if (strcmp(kind, "data") == 0)
+		return S_ISREG(st.st_mode) && strstr(base, "commit") == NULL &&
+		    strstr(base, "_SUCCESS") == NULL;
+	if (strcmp(kind, "snaps") == 0)
+		return S_ISREG(st.st_mode) && (strstr(base, "snap-") != NULL ||
+		    strstr(base, "log-") != NULL);
+	return 0;
+}
+
+int
+fdatasync(int fd)
+{
+	static int (*real)(int);
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+	return skip_sync(fd) ? 0 : real(fd);
+}
+
 int
 fsync(int fd)
 {
@@ -157,6 +205,8 @@ fsync(int fd)
 
 	if (real == NULL)
 		real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+	if (skip_sync(fd))
+		return 0;
 	if (log != NULL && *log != '\0') {
 		int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 
