@@ -23,7 +23,8 @@
 
 static const char usage_text[] =
 "usage: stream-state [--avg expr] [--by field[,field...]] [--checkpoint dir]\n"
-"                    [--checkpoint-every n] [--collect expr] [--count]\n"
+"                    [--checkpoint-every n] [--checkpoint-full-every k]\n"
+"                    [--collect expr] [--count]\n"
 "                    [--distinct expr] [--emit all | updated | top]\n"
 "                    [--emit-removed]\n"
 "                    [--first expr] [--id name] [--initial file]\n"
@@ -71,7 +72,24 @@ static void
 save(void *t, struct obuf *o)
 {
 	agg_save(t, o);
+	agg_saved(t);
 }
+
+static void
+save_delta(void *t, struct obuf *o)
+{
+	agg_save_delta(t, o);
+	agg_saved(t);
+}
+
+static const char *
+apply(void *t, const void *p, size_t n)
+{
+	return agg_apply_delta(t, p, n);
+}
+
+/* --checkpoint-full-every > 1: increments between full snapshots */
+static struct ck_snap_ops snap = { load, save, NULL, NULL, NULL };
 
 struct ctx {
 	struct agg_table	*t;
@@ -85,7 +103,7 @@ batch(void *arg, int64_t bt, int timed)
 
 	emit_batch(c->t, c->out, c->removed, bt, timed);
 	if (timed && cko.root != NULL)
-		ck_state_batch(&ck, bt, save, c->t);
+		ck_state_batch(&ck, bt, &snap);
 	return 1;
 }
 
@@ -109,6 +127,7 @@ options(int argc, char *argv[])
 		{ "initial", required_argument, NULL, 'i' },
 		CK_LONGOPTS,
 		CK_EVERY_LONGOPT,
+		CK_FULL_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -169,6 +188,10 @@ validate(void)
 				    "from a file (only counts, sums, min, max, "
 				    "first and last)", spec.defs[i].name);
 	ck_opts_check(&cko, usage_text);
+	for (i = 0; cko.full_every > 1 && i < spec.ndefs; i++)
+		if (spec.defs[i].kind == AGG_DISTINCT)
+			usage_fail(usage_text, "--checkpoint-full-every: "
+			    "--distinct keeps full snapshots only");
 	spec.extra = emit_removed ? "removed" : NULL;
 }
 
@@ -180,8 +203,14 @@ start_state(struct agg_table *t, int nopts, char *argv[])
 	int fd;
 
 	ck.restored = CK_NONE;
+	snap.arg = t;
+	if (cko.full_every > 1) {
+		snap.apply = apply;
+		snap.save_delta = save_delta;
+		agg_track_changes(t);
+	}
 	if (cko.root != NULL)	/* the options words are its identity */
-		ck_state_open(&ck, &cko, "stream-state", nopts, argv, load, t);
+		ck_state_open(&ck, &cko, "stream-state", nopts, argv, &snap);
 	if (initial == NULL || ck.restored != CK_NONE)
 		return;
 	if ((fd = open(initial, O_RDONLY)) < 0)

@@ -51,6 +51,9 @@ save(void *w, struct obuf *o)
 	win_save(w, o);
 }
 
+/* full snapshots only; arg: the window */
+static struct ck_snap_ops snap = { load, save, NULL, NULL, NULL };
+
 struct ctx {
 	struct agg_table	*batch;
 	struct win		*w;
@@ -69,7 +72,7 @@ batch(void *arg, int64_t bt, int timed)
 	if (at_slide)
 		win_emit(c->w, c->out);
 	if (timed && cko.root != NULL)
-		ck_state_batch(&ck, bt, save, c->w);
+		ck_state_batch(&ck, bt, &snap);
 	return at_slide;
 }
 
@@ -131,7 +134,7 @@ run_records(struct win *w, struct ibuf *ib, struct obuf *out)
 			win_add_records(w, batch.p, batch.len, bt);
 			ob_reset(&batch);
 			if (cko.root != NULL)
-				ck_state_batch(&ck, bt, save, w);
+				ck_state_batch(&ck, bt, &snap);
 			if (slide != 0 && bt % slide != 0)
 				continue;	/* no batch between slides */
 			win_emit_records(w, out);
@@ -251,8 +254,9 @@ main(int argc, char *argv[])
 	ctx.w = win_new(&spec, length);
 	if (emit_removed)
 		win_emit_removed(ctx.w);
+	snap.arg = ctx.w;
 	if (cko.root != NULL)	/* the options words are its identity */
-		ck_state_open(&ck, &cko, "stream-window", nopts, argv, load, ctx.w);
+		ck_state_open(&ck, &cko, "stream-window", nopts, argv, &snap);
 	ctx.out = &out;
 	ib_filter(&ib, fd, src, &out);
 	if (records)

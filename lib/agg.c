@@ -64,6 +64,10 @@ agg_table_free(struct agg_table *t)
 	rec_free(&t->r);
 	free(t->kbuf);
 	free(t->dbuf);
+	if (t->track) {
+		ob_free(&t->removed);
+		ob_free(&t->changed);
+	}
 	free(t);
 }
 
@@ -269,6 +273,12 @@ touch(struct agg_table *t, struct group *g)
 {
 	if (g->epoch == t->epoch)
 		return;
+	if (t->track && g->epoch < t->saved_epoch) {	/* first since then */
+		size_t klen;
+		const char *key = ht_key(&t->groups, g, &klen);
+
+		ob_put_bytes(&t->changed, key, klen);
+	}
 	g->epoch = t->epoch;
 	if (t->ntouched == t->captouched) {
 		t->captouched = t->captouched ? t->captouched * 2 : 64;
@@ -392,6 +402,10 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 
 		for (k = 0; k < t->spec->ndefs; k++)
 			free(gone[i]->c[k].s);
+		if (t->track) {		/* for the next increment */
+			ob_put_bytes(&t->removed, key, klen);
+			t->nremoved++;
+		}
 		ht_del(&t->groups, key, klen);
 	}
 	free(gone);

@@ -141,4 +141,16 @@ const char *agg_restore(struct agg_table *, const void *, size_t);
 /* The same from the middle of a larger snapshot: the reader moves past. */
 const char *agg_restore_bin(struct agg_table *, struct bin *);
 
+/*
+ * Incremental snapshots (stream-state --checkpoint-full-every): the groups
+ * updated and the keys removed since the last snapshot (agg_saved), and
+ * those applied over a restored table. A table with --distinct keeps full
+ * snapshots only.
+ */
+void	agg_track_changes(struct agg_table *);
+void	agg_save_delta(const struct agg_table *, struct obuf *);
+const char *agg_apply_delta(struct agg_table *, const void *, size_t);
+/* A snapshot of the table was written: changes count from now. */
+void	agg_saved(struct agg_table *);
+
 #endif

@@ -6,6 +6,7 @@
 #define SK_AGG_INT_H
 
 #include "agg.h"
+#include "buf.h"
 #include "cell.h"
 #include "cut.h"
 
@@ -27,6 +28,13 @@ struct agg_table {
 	struct group	**touched;	/* the groups this batch updated */
 	size_t		 ntouched, captouched;
 	int		 initial;	/* groups from agg_load_initial, unstamped */
+	uint32_t	 saved_epoch;	/* t->epoch at the last snapshot: groups
+					 * updated at or after it changed */
+	int		 track;		/* keys kept in removed and changed */
+	struct obuf	 removed;	/* since the last snapshot */
+	uint64_t	 nremoved;
+	struct obuf	 changed;	/* the keys updated since, in bin form
+					 * (once each, unless removed and back) */
 	struct schema	 sc;		/* of the input */
 	struct rec	 r;
 	struct scanner	 scan;		/* cuts the input's lines into r */

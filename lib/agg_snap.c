@@ -121,6 +121,9 @@ agg_load_initial(struct agg_table *t, int fd, const char *src)
  */
 #define AGG_SNAP_VERSION 2	/* 2: groups keep their record count */
 
+static void	put_group(const struct agg_table *, const struct group *,
+		    struct obuf *);
+
 void
 agg_save(const struct agg_table *t, struct obuf *o)
 {
@@ -128,21 +131,14 @@ agg_save(const struct agg_table *t, struct obuf *o)
 	const struct group *g;
 	const void *d;
 	const char *key;
-	size_t i = 0, k, klen;
+	size_t i = 0, klen;
 
 	ob_put_u64(o, AGG_SNAP_VERSION);
 	ob_put_u64(o, s->ndefs);
 	ob_put_u64(o, t->nextid);
 	ob_put_u64(o, t->groups.n);
-	while ((g = ht_next(&t->groups, &i)) != NULL) {
-		key = ht_key(&t->groups, g, &klen);
-		ob_put_bytes(o, key, klen);
-		ob_put_u64(o, g->id);
-		ob_put_u64(o, (uint64_t)g->last);
-		ob_put_u64(o, (uint64_t)g->nrec);
-		for (k = 0; k < s->ndefs; k++)
-			cell_put(o, &g->c[k]);
-	}
+	while ((g = ht_next(&t->groups, &i)) != NULL)
+		put_group(t, g, o);
 	ob_put_u64(o, t->distinct.n);
 	for (i = 0; (d = ht_next(&t->distinct, &i)) != NULL;) {
 		key = ht_key(&t->distinct, d, &klen);
@@ -162,13 +158,56 @@ agg_restore(struct agg_table *t, const void *buf, size_t len)
 	return why;
 }
 
+/* One group of a snapshot or increment into t (a group already there is
+ * replaced). */
+static void
+get_group(struct agg_table *t, struct bin *b)
+{
+	const struct agg_spec *s = t->spec;
+	const char *key;
+	struct group *g;
+	size_t k, klen;
+	int created;
+
+	key = bin_bytes(b, &klen);
+	g = ht_get(&t->groups, key, klen, &created);
+	for (k = 0; !created && k < s->ndefs; k++)
+		free(g->c[k].s);
+	g->epoch = 0;
+	g->id = bin_u64(b);
+	g->last = (int64_t)bin_u64(b);
+	g->nrec = (int64_t)bin_u64(b);
+	for (k = 0; k < s->ndefs; k++) {
+		struct cell *c = &g->c[k];
+
+		cell_get(b, c);
+		c->scap = c->slen;
+		c->s = c->slen > 0 ? estrndup(c->s, c->slen) : NULL;
+	}
+}
+
+static void
+put_group(const struct agg_table *t, const struct group *g, struct obuf *o)
+{
+	const char *key;
+	size_t k, klen;
+
+	key = ht_key(&t->groups, g, &klen);
+	ob_put_bytes(o, key, klen);
+	ob_put_u64(o, g->id);
+	ob_put_u64(o, (uint64_t)g->last);
+	ob_put_u64(o, (uint64_t)g->nrec);
+	for (k = 0; k < t->spec->ndefs; k++)
+		cell_put(o, &g->c[k]);
+}
+
 const char *
 agg_restore_bin(struct agg_table *t, struct bin *bp)
 {
 	const struct agg_spec *s = t->spec;
 	struct bin b = *bp;
 	uint64_t n, i;
-	size_t k, klen;
+	size_t klen;
 	int created;
 
 	agg_clear(t);
@@ -176,22 +215,8 @@ agg_restore_bin(struct agg_table *t, struct bin *bp)
 		return "a snapshot of other aggregations or another version";
 	t->nextid = bin_u64(&b);
 	n = bin_u64(&b);
-	for (i = 0; i < n && !b.bad; i++) {
-		const char *key = bin_bytes(&b, &klen);
-		struct group *g = ht_get(&t->groups, key, klen, &created);
-
-		g->epoch = 0;
-		g->id = bin_u64(&b);
-		g->last = (int64_t)bin_u64(&b);
-		g->nrec = (int64_t)bin_u64(&b);
-		for (k = 0; k < s->ndefs; k++) {
-			struct cell *c = &g->c[k];
-
-			cell_get(&b, c);
-			c->scap = c->slen;
-			c->s = c->slen > 0 ? estrndup(c->s, c->slen) : NULL;
-		}
-	}
+	for (i = 0; i < n && !b.bad; i++)
+		get_group(t, &b);
 	n = bin_u64(&b);
 	for (i = 0; i < n && !b.bad; i++) {
 		const char *key = bin_bytes(&b, &klen);
@@ -201,7 +226,102 @@ agg_restore_bin(struct agg_table *t, struct bin *bp)
 	if (b.bad)
 		return "a snapshot cut short, or a field out of its range";
 	t->epoch = 1;
+	t->saved_epoch = 1;
 	t->ntouched = 0;
 	*bp = b;
+	return NULL;
+}
+
+/*
+ * Increments: a version, the number of aggregations, the next group id, the
+ * keys removed, then the groups updated (as in a snapshot), each group in
+ * full: applying one twice, or over a later state, changes nothing.
+ */
+#define AGG_DELTA_VERSION 1
+
+void
+agg_track_changes(struct agg_table *t)
+{
+	if (!t->track) {
+		ob_init(&t->removed, -1, "removed");
+		ob_init(&t->changed, -1, "changed");
+	}
+	t->track = 1;
+}
+
+void
+agg_saved(struct agg_table *t)
+{
+	t->saved_epoch = t->epoch;
+	if (t->track) {
+		ob_reset(&t->removed);
+		ob_reset(&t->changed);
+	}
+	t->nremoved = 0;
+}
+
+/* The groups of the keys changed (touch() listed them) still there: each
+ * written with o, or counted with o NULL. Work: the changes, not the
+ * table. */
+static uint64_t
+put_changed(const struct agg_table *t, struct obuf *o)
+{
+	const struct group *g;
+	const char *key;
+	uint64_t n = 0;
+	size_t klen;
+	struct bin b;
+
+	bin_init(&b, t->changed.p, t->changed.len);
+	while (b.p < b.e && (key = bin_bytes(&b, &klen)) != NULL && !b.bad)
+		if ((g = ht_find(&t->groups, key, klen)) != NULL) {
+			n++;
+			if (o != NULL)
+				put_group(t, g, o);
+		}
+	return n;
+}
+
+void
+agg_save_delta(const struct agg_table *t, struct obuf *o)
+{
+	ob_put_u64(o, AGG_DELTA_VERSION);
+	ob_put_u64(o, t->spec->ndefs);
+	ob_put_u64(o, t->nextid);
+	ob_put_u64(o, t->nremoved);
+	if (t->nremoved > 0)
+		ob_write(o, t->removed.p, t->removed.len);
+	ob_put_u64(o, put_changed(t, NULL));
+	(void)put_changed(t, o);
+}
+
+const char *
+agg_apply_delta(struct agg_table *t, const void *buf, size_t len)
+{
+	const struct agg_spec *s = t->spec;
+	struct bin b;
+	uint64_t n, i;
+	size_t k, klen;
+
+	bin_init(&b, buf, len);
+	if (bin_u64(&b) != AGG_DELTA_VERSION || bin_u64(&b) != s->ndefs)
+		return "an increment of other aggregations or another version";
+	t->nextid = bin_u64(&b);
+	n = bin_u64(&b);
+	for (i = 0; i < n && !b.bad; i++) {
+		const char *key = bin_bytes(&b, &klen);
+		struct group *g;
+
+		if (b.bad || (g = ht_find(&t->groups, key, klen)) == NULL)
+			continue;
+		for (k = 0; k < s->ndefs; k++)
+			free(g->c[k].s);
+		(void)ht_del(&t->groups, key, klen);
+	}
+	n = bin_u64(&b);
+	for (i = 0; i < n && !b.bad; i++)
+		get_group(t, &b);
+	if (b.bad || b.p != b.e)
+		return "an increment cut short, or of the wrong length";
 	return NULL;
 }

@@ -36,6 +36,12 @@ struct ck {
 					 * before it is written again, so that
 					 * every tool of a restart finds the
 					 * same restore point */
+	long		 full_every;	/* a full snapshot every N: the others
+					 * hold the changes since the one
+					 * before (1: every one is full) */
+	long		 deltas;	/* since the last full one written */
+	int64_t		 last_file;	/* the last snapshot written, or
+					 * CK_NONE: the next one is full */
 };
 
 /* --checkpoint, --id and --checkpoint-every, as every tool spells them. */
@@ -44,15 +50,19 @@ struct ck_opts {
 	const struct option *longopts;	/* the tool's: what its words mean */
 	const char	*id;		/* NULL: the tool's name */
 	long long	 every;		/* 0: not given */
+	long long	 full_every;	/* 0: not given */
 };
 
-enum { CK_OPT_CHECKPOINT = 1100, CK_OPT_ID, CK_OPT_EVERY };
+enum { CK_OPT_CHECKPOINT = 1100, CK_OPT_ID, CK_OPT_EVERY, CK_OPT_FULL_EVERY };
 
 #define CK_LONGOPTS \
 	{ "checkpoint", required_argument, NULL, CK_OPT_CHECKPOINT }, \
 	{ "id", required_argument, NULL, CK_OPT_ID }
 #define CK_EVERY_LONGOPT \
 	{ "checkpoint-every", required_argument, NULL, CK_OPT_EVERY }
+/* stream-state's: incremental snapshots */
+#define CK_FULL_EVERY_LONGOPT \
+	{ "checkpoint-full-every", required_argument, NULL, CK_OPT_FULL_EVERY }
 
 /* Takes one of those options; returns 1 if it was one. */
 int	ck_option(struct ck_opts *, int opt, const char *arg, const char *usage);
@@ -114,17 +124,30 @@ void	ck_commit(const struct ck *, int64_t t, const void *extra, size_t n);
 int64_t	ck_own_commit(const struct ck *, void **extra, size_t *n);
 
 /*
- * A stateful tool (stream-state, stream-window): open its directory and
- * load the snapshot of the pipeline's restore point, if there is one, with
- * load(arg, bytes, n), which returns NULL or why the bytes do not fit.
+ * A stateful tool's snapshots (stream-state, stream-window). load takes a
+ * full snapshot's bytes, returning NULL or why they do not fit; save writes
+ * one. A tool that keeps incremental snapshots (--checkpoint-full-every)
+ * also has save_delta, which writes what changed since the last save
+ * (either one), and apply, which applies such bytes to what load and the
+ * earlier ones made; both NULL otherwise.
  */
+struct ck_snap_ops {
+	const char	*(*load)(void *, const void *, size_t);
+	void		 (*save)(void *, struct obuf *);
+	const char	*(*apply)(void *, const void *, size_t);
+	void		 (*save_delta)(void *, struct obuf *);
+	void		  *arg;
+};
+
+/* Opens the tool's directory and loads the snapshot of the pipeline's
+ * restore point, if there is one: its full snapshot, then the increments
+ * after it in order. */
 void	ck_state_open(struct ck *, const struct ck_opts *, const char *tool,
-	    int argc, char *const argv[],
-	    const char *(*load)(void *, const void *, size_t), void *arg);
-/* After batch bt: at aligned batches, save(arg, o) writes the snapshot,
- * streamed to its file, before the caller passes #end on. */
-void	ck_state_batch(struct ck *, int64_t bt,
-	    void (*save)(void *, struct obuf *), void *arg);
+	    int argc, char *const argv[], const struct ck_snap_ops *);
+/* After batch bt: at aligned batches, writes the snapshot (full, or with
+ * --checkpoint-full-every the changes since the last one), streamed to its
+ * file, before the caller passes #end on. */
+void	ck_state_batch(struct ck *, int64_t bt, const struct ck_snap_ops *);
 /* #interval and #checkpoint every= from the source set the alignment. */
 struct item;
 void	ck_state_control(struct ck *, const struct item *);

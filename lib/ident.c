@@ -21,7 +21,8 @@ static const char *const ordered[] = { "count", "sum", "min", "max", "avg",
  * FIFOs are in a new temporary directory; a pipeline that ran on is
  * finished with --once) */
 static const char *const skipped[] = { "checkpoint", "id",
-    "checkpoint-every", "max-rate", "max-rate-per-partition", "stop-after",
+    "checkpoint-every", "checkpoint-full-every", "max-rate",
+    "max-rate-per-partition", "stop-after",
     "once", "late-out", "out-prefix", "end-offsets", NULL };
 
 static int

@@ -85,6 +85,9 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	usage_error 'stream-state: --emit-removed goes with --timeout' stream-state --by k --sum v --emit-removed
 	usage_error 'stream-state: --initial: v_avg cannot start from a file (only counts, sums, min, max, first and last)' stream-state --by k --avg v --initial x
 	usage_error 'stream-state: --emit sometimes: not all, updated or top' stream-state --by k --sum v --emit sometimes
+	usage_error 'stream-state: --id, --checkpoint-every and --checkpoint-full-every go with --checkpoint' stream-state --by k --sum v --checkpoint-full-every 3
+	usage_error 'stream-state: --checkpoint-full-every: --distinct keeps full snapshots only' stream-state --by k --distinct v --checkpoint ck --checkpoint-full-every 3
+	usage_error 'stream-state: --checkpoint-full-every 0: too small (1 to 1000000)' stream-state --by k --sum v --checkpoint ck --checkpoint-full-every 0
 }
 
 @test "--initial: a missing file: exit 1" {
@@ -111,4 +114,75 @@ batches() {	# clients a, b, c over four 5 s batches; batch 3 is empty
 	run stream-state --by k --sum v --initial init.rec < /dev/null
 	assert_failure 1
 	assert_output 'stream-state: init.rec:1: no #fields line before the records'
+}
+
+# 1000 keys in the first 1 s batch, then one key updated a batch for nine
+# more, as CSV lines with their times
+many_keys() {
+	seq 1 1000 | sed 's/^/2016-03-22 20:00:01,key/; s/$/,1/'
+	for b in 2 3 4 5 6 7 8 9 10; do
+		printf '2016-03-22 20:00:%02d,key%d,%d\n' "$b" "$b" "$b"
+	done
+}
+
+# the pipeline of the incremental tests, checkpointed in ck: the source,
+# stream-state with $1 (options), the sink
+incremental() {
+	stream-split --checkpoint ck --checkpoint-every 1 --event-time 1 \
+	    --interval 1s in.csv |
+	    stream-parse --csv 'time:time,k,v:int' |
+	    stream-state --by k --sum v --emit updated --checkpoint ck \
+	    --checkpoint-full-every 4 ${1:-} |
+	    stream-sink --checkpoint ck
+}
+
+@test "--checkpoint-full-every 4: a full snapshot, then increments that hold what changed, then a full one" {
+	many_keys > in.csv
+	incremental > out
+	# the snapshots kept (every batch's since the last full one before
+	# the restore point): full, three increments, full, an increment
+	run sh -c 'cd ck/stream-state && for f in snap-*; do
+	    s=$(wc -c < $f); [ "$s" -gt 30000 ] && echo "$f full" ||
+	    { [ "$s" -lt 200 ] && echo "$f increment"; }; done'
+	assert_output "snap-1458676806000 full
+snap-1458676807000 increment
+snap-1458676808000 increment
+snap-1458676809000 increment
+snap-1458676810000 full
+snap-1458676811000 increment"
+	# and the batches a run without a checkpoint writes
+	run sh -c "stream-split --event-time 1 --interval 1s in.csv |
+	    stream-parse --csv 'time:time,k,v:int' |
+	    stream-state --by k --sum v --emit updated | stream-sink"
+	assert_output "$(cat out)"
+}
+
+@test "--checkpoint-full-every 4 killed at each snapshot's rename and restarted: each restart from a full snapshot and its increments gives a run never killed" {
+	many_keys > in.csv
+	incremental > want
+	for n in 1 2 3 4 5 6 7 8 9; do
+		rm -rf ck
+		stream-split --checkpoint ck --checkpoint-every 1 --event-time 1 \
+		    --interval 1s in.csv |
+		    stream-parse --csv 'time:time,k,v:int' |
+		    kill_at rename "$n" stream-state --by k --sum v --emit updated \
+		    --checkpoint ck --checkpoint-full-every 4 2> /dev/null |
+		    stream-sink --checkpoint ck > one 2> /dev/null || true
+		incremental > two
+		run cat one two
+		assert_output "$(cat want)"
+	done
+}
+
+@test "--checkpoint-full-every: an increment whose full snapshot is gone is not used: the restart goes back to an older chain, or with none is refused" {
+	many_keys > in.csv
+	incremental > /dev/null
+	rm ck/stream-state/snap-1458676810000
+	run incremental
+	assert_success
+	assert_output ""
+	rm ck/stream-state/snap-1458676806000
+	run incremental
+	assert_failure 1
+	assert_output --partial "ck: no snapshot common to every tool at or before the committed batch 1458676811000: cannot recover"
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "ck.h"
 #include "clock.h"
 #include "csv.h"
 #include "cut.h"
@@ -333,6 +334,34 @@ test_ht(void)
 	check(found == n && t.n == n / 2, "ht", "insert, delete half, find",
 	    got, "all");
 	ht_free(&t);
+}
+
+/* ck_crc32 (8 bytes a step) against the check value of CRC-32 and a byte
+ * at a time, for every length and alignment up to 64, and continued. */
+static void
+test_crc32(void)
+{
+	unsigned char buf[80];
+	char got[64];
+	size_t i, n, off, bad = 0;
+
+	snprintf(got, sizeof(got), "%08x",
+	    ck_crc32(0, (const unsigned char *)"123456789", 9));
+	check(strcmp(got, "cbf43926") == 0, "ck_crc32", "123456789", got,
+	    "cbf43926");
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 37 + 11);
+	for (off = 0; off < 8; off++)
+		for (n = 0; n + off <= 72; n++) {
+			uint32_t one = 0;
+
+			for (i = 0; i < n; i++)	/* byte by byte, continued */
+				one = ck_crc32(one, buf + off + i, 1);
+			bad += one != ck_crc32(0, buf + off, n);
+		}
+	snprintf(got, sizeof(got), "%zu differ", bad);
+	check(bad == 0, "ck_crc32", "lengths 0..72 at 8 offsets", got,
+	    "0 differ");
 }
 
 /* The fields and attention bits of a line, the slow way, as text. */
@@ -1143,6 +1172,7 @@ main(void)
 	test_ts();
 	test_expr();
 	test_ht();
+	test_crc32();
 	test_cut();
 	test_copy_tabs();
 	test_scan();

@@ -2,7 +2,8 @@
  * fuzz-ck: checkpoint files (stream-checkpoint(5)) as a restart reads
  * them, every one hostile. The first byte says which reader takes the
  * rest: a stateful tool's snapshot (stream-state's table, stream-window's
- * panes and deques), then written out as the tool would; a checksummed
+ * panes and deques) or an increment of stream-state's, then written out as
+ * the tool would; a checksummed
  * file as it lies on disk (header, length, CRC); a source log (the segments
  * and the source's own state) inside a valid header, as a file whose CRC
  * was forged would be; Kafka's logged partitions and runs; MQTT's journal.
@@ -75,10 +76,11 @@ put(const char *name, const uint8_t *p, size_t n, int sealed)
 	close(fd);
 }
 
-/* The dashboard's aggregations: stream-state's by client, the window's
- * by symbol (with a deque, --max). */
+/* The dashboard's aggregations: stream-state's by client ('s'; 'i', with
+ * increments, has no --distinct), the window's by symbol (with a deque,
+ * --max: 'w'). */
 static void
-spec_init(struct agg_spec *s, const char *by, int window)
+spec_init(struct agg_spec *s, const char *by, int kind)
 {
 	static const char usage[] = "usage: fuzz-ck\n";
 
@@ -86,10 +88,10 @@ spec_init(struct agg_spec *s, const char *by, int window)
 	(void)agg_option(s, AGG_OPT_BY, by, usage);
 	(void)agg_option(s, AGG_OPT_SUM, "amount * price", usage);
 	(void)agg_option(s, AGG_OPT_COUNT, NULL, usage);
-	if (window) {
+	if (kind == 'w') {
 		(void)agg_option(s, AGG_OPT_MAX, "price", usage);
 		(void)agg_option(s, AGG_OPT_TOP, "5", usage);
-	} else
+	} else if (kind == 's')
 		(void)agg_option(s, AGG_OPT_DISTINCT, "symbol", usage);
 	agg_validate(s, usage);
 }
@@ -103,7 +105,7 @@ state(const uint8_t *d, size_t n, struct obuf *o)
 	const char *why;
 
 	if (!ready) {
-		spec_init(&s, "client", 0);
+		spec_init(&s, "client", 's');
 		ready = 1;
 	}
 	t = agg_table_new(&s);
@@ -117,6 +119,33 @@ state(const uint8_t *d, size_t n, struct obuf *o)
 	agg_table_free(t);
 }
 
+/* An increment of stream-state --checkpoint-full-every, applied to an
+ * empty table, then its changes written as the next increment. */
+static void
+increment(const uint8_t *d, size_t n, struct obuf *o)
+{
+	static struct agg_spec s;
+	static int ready;
+	struct agg_table *t;
+	const char *why;
+
+	if (!ready) {
+		spec_init(&s, "client", 'i');
+		ready = 1;
+	}
+	t = agg_table_new(&s);
+	agg_track_changes(t);
+	said("increment", why = agg_apply_delta(t, d, n));
+	if (why == NULL) {
+		agg_emit(t, o, -1);
+		agg_close_batch(t, 1000);
+		(void)agg_expire(t, 5000, 1000, o);
+		agg_save_delta(t, o);
+		agg_saved(t);
+	}
+	agg_table_free(t);
+}
+
 static void
 window(const uint8_t *d, size_t n, struct obuf *o)
 {
@@ -126,7 +155,7 @@ window(const uint8_t *d, size_t n, struct obuf *o)
 	const char *why;
 
 	if (!ready) {
-		spec_init(&s, "symbol", 1);
+		spec_init(&s, "symbol", 'w');
 		ready = 1;
 	}
 	w = win_new(&s, 3000);
@@ -205,7 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	ob_reset(&o);
 	if (FUZZ_REFUSED)
 		return 0;
-	switch (d[0] % 6) {
+	switch (d[0] % 7) {
 	case 0:
 		state(d + 1, n - 1, &o);
 		break;
@@ -233,8 +262,11 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	case 4:
 		kafka(d + 1, n - 1);
 		break;
-	default:
+	case 5:
 		journal(d + 1, n - 1);
+		break;
+	default:
+		increment(d + 1, n - 1, &o);
 		break;
 	}
 	return 0;
