@@ -188,6 +188,8 @@ run_killed() {
 	waitfor 3 sh -c "! kill -0 $strace 2>/dev/null" ||
 	    pkill -9 -f -- "--checkpoint ck\\.$1\$" || true
 	wait "$strace" || true
+	# strace gone, its tracee may still be dying with the lock held
+	waitfor 5 sh -c "! pgrep -f -- '--checkpoint ck\\.$1\$' > /dev/null"
 }
 
 @test "--mqtt with --checkpoint: killed at a write, an fdatasync or a rename, and again in the restart: every line once" {
