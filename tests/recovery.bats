@@ -113,6 +113,13 @@ crash_clean() {
 	crash_clean '1[0-9]'
 }
 
+@test "crashtest --incremental: stream-state's increments between full snapshots survive kill -9 too, in one pipeline and in 2 partitions" {
+	run crashtest -n 20 --incremental --seed 6
+	crash_clean '2[0-9]'
+	run crashtest -n 20 --incremental --partitions 2 --seed 7
+	crash_clean '2[0-9]'
+}
+
 @test "crashtest --points: every tool killed at its writes, fsyncs, renames and opens (every 9th), and again while it recovers" {
 	run crashtest --points --stride 9 --orders 3000 --files 6
 	crash_clean '[0-9]+'
