@@ -6,8 +6,11 @@
 load helper
 
 # target T on its regression inputs: each taken, none crashed
+# (a refusal jumps back past what the input had allocated: tests/fuzz/fuzz.h;
+# make fuzz runs without leak detection too)
 target() {
-	run "$ROOT/tests/fuzz/driver-$1" "$ROOT/tests/fuzz/corpus/$1"
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    run "$ROOT/tests/fuzz/driver-$1" "$ROOT/tests/fuzz/corpus/$1"
 	assert_success
 	assert_output "$(find "$ROOT/tests/fuzz/corpus/$1" -type f | wc -l | tr -d ' ') inputs"
 }

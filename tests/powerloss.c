@@ -128,13 +128,21 @@ bytes_set(struct bytes *b, const unsigned char *p, size_t n)
 }
 
 static void
+ents_free(struct ents *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i].name);
+	free(e->v);
+}
+
+static void
 ents_copy(struct ents *to, const struct ents *from)
 {
 	size_t i;
 
-	for (i = 0; i < to->n; i++)
-		free(to->v[i].name);
-	free(to->v);
+	ents_free(to);
 	to->v = ereallocarray(NULL, from->n + 1, sizeof(*to->v));
 	for (i = 0; i < from->n; i++)
 		to->v[i] = (struct ent){ estrdup(from->v[i].name),
@@ -175,6 +183,23 @@ ents_del(struct ents *e, const char *name)
 		return;
 	free(x->name);
 	*x = e->v[--e->n];
+}
+
+/* Forgets every node (the model starts again from INIT). */
+static void
+model_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < nnodes; i++) {
+		free(nodes[i].vol.p);
+		free(nodes[i].dur.p);
+		ents_free(&nodes[i].dvol);
+		ents_free(&nodes[i].ddur);
+	}
+	free(nodes);
+	nodes = NULL;
+	nnodes = 0;
 }
 
 static void
@@ -684,7 +709,8 @@ file_write(struct node *n, const unsigned char *p, size_t len, size_t off)
 		memset(n->vol.p + n->vol.n, 0, off + len - n->vol.n);
 		n->vol.n = off + len;
 	}
-	memcpy(n->vol.p + off, p, len);
+	if (len > 0)
+		memcpy(n->vol.p + off, p, len);
 }
 
 static void
@@ -770,8 +796,10 @@ apply(const struct op *o)
 			ents_del(&nodes[parent].dvol, last);
 		break;
 	case C_MKDIR:
-		if (lookup(o->path, &parent, &last) == -2)
-			ents_set(&nodes[parent].dvol, last, new_node(N_DIR));
+		if (lookup(o->path, &parent, &last) == -2) {
+			n = new_node(N_DIR);	/* nodes may move */
+			ents_set(&nodes[parent].dvol, last, n);
+		}
 		break;
 	case C_CLOSE:
 		if (e != NULL)
@@ -806,7 +834,8 @@ apply(const struct op *o)
 
 			t = &tabs[ti];
 			c->v = ereallocarray(NULL, t->n + 1, sizeof(*c->v));
-			memcpy(c->v, t->v, t->n * sizeof(*c->v));
+			if (t->n > 0)
+				memcpy(c->v, t->v, t->n * sizeof(*c->v));
 			c->n = t->n;
 		}
 		break;
@@ -889,7 +918,8 @@ walk(const struct view *v, int i, const char *path, uint64_t *h, int depth)
 	if (depth > 64)
 		errx(EXIT_MODEL, "%s: directories in a loop", path);
 	s = ereallocarray(NULL, d->n + 1, sizeof(*s));
-	memcpy(s, d->v, d->n * sizeof(*s));
+	if (d->n > 0)
+		memcpy(s, d->v, d->n * sizeof(*s));
 	qsort(s, d->n, sizeof(*s), by_name);
 	for (k = 0; k < d->n; k++) {
 		char sub[PATH_MAX];
@@ -901,7 +931,7 @@ walk(const struct view *v, int i, const char *path, uint64_t *h, int depth)
 
 			*h = *h * 31 + ht_hash(sub, strlen(sub)) +
 			    (uint64_t)nodes[c].type;
-			if (nodes[c].type == N_FILE)
+			if (nodes[c].type == N_FILE && b->n > 0)
 				*h = *h * 31 + ht_hash(b->p, b->n) + b->n;
 		} else if (nodes[c].type == N_DIR) {
 			if (mkdir(sub, 0755) < 0)
@@ -1169,8 +1199,7 @@ main(int argc, char *argv[])
 		    "give %s: %s", nops, trace, init, final, why);
 
 	/* then, from INIT again, the states after each call */
-	nodes = NULL;
-	nnodes = 0;
+	model_free();
 	replay_reset();
 	root = load_tree(init);
 	for (k = 0; k < nops; k++) {
@@ -1179,5 +1208,16 @@ main(int argc, char *argv[])
 	}
 	printf("%zu calls, %ld states explored, %ld failed\n", nops, explored,
 	    failed);
+	model_free();
+	replay_reset();
+	for (k = 0; k < nops; k++) {
+		free(ops[k].text);
+		free(ops[k].path);
+		free(ops[k].path2);
+		free(ops[k].data);
+	}
+	free(ops);
+	free(all.vol);
+	ht_free(&seen);
 	return failed > 0;
 }
