@@ -498,7 +498,8 @@ static struct checked {
 	struct timespec	 mtime;
 	int64_t		 base;
 } *checked;
-static size_t nchecked;
+static size_t nchecked, nallocated;
+#define CHECKED_MAX 4096
 
 static struct checked *
 checked_find(const struct stat *st)
@@ -534,9 +535,15 @@ check_file(const char *path, int kind, int64_t *base, const char **why)
 	free(p);
 	if (lstat(path, &st) == 0) {	/* the file ck_get read, unless it
 					 * was replaced: then one more read */
-		if (nchecked % 64 == 0)
-			checked = ereallocarray(checked, nchecked + 64,
+		if (nchecked == CHECKED_MAX)	/* pruned ones pile up: start
+						 * again, the newest are read
+						 * once more */
+			nchecked = 0;
+		if (nchecked == nallocated) {
+			nallocated += 64;
+			checked = ereallocarray(checked, nallocated,
 			    sizeof(*checked));
+		}
 		checked[nchecked++] = (struct checked){ st.st_dev, st.st_ino,
 		    st.st_size, st.st_mtim, *base };
 	}
