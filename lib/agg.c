@@ -388,8 +388,14 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 	size_t i = 0, n = 0, k;
 
 	while ((g = ht_next(&t->groups, &i)) != NULL) {
+		int64_t age;
+
+		/* a snapshot's times are not trusted to be near bt: an age
+		 * past int64 is old if last is before bt, else recent */
+		if (__builtin_sub_overflow(bt, g->last, &age))
+			age = g->last < bt ? INT64_MAX : INT64_MIN;
 		if (g->last == INT64_MIN || g->epoch == t->epoch ||
-		    bt - g->last <= timeout)
+		    age <= timeout)
 			continue;	/* --initial, updated now, or recent */
 		gone = ereallocarray(gone, n + 1, sizeof(*gone));
 		gone[n++] = g;
