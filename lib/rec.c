@@ -128,9 +128,12 @@ rec_field_plain(const char *s, size_t n)
 void
 rec_put_field(struct obuf *o, const char *s, size_t n, int first)
 {
-	const char *e = s + n;
+	const char *e;
 
-	if (first && n > 0 && s[0] == '#')
+	if (n == 0)		/* an empty cell's s may be NULL */
+		return;
+	e = s + n;
+	if (first && s[0] == '#')
 		ob_putc(o, '\\');
 	if (rec_field_plain(s, n)) {
 		ob_write(o, s, n);
