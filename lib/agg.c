@@ -36,11 +36,10 @@ static void
 free_strings(struct agg_table *t)
 {
 	struct group *g;
-	size_t i = 0, k;
+	size_t i = 0;
 
 	while ((g = ht_next(&t->groups, &i)) != NULL)
-		for (k = 0; k < t->spec->ndefs; k++)
-			free(g->c[k].s);
+		agg_group_free(t, g);
 }
 
 void
@@ -385,7 +384,7 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
     struct obuf *removed)
 {
 	struct group **gone = NULL, *g;
-	size_t i = 0, n = 0, k;
+	size_t i = 0, n = 0;
 
 	while ((g = ht_next(&t->groups, &i)) != NULL) {
 		int64_t age;
@@ -406,8 +405,7 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 		size_t klen;
 		const char *key = ht_key(&t->groups, gone[i], &klen);
 
-		for (k = 0; k < t->spec->ndefs; k++)
-			free(gone[i]->c[k].s);
+		agg_group_free(t, gone[i]);
 		if (t->track) {		/* for the next increment */
 			ob_put_bytes(&t->removed, key, klen);
 			t->nremoved++;

@@ -5,6 +5,8 @@
 #ifndef SK_AGG_INT_H
 #define SK_AGG_INT_H
 
+#include <stdlib.h>
+
 #include "agg.h"
 #include "buf.h"
 #include "cell.h"
@@ -43,6 +45,16 @@ struct agg_table {
 	char		*kbuf, *dbuf;
 	size_t		 kcap, dcap;
 };
+
+/* Frees the text of g's cells (before g is dropped or refilled). */
+static inline void
+agg_group_free(const struct agg_table *t, struct group *g)
+{
+	size_t k;
+
+	for (k = 0; k < t->spec->ndefs; k++)
+		free(g->c[k].s);
+}
 
 /* "count", "sum", ...: the option's name. */
 const char *agg_kind_name(enum agg_kind);

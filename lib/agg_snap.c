@@ -171,8 +171,8 @@ get_group(struct agg_table *t, struct bin *b)
 
 	key = bin_bytes(b, &klen);
 	g = ht_get(&t->groups, key, klen, &created);
-	for (k = 0; !created && k < s->ndefs; k++)
-		free(g->c[k].s);
+	if (!created)
+		agg_group_free(t, g);
 	g->epoch = 0;
 	g->id = bin_u64(b);
 	g->last = (int64_t)bin_u64(b);
@@ -301,7 +301,7 @@ agg_apply_delta(struct agg_table *t, const void *buf, size_t len)
 	const struct agg_spec *s = t->spec;
 	struct bin b;
 	uint64_t n, i;
-	size_t k, klen;
+	size_t klen;
 
 	bin_init(&b, buf, len);
 	if (bin_u64(&b) != AGG_DELTA_VERSION || bin_u64(&b) != s->ndefs)
@@ -314,8 +314,7 @@ agg_apply_delta(struct agg_table *t, const void *buf, size_t len)
 
 		if (b.bad || (g = ht_find(&t->groups, key, klen)) == NULL)
 			continue;
-		for (k = 0; k < s->ndefs; k++)
-			free(g->c[k].s);
+		agg_group_free(t, g);
 		(void)ht_del(&t->groups, key, klen);
 	}
 	n = bin_u64(&b);
