@@ -17,7 +17,7 @@ SK_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 	-Wstrict-prototypes -Wmissing-prototypes -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -Ilib $(BSD_CFLAGS)
 LDLIBS	= $(BSD_LIBS) -pthread
 
-TOOLS	= split parse reduce state window sink
+TOOLS	= split parse reduce state window sink join
 BINS	= $(TOOLS:%=bin/stream-%)
 LIBSRC	= $(wildcard lib/*.c)
 LIBOBJ	= $(LIBSRC:.c=.o)

@@ -12,13 +12,20 @@ struct arena_block {
 
 #define ARENA_BLOCK (1024 * 1024)
 
+/* What arena_alloc takes for n bytes. */
+static size_t
+arena_size(size_t n)
+{
+	return (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+}
+
 void *
 arena_alloc(struct arena *a, size_t n)
 {
 	struct arena_block *b = a->head;
 	void *p;
 
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	n = arena_size(n);
 	if (b == NULL || b->cap - a->used < n) {
 		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 
@@ -163,6 +170,7 @@ ht_get(struct ht *t, const void *key, size_t klen, int *created)
 
 		e->hash = h;
 		e->val = arena_alloc(&t->arena, t->vsize + sizeof(n) + klen);
+		t->live += arena_size(t->vsize + sizeof(n) + klen);
 		memset(e->val, 0, t->vsize);
 		memcpy((char *)e->val + t->vsize, &n, sizeof(n));
 		memcpy((char *)e->val + t->vsize + sizeof(n), key, klen);
@@ -189,6 +197,7 @@ ht_del(struct ht *t, const void *key, size_t klen)
 
 	if (t->slots[i].hash == 0)
 		return 0;
+	t->live -= arena_size(t->vsize + sizeof(uint32_t) + klen);
 	/* backward shift: move later entries of the run into the hole */
 	for (j = i;;) {
 		j = (j + 1) & mask;
@@ -210,7 +219,30 @@ ht_clear(struct ht *t)
 {
 	memset(t->slots, 0, t->cap * sizeof(*t->slots));
 	t->n = 0;
+	t->live = 0;
 	arena_reset(&t->arena);
+}
+
+int
+ht_compact(struct ht *t)
+{
+	struct ht nt;
+	size_t i, klen;
+	void *v, *nv;
+	const char *k;
+	int created;
+
+	if (t->arena.total <= 2 * ARENA_BLOCK || t->arena.total < 4 * t->live)
+		return 0;
+	ht_init(&nt, t->vsize);
+	for (i = 0; (v = ht_next(t, &i)) != NULL;) {
+		k = ht_key(t, v, &klen);
+		nv = ht_get(&nt, k, klen, &created);
+		memcpy(nv, v, t->vsize);
+	}
+	ht_free(t);
+	*t = nt;
+	return 1;
 }
 
 void

@@ -30,6 +30,7 @@ struct ht_ent {
 struct ht {
 	struct ht_ent	*slots;
 	size_t		 cap, n, vsize;
+	size_t		 live;		/* arena bytes of the entries held */
 	struct arena	 arena;
 };
 
@@ -64,6 +65,11 @@ ht_next(const struct ht *t, size_t *i)
 /* Removes key; the arena keeps its bytes until ht_clear. */
 int	 ht_del(struct ht *, const void *key, size_t klen);
 void	 ht_clear(struct ht *);
+/* When removed entries hold most of the arena (a table whose keys come
+ * and go: a join's, a deduplication's), moves the live ones to a new
+ * arena and slot array sized for them, so memory follows the keys held;
+ * returns 1 if it did. Values move: no pointer to one survives it. */
+int	 ht_compact(struct ht *);
 void	 ht_free(struct ht *);
 
 #endif

@@ -54,6 +54,7 @@ close_batch(struct sunion *u, struct input *in, int64_t t)
 
 	fmt_batch_end(&b->body, u->format, &in->sh, b->nrec);
 	b->t = t;
+	b->schema = in->schemas;
 	b->sname = in->sh.sname ? estrdup(in->sh.sname) : NULL;
 	b->keys = in->sh.keys;
 	b->top = in->sh.top;
@@ -149,9 +150,13 @@ take_lines(struct sunion *u, struct input *in)
 		}
 		switch (c) {
 		case CTL_DATA:
-			if (u->keep_raw) {
+			if (u->keep_raw || u->raw_only) {
 				ob_write(&in->open->raw, s, n);
 				ob_putc(&in->open->raw, '\n');
+			}
+			if (u->raw_only) {
+				in->open->nrec++;
+				break;
 			}
 			fmt_record(&in->open->body, u->format, &in->sh, &in->r, s,
 			    n, in->open->nrec);
@@ -159,6 +164,7 @@ take_lines(struct sunion *u, struct input *in)
 			break;
 		case CTL_FIELDS:
 			schema_parse(&in->sh.sc, s, n);
+			in->schemas++;
 			break;
 		case CTL_TYPES:
 			if (schema_types(&in->sh.sc, s, n) < 0)
@@ -171,6 +177,10 @@ take_lines(struct sunion *u, struct input *in)
 			break;
 		case CTL_INTERVAL:
 			check_interval(u, in, it.interval);
+			break;
+		case CTL_CHECKPOINT:
+			if (u->every == 0)
+				u->every = it.every;
 			break;
 		case CTL_END:
 			in->open->n = it.count;		/* -1: none */
@@ -370,7 +380,20 @@ void
 union_put_batch(const struct sunion *u, struct obuf *o, int64_t t,
     struct batch **parts)
 {
-	int64_t n = 0, made = -1, late = 0, bad = 0;
+	size_t i;
+
+	for (i = 0; i < u->n; i++)
+		if (parts[i] != NULL)
+			ob_write(o, parts[i]->raw.p, parts[i]->raw.len);
+	if (t != NO_TIME)
+		union_put_end(u, o, t, parts, 0, 0, NULL);
+}
+
+void
+union_put_end(const struct sunion *u, struct obuf *o, int64_t t,
+    struct batch **parts, int64_t late, int64_t bad, const char *extra)
+{
+	int64_t n = 0, made = -1;
 	char attrs[128], **st;
 	struct obuf a;
 	int len = 0;
@@ -379,7 +402,6 @@ union_put_batch(const struct sunion *u, struct obuf *o, int64_t t,
 	for (i = 0; i < u->n; i++) {
 		if (parts[i] == NULL)
 			continue;
-		ob_write(o, parts[i]->raw.p, parts[i]->raw.len);
 		if (parts[i]->n >= 0 && n >= 0)
 			n += parts[i]->n;
 		else
@@ -389,8 +411,6 @@ union_put_batch(const struct sunion *u, struct obuf *o, int64_t t,
 		late += parts[i]->late;	/* partitions: each its own */
 		bad += parts[i]->bad;
 	}
-	if (t == NO_TIME)
-		return;
 	if (n >= 0)
 		len = snprintf(attrs, sizeof(attrs), "n=%lld", (long long)n);
 	if (made >= 0)
@@ -412,6 +432,11 @@ union_put_batch(const struct sunion *u, struct obuf *o, int64_t t,
 	state_merge(&a, st, u->n, 1, 1, '\t');
 	if (a.len > 0 && a.p[a.len - 1] == '\t')
 		a.len--;
+	if (extra != NULL && *extra != '\0') {
+		if (a.len > 0)
+			ob_putc(&a, '\t');
+		ob_puts(&a, extra);
+	}
 	put_end(o, t, a.p, a.len);
 	ob_free(&a);
 	free(st);

@@ -33,6 +33,7 @@ struct batch {
 	uint64_t	 nrec;
 	int64_t		 n, made;	/* #end n= and made=, or -1 */
 	int64_t		 late, bad;	/* #end late= and bad=, or 0 */
+	uint64_t	 schema;	/* the input's schemas seen by then */
 	char		*state;		/* #end state.ID=K..., or NULL */
 	char		*sname;		/* the stream's shape then */
 	long		 keys, top;
@@ -48,6 +49,7 @@ struct input {
 	struct rec	 r;
 	struct batch	*open;		/* being filled */
 	struct batch	*head, *tail;	/* complete, waiting for the others */
+	uint64_t	 schemas;	/* #fields lines seen */
 	struct pos	 at;		/* records: the input's own #at */
 	uint64_t	 at_id;		/* records: where at came from */
 	int		 done;
@@ -58,6 +60,8 @@ struct sunion {
 	size_t		  n;
 	enum format	  format;
 	int		  keep_raw;	/* --view: keep each batch's lines */
+	int		  raw_only;	/* stream-join: only those, not
+					 * rendered */
 	int		  committing;	/* --checkpoint: no plain files */
 	int		  records;	/* records kept as they came too (lib/merge,
 					 * stream-sink --format records) */
@@ -74,6 +78,7 @@ struct sunion {
 	void		 *arg;
 	const char	 *first_name;	/* the first #interval seen, and where */
 	int64_t		  first_interval;
+	int64_t		  every;	/* the first #checkpoint every=, or 0 */
 };
 
 /* Opens the inputs (argc words of argv; none: standard input; "-" is
@@ -88,6 +93,12 @@ void	union_put_header(const struct sunion *, struct obuf *);
  * state.ID= added). */
 void	union_put_batch(const struct sunion *, struct obuf *, int64_t t,
 	    struct batch **parts);
+/* The #end T of a batch made of the parts: n= their sum, made= the
+ * latest, late= and bad= summed (plus late and bad), state.ID= added, and extra
+ * (attributes, TAB-separated; may be NULL) after them. */
+void	union_put_end(const struct sunion *, struct obuf *, int64_t t,
+	    struct batch **parts, int64_t late, int64_t bad,
+	    const char *extra);
 /* The shapes of the inputs, for fmt_json_time_key. */
 const char *union_json_time_key(const struct sunion *);
 

@@ -21,7 +21,7 @@ load examples
 }
 
 @test "--version and -h" {
-	for tool in stream-split stream-parse stream-reduce stream-state stream-window stream-sink; do
+	for tool in stream-split stream-parse stream-reduce stream-state stream-window stream-sink stream-join; do
 		run "$tool" --version
 		assert_success
 		assert_output "$tool 0.1.0"
@@ -42,7 +42,7 @@ load examples
 	make -s -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/usr \
 	    ${SK_CC:+CC="$SK_CC"} ${SK_CFLAGS:+CFLAGS="$SK_CFLAGS"} \
 	    ${SK_LDFLAGS:+LDFLAGS="$SK_LDFLAGS"} > /dev/null
-	for t in split parse reduce state window sink; do
+	for t in split parse reduce state window sink join; do
 		[ -x "root/usr/bin/stream-$t" ]
 		[ -f "root/usr/share/man/man1/stream-$t.1" ]
 	done
@@ -84,6 +84,11 @@ load examples
 @test "the EXAMPLES of stream-sink(1) run" {
 	examples_fixtures
 	examples_run "$ROOT/man/man1/stream-sink.1"
+}
+
+@test "the EXAMPLES of stream-join(1) run" {
+	examples_fixtures
+	examples_run "$ROOT/man/man1/stream-join.1"
 }
 
 @test "the EXAMPLES of stream-records(5) run" {
