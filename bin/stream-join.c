@@ -89,13 +89,39 @@ put_shape(const struct shape *sh)
 	ob_putc(&out, '\n');
 }
 
+/* One of them: written, and told to the checkpoint. */
+static void
+put_control(struct item *it, enum ctl kind, const char *text, int64_t v)
+{
+	ob_puts(&out, text);
+	ob_putint(&out, v);
+	ob_putc(&out, '\n');
+	it->kind = kind;
+	if (cko.root != NULL)
+		ck_state_control(&ck, it);
+}
+
+/* #interval and #checkpoint, as the inputs said them (a stream of
+ * batches, even one with none after a restart with nothing to do). */
+static void
+put_batching(void)
+{
+	struct item it = { 0 };
+
+	it.interval = u.first_interval;
+	it.every = u.every;
+	if (u.first_name != NULL)
+		put_control(&it, CTL_INTERVAL, "#interval\t", u.first_interval);
+	if (u.every > 0)
+		put_control(&it, CTL_CHECKPOINT, "#checkpoint\tevery=", u.every);
+}
+
 /* The output's #fields, #types, #interval and #checkpoint, from the
  * inputs' once the first batch is complete in both. */
 static void
 start(void)
 {
 	const struct schema *sc[2];
-	struct item it = { 0 };
 	int s;
 
 	for (s = 0; s < 2; s++) {
@@ -114,24 +140,7 @@ start(void)
 	if (table_path != NULL)
 		put_shape(&u.in[0].sh);
 	schema_put(&out, &j.out);
-	if (u.first_name != NULL) {
-		ob_puts(&out, "#interval\t");
-		ob_putint(&out, u.first_interval);
-		ob_putc(&out, '\n');
-		it.kind = CTL_INTERVAL;
-		it.interval = u.first_interval;
-		if (cko.root != NULL)
-			ck_state_control(&ck, &it);
-	}
-	if (u.every > 0) {
-		ob_puts(&out, "#checkpoint\tevery=");
-		ob_putint(&out, u.every);
-		ob_putc(&out, '\n');
-		it.kind = CTL_CHECKPOINT;
-		it.every = u.every;
-		if (cko.root != NULL)
-			ck_state_control(&ck, &it);
-	}
+	put_batching();
 	started = 1;
 }
 
@@ -148,9 +157,13 @@ cut(int s, int64_t t, struct batch *part)
 	join_cut(&j, rs, s, part != NULL ? part->raw.p : NULL,
 	    part != NULL ? part->raw.len : 0, t);
 	if (rs->odd > odd_said[s]) {
-		warnx("%s: batch %lld: %llu record%s with more or fewer fields "
-		    "than its #fields (missing ones are empty)", u.in[s].name,
-		    (long long)t, (unsigned long long)(rs->odd - odd_said[s]),
+		char b[40] = "";
+
+		if (t != NO_TIME)
+			(void)snprintf(b, sizeof(b), "batch %lld: ", (long long)t);
+		warnx("%s: %s%llu record%s with more or fewer fields than its "
+		    "#fields (missing ones are empty)", u.in[s].name, b,
+		    (unsigned long long)(rs->odd - odd_said[s]),
 		    rs->odd - odd_said[s] == 1 ? "" : "s");
 		odd_said[s] = rs->odd;
 	}
@@ -339,6 +352,8 @@ main(int argc, char *argv[])
 	if (cko.root != NULL)	/* the options words are its identity */
 		ck_state_open(&ck, &cko, "stream-join", nopts, argv, &snap);
 	union_run(&u);
+	if (!started)
+		put_batching();
 	ob_puts(&out, "#eos\n");
 	ob_close(&out);
 	if (within_dur >= 0)

@@ -313,3 +313,123 @@ within_rss() {
 	[ "$large" -lt $((small * 5 / 4)) ]
 }
 
+
+# ck_pipe [strace-kill args]: buys and sells from their own checkpointed
+# sources, joined --within 3s --full with a checkpoint, appended by a
+# checkpointed sink to log.txt; with arguments, stream-join is killed at
+# that call (kill_at SYSCALL N).
+ck_pipe() {
+	rm -f l r
+	mkfifo l r
+	for side in B S; do
+		stream-split --event-time 1 --sep , --interval 1s --checkpoint ck \
+		    --checkpoint-every 2 --id "split.$side" "$side.csv" 2>/dev/null |
+		    stream-parse --csv t:time,id:int,sym,side > "$( [ $side = B ] && echo l || echo r)" 2>/dev/null &
+	done
+	if [ $# -gt 0 ]; then
+		kill_at "$1" "$2" stream-join --checkpoint ck --on sym --within 3s \
+		    --event-time t --full l r
+	else
+		stream-join --checkpoint ck --on sym --within 3s --event-time t --full l r
+	fi | stream-sink --checkpoint ck --append log.txt 2>/dev/null
+	local rc=$?
+	# a killed join leaves a source's shell waiting to open its FIFO
+	[ $# -eq 0 ] || { sleep 0.3; kill -9 $(jobs -p) 2>/dev/null || true; }
+	wait
+	return $rc
+}
+
+@test "--within --checkpoint: killed at its writes, renames and fsyncs, and again while it recovers: the output of one run" {
+	awk 'BEGIN { srand(4); for (i = 0; i < 1500; i++) {
+		t = 1458678328000 + int(i * 7 + rand() * 900)
+		printf "%.0f,%d,S%d,%s\n", t, i, int(rand() * 8), rand() < 0.5 ? "B" : "S" } }' |
+	    sort -t, -k1,1n > ev.csv
+	grep ',B$' ev.csv > B.csv
+	grep ',S$' ev.csv > S.csv
+	ck_pipe
+	mv log.txt ref.txt
+	rm -rf ck
+	[ "$(grep -c . ref.txt)" -gt 500 ]
+	for sc in write rename fsync; do
+		for n in 1 2 3 4 5 6 8 10 13 21; do
+			rm -rf ck log.txt
+			ck_pipe "$sc" "$n" || true
+			[ $((n % 3)) -ne 0 ] || ck_pipe rename 1 || true
+			ck_pipe
+			run diff ref.txt log.txt
+			assert_output ''
+		done
+	done
+}
+
+@test "bad usage: one message, the usage, exit 2" {
+	printf '#fields\tk\n' > L
+	usage_error 'stream-join: --on: which fields to join on' stream-join L L
+	usage_error 'stream-join: two inputs: left and right' stream-join --on k L
+	usage_error 'stream-join: --on a,,b: not a list of fields (name or left=right, separated by commas)' stream-join --on a,,b L L
+	usage_error 'stream-join: --left and --full: one kind of join' stream-join --on k --left --full L L
+	usage_error 'stream-join: --table joins a stream with a table: inner, or --left' stream-join --on k --table L --cogroup L
+	usage_error 'stream-join: --table: one stream, or standard input' stream-join --on k --table L L L
+	usage_error 'stream-join: --within needs --event-time: the records'"'"' times' stream-join --on k --within 5s L L
+	usage_error 'stream-join: --event-time goes with --within' stream-join --on k --event-time t L L
+	usage_error 'stream-join: --watermark goes with --within' stream-join --on k --watermark 1s L L
+	usage_error 'stream-join: --cogroup is per batch: not with --within' stream-join --on k --cogroup --within 1s --event-time t L L
+	usage_error 'stream-join: --checkpoint: only --within keeps state from batch to batch' stream-join --on k --checkpoint ck L L
+	usage_error 'stream-join: - -: standard input is one input' stream-join --on k - -
+	usage_error 'stream-join: --within soon: not a duration (examples: 250ms, 5s, 2m30s, 1h)' stream-join --on k --within soon --event-time t L L
+}
+
+@test "a missing input, a missing key field, another interval: exit 1, named" {
+	printf '#fields\tk\tv\n1\ta\n' > L
+	printf '#fields\tx\n1\n' > R
+	run stream-join --on k L nosuch
+	assert_failure 1
+	assert_output 'stream-join: nosuch: No such file or directory'
+	run stream-join --on k L R
+	assert_failure 1
+	assert_line 'stream-join: R: no field k (the key): its #fields has 1 field'
+	printf '#interval\t1000\n#fields\tk\n#end\t1000\n#eos\n' > A
+	printf '#interval\t2000\n#fields\tk\n#end\t2000\n#eos\n' > B
+	run stream-join --on k A B
+	assert_failure 1
+	assert_output --partial 'B: batches of 2000 ms, but A has 1000 ms'
+}
+
+@test "a broken input: what both completed is joined, nothing after it, exit 1" {
+	printf '#stream\n#interval\t1000\n#fields\tk\tv\n1\ta\n#end\t1000\n1\tb\n#end\t2000\n#eos\n' > L
+	printf '#stream\n#interval\t1000\n#fields\tk\tw\n1\tX\n#end\t1000\n1\tY\n' > R
+	run --separate-stderr stream-join --on k L R
+	assert_failure 1
+	assert_output "$(printf '#stream\n#fields\tk\tv\tw\n#interval\t1000\n1\ta\tX\n#end\t1000')"
+	assert_equal "$stderr" 'stream-join: R: input ended without #eos: the tool before this one failed; its unfinished batch is dropped; nothing more is published'
+}
+
+@test "a record with fewer fields: the missing ones empty, said once a batch" {
+	printf '#fields\tk\tv\tx\n1\ta\n' > L
+	printf '#fields\tk\tw\n1\tX\n' > R
+	run --separate-stderr stream-join --on k L R
+	assert_success
+	assert_output "$(printf '#stream\n#fields\tk\tv\tx\tw\n1\ta\t\tX\n#eos')"
+	assert_equal "$stderr" 'stream-join: L: 1 record with more or fewer fields than its #fields (missing ones are empty)'
+}
+
+@test "--within: a record whose time is not one is left out, said and counted in bad=" {
+	printf '#interval\t1000\n#fields\tt\tk\n1970-01-01T00:00:01Z\ta\nsoon\ta\n#end\t2000\n#eos\n' > L
+	printf '#interval\t1000\n#fields\tt\tk\n1970-01-01T00:00:01Z\ta\n#end\t2000\n#eos\n' > R
+	run --separate-stderr stream-join --on k --within 1s --event-time t L R
+	assert_success
+	assert_output "$(printf '#stream\n#fields\tk\tleft_t\tright_t\n#interval\t1000\na\t1970-01-01T00:00:01Z\t1970-01-01T00:00:01Z\n#end\t2000\tbad=1\tstate.stream-join=2\n#eos')"
+	assert_equal "$stderr" 'stream-join: L: batch 2000: t "soon" is not a timestamp: record left out'
+}
+
+@test "--within --checkpoint: a snapshot that does not fit is refused, naming it" {
+	printf '#stream\n#interval\t1000\n#checkpoint\tevery=1\n#fields\tt\tk\n1970-01-01T00:00:01Z\ta\n#end\t2000\n#eos\n' > L
+	stream-join --checkpoint ck --on k --within 5s --event-time t L L | stream-sink --checkpoint ck > /dev/null
+	[ -f ck/stream-join/snap-2000 ]
+	# a valid checksum around bytes that are not a join's state
+	printf 'not a snapshot at all, not at all' > ck/stream-join/snap-2000
+	"$ROOT/tests/ckseal" ck/stream-join/snap-2000
+	run stream-join --checkpoint ck --on k --within 5s --event-time t L L
+	assert_failure 1
+	assert_output --partial 'ck/stream-join/snap-2000: not a snapshot of stream-join --within'
+}
