@@ -16,9 +16,11 @@
 #include "buf.h"
 #include "merge.h"
 #include "ck.h"
+#include "dedup.h"
 #include "opt.h"
 #include "rec.h"
 #include "sig.h"
+#include "stream.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -31,7 +33,11 @@ static const char usage_text[] =
 "                    [--label key=name[,key=name...]] [--last expr]\n"
 "                    [--max expr] [--min expr] [--name name]\n"
 "                    [--sum expr] [--timeout duration]\n"
-"                    [--top n [--order name]] [--where expr] [file ...]\n";
+"                    [--top n [--order name]] [--where expr] [file ...]\n"
+"       stream-state --dedup field[,field...]\n"
+"                    [--within duration --event-time field]\n"
+"                    [--checkpoint dir] [--checkpoint-every n] [--id name]\n"
+"                    [file ...]\n";
 
 enum emit { EMIT_ALL, EMIT_UPDATED, EMIT_TOP };
 
@@ -42,6 +48,9 @@ static int64_t timeout;
 static const char *initial;
 static struct ck_opts cko;
 static struct ck ck;
+static struct dedup dd;			/* --dedup */
+static char *dedup_on, *event_time;
+static int64_t within = -1;
 
 /* The output of one batch: what --emit asks for, then removed keys. */
 static void
@@ -125,6 +134,9 @@ options(int argc, char *argv[])
 		{ "emit-removed", no_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "initial", required_argument, NULL, 'i' },
+		{ "dedup", required_argument, NULL, 'd' },
+		{ "within", required_argument, NULL, 'w' },
+		{ "event-time", required_argument, NULL, 'T' },
 		CK_LONGOPTS,
 		CK_EVERY_LONGOPT,
 		CK_FULL_EVERY_LONGOPT,
@@ -159,6 +171,15 @@ options(int argc, char *argv[])
 		case 'i':
 			initial = optarg;
 			break;
+		case 'd':
+			dedup_on = optarg;
+			break;
+		case 'w':
+			within = opt_duration(usage_text, "--within", optarg);
+			break;
+		case 'T':
+			event_time = optarg;
+			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
@@ -166,11 +187,43 @@ options(int argc, char *argv[])
 	return optind;
 }
 
+/* --dedup: no aggregation, and --within with the records' times. */
+static void
+validate_dedup(void)
+{
+	const char *why;
+
+	if (spec.nby > 0 || spec.ndefs > 0 || spec.top > 0 || spec.name ||
+	    spec.where != NULL || spec.nlabels > 0 || emit_set ||
+	    emit_removed || timeout > 0 || initial != NULL)
+		usage_fail(usage_text, "--dedup passes records on: no "
+		    "aggregation, --emit, --timeout or --initial");
+	if (within >= 0 && event_time == NULL)
+		usage_fail(usage_text, "--within needs --event-time: the "
+		    "records' times");
+	if (event_time != NULL && within < 0)
+		usage_fail(usage_text, "--event-time goes with --within");
+	if (cko.full_every > 0)
+		usage_fail(usage_text, "--checkpoint-full-every: --dedup keeps "
+		    "full snapshots only");
+	ck_opts_check(&cko, usage_text);
+	if ((why = dedup_keys(&dd, estrdup(dedup_on))) != NULL)
+		usage_fail(usage_text, "--dedup %s: %s", dedup_on, why);
+	dedup_init(&dd, within, event_time);
+}
+
 static void
 validate(void)
 {
 	size_t i;
 
+	if (dedup_on != NULL) {
+		validate_dedup();
+		return;
+	}
+	if (within >= 0 || event_time != NULL)
+		usage_fail(usage_text, "--within and --event-time go with "
+		    "--dedup");
 	agg_validate(&spec, usage_text);
 	if (!emit_set)
 		emit = spec.top > 0 ? EMIT_TOP : EMIT_ALL;
@@ -220,6 +273,52 @@ start_state(struct agg_table *t, int nopts, char *argv[])
 	close(fd);
 }
 
+static const char *
+dedup_load_ck(void *arg, const void *p, size_t n)
+{
+	return dedup_load(arg, p, n);
+}
+
+static void
+dedup_save_ck(void *arg, struct obuf *o)
+{
+	dedup_save(arg, o);
+}
+
+static struct ck_snap_ops dsnap = { dedup_load_ck, dedup_save_ck, NULL, NULL,
+    &dd };
+
+static void
+dedup_batch_ck(void *arg, int64_t bt)
+{
+	(void)arg;
+	if (cko.root != NULL)
+		ck_state_batch(&ck, bt, &dsnap);
+}
+
+/* --dedup: the records that pass, a batch at a time. */
+static int
+run_dedup(int fd, const char *src, int nopts, char *argv[])
+{
+	struct obuf out;
+	struct ibuf ib;
+	struct dedup_loop loop = { dedup_batch_ck, control, NULL, NULL };
+	char attr[128];
+
+	if (cko.root != NULL)
+		ck_state_open(&ck, &cko, "stream-state", nopts, argv, &dsnap);
+	ib_filter(&ib, fd, src, &out);
+	stream_put_header(&out, NULL);
+	(void)snprintf(attr, sizeof(attr), "state.%s", cko.id != NULL ?
+	    cko.id : "stream-state");
+	loop.state_attr = attr;
+	dedup_run(&dd, &ib, &out, src, &loop);
+	dedup_free(&dd);
+	ob_close(&out);
+	ib_free(&ib);
+	return SK_EXIT_OK;
+}
+
 /* The keys held, for the #end's state.ID= (stream-records(5)). */
 static int64_t
 keys(void *arg)
@@ -245,6 +344,8 @@ main(int argc, char *argv[])
 	nopts = options(argc, argv);
 	validate();
 	fd = merge_open(argc - nopts, argv + nopts, &src);
+	if (dedup_on != NULL)
+		return run_dedup(fd, src, nopts, argv);
 
 	ctx.t = agg_table_new(&spec);
 	start_state(ctx.t, nopts, argv);

@@ -18,6 +18,7 @@
 #include "dur.h"
 #include "opt.h"
 #include "rec.h"
+#include "session.h"
 #include "sig.h"
 #include "stream.h"
 #include "util.h"
@@ -31,13 +32,24 @@ static const char usage_text[] =
 "                     --length duration [--max expr]\n"
 "                     [--min expr] [--name name] [--records]\n"
 "                     [--slide duration] [--sum expr]\n"
-"                     [--top n [--order name]] [--where expr] [file ...]\n";
+"                     [--top n [--order name]] [--where expr] [file ...]\n"
+"       stream-window --session gap --event-time field [--avg expr]\n"
+"                     [--by field[,field...]] [--checkpoint dir]\n"
+"                     [--checkpoint-every n] [--collect expr] [--count]\n"
+"                     [--distinct expr] [--emit closed | updated]\n"
+"                     [--first expr] [--id name] [--last expr] [--max expr]\n"
+"                     [--min expr] [--name name] [--sum expr]\n"
+"                     [--watermark duration] [--where expr] [file ...]\n";
 
 static struct agg_spec spec;
 static int64_t length, slide, interval;
 static struct ck_opts cko;
 static struct ck ck;
 static int records, emit_removed;
+static struct session ses;		/* --session */
+static int64_t gap, delay;
+static const char *event_time;
+static int emit_updated, emit_set, delay_set;
 
 static const char *
 load(void *w, const void *p, size_t n)
@@ -165,6 +177,10 @@ options(int argc, char *argv[])
 		{ "slide", required_argument, NULL, 's' },
 		{ "records", no_argument, NULL, 'r' },
 		{ "emit-removed", no_argument, NULL, 'e' },
+		{ "session", required_argument, NULL, 'S' },
+		{ "event-time", required_argument, NULL, 'T' },
+		{ "watermark", required_argument, NULL, 'W' },
+		{ "emit", required_argument, NULL, 'E' },
 		CK_LONGOPTS,
 		CK_EVERY_LONGOPT,
 		{ "help", no_argument, NULL, 'h' },
@@ -191,11 +207,46 @@ options(int argc, char *argv[])
 		case 'e':
 			emit_removed = 1;
 			break;
+		case 'S':
+			gap = opt_duration(usage_text, "--session", optarg);
+			break;
+		case 'T':
+			event_time = optarg;
+			break;
+		case 'W':
+			delay = opt_duration(usage_text, "--watermark", optarg);
+			delay_set = 1;
+			break;
+		case 'E':
+			if (strcmp(optarg, "updated") != 0 &&
+			    strcmp(optarg, "closed") != 0)
+				usage_fail(usage_text, "--emit %s: not closed or "
+				    "updated", optarg);
+			emit_updated = strcmp(optarg, "updated") == 0;
+			emit_set = 1;
+			break;
 		default:
 			opt_rest(ch, usage_text);
 		}
 	}
 	return optind;
+}
+
+/* --session: the vocabulary without --top or --label, no window. */
+static void
+validate_session(void)
+{
+	if (length > 0 || slide > 0 || records || emit_removed)
+		usage_fail(usage_text, "--session: no --length, --slide, "
+		    "--records or --emit-removed");
+	if (event_time == NULL)
+		usage_fail(usage_text, "--session needs --event-time: the "
+		    "records' times");
+	if (spec.top > 0 || spec.nlabels > 0)
+		usage_fail(usage_text, "--session writes every session: no "
+		    "--top or --label");
+	agg_validate(&spec, usage_text);
+	spec.extra = emit_updated ? "closed" : NULL;
 }
 
 static void
@@ -205,6 +256,13 @@ validate(void)
 	size_t i;
 
 	ck_opts_check(&cko, usage_text);
+	if (gap > 0) {
+		validate_session();
+		return;
+	}
+	if (event_time != NULL || delay_set || emit_set)
+		usage_fail(usage_text, "--event-time, --watermark and --emit go "
+		    "with --session");
 	if (length == 0)
 		usage_fail(usage_text, "give the window's --length");
 	if (records && (spec.ndefs > 0 || spec.nby > 0 || spec.top > 0 ||
@@ -222,6 +280,61 @@ validate(void)
 	if (slide > length)
 		usage_fail(usage_text, "--slide longer than --length leaves "
 		    "batches out of every window");
+}
+
+static const char *
+session_load_ck(void *arg, const void *p, size_t n)
+{
+	return session_load(arg, p, n);
+}
+
+static void
+session_save_ck(void *arg, struct obuf *o)
+{
+	session_save(arg, o);
+}
+
+static struct ck_snap_ops ssnap = { session_load_ck, session_save_ck, NULL,
+    NULL, &ses };
+
+static void
+session_batch_ck(void *arg, int64_t bt)
+{
+	(void)arg;
+	if (cko.root != NULL)
+		ck_state_batch(&ck, bt, &ssnap);
+}
+
+static void
+session_control(void *arg, const struct item *it)
+{
+	(void)arg;
+	if (cko.root != NULL)
+		ck_state_control(&ck, it);
+}
+
+/* --session: every key's sessions, each written once it is closed. */
+static int
+run_sessions(int fd, const char *src, int nopts, char *argv[])
+{
+	struct session_loop loop = { session_batch_ck, session_control, NULL,
+	    NULL };
+	struct obuf out;
+	struct ibuf ib;
+	char attr[128];
+
+	session_init(&ses, &spec, gap, delay, event_time, emit_updated);
+	if (cko.root != NULL)
+		ck_state_open(&ck, &cko, "stream-window", nopts, argv, &ssnap);
+	ib_filter(&ib, fd, src, &out);
+	(void)snprintf(attr, sizeof(attr), "state.%s", cko.id != NULL ?
+	    cko.id : "stream-window");
+	loop.state_attr = attr;
+	session_run(&ses, &ib, &out, src, &loop);
+	session_free(&ses);
+	ob_close(&out);
+	ib_free(&ib);
+	return SK_EXIT_OK;
 }
 
 /* The keys held, for the #end's state.ID= (stream-records(5)). */
@@ -249,6 +362,8 @@ main(int argc, char *argv[])
 	nopts = options(argc, argv);
 	validate();
 	fd = merge_open(argc - nopts, argv + nopts, &src);
+	if (gap > 0)
+		return run_sessions(fd, src, nopts, argv);
 
 	ctx.batch = agg_table_new(&spec);
 	ctx.w = win_new(&spec, length);

@@ -416,6 +416,15 @@ agg_expire(struct agg_table *t, int64_t bt, int64_t timeout,
 	return n;
 }
 
+int
+agg_types(struct agg_table *t, const char *line, size_t len, struct obuf *o)
+{
+	int rc = schema_types(&t->sc, line, len);
+
+	agg_put_types(o, t->spec, &t->sc);	/* none if it did not fit */
+	return rc < 0 ? -1 : 0;
+}
+
 void
 agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
     const char *src, const struct agg_loop *loop)
@@ -456,11 +465,10 @@ agg_run(struct agg_table *t, struct ibuf *ib, struct obuf *out,
 			agg_schema(t, s, n, src);
 			break;
 		case CTL_TYPES:
-			if (schema_types(&t->sc, s, n) < 0)
+			if (agg_types(t, s, n, out) < 0)
 				warnx("%s:%llu: a #types line that does not fit "
 				    "its #fields: left out", ib->name,
 				    (unsigned long long)ib->lineno);
-			agg_put_types(out, t->spec, &t->sc);
 			break;
 		case CTL_END:
 			pending = 0;

@@ -72,6 +72,12 @@ const char *agg_bind(struct agg_spec *, const struct schema *);
 /* Writes the #stream and #fields lines of the result; extra, if not NULL,
  * names one more field after the aggregations. */
 void	agg_put_header(struct obuf *, const struct agg_spec *);
+/* A #types line of the table's input (the whole line): taken, and the
+ * result's #types written to o; -1 if it does not fit the #fields (then
+ * nothing is written). */
+struct agg_table;
+int	agg_types(struct agg_table *, const char *line, size_t len,
+	    struct obuf *o);
 /* Writes the #types of the result, given the input's schema (if typed). */
 void	agg_put_types(struct obuf *, const struct agg_spec *,
 	    const struct schema *in);

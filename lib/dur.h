@@ -11,4 +11,16 @@ const char *dur_parse(const char *s, int64_t *ms);
 /* Writes the shortest form of ms ("5s", "2m30s", "250ms") to buf (>= 40 bytes). */
 char	*dur_format(int64_t ms, char *buf);
 
+/* Whether times a and b (ms) are at most d apart, without overflow: how
+ * the time-bounded join and deduplication compare two records. */
+static inline int
+dur_near(int64_t a, int64_t b, int64_t d)
+{
+	int64_t x;
+
+	if (__builtin_sub_overflow(a, b, &x))
+		return 0;
+	return x <= d && x >= -d;
+}
+
 #endif

@@ -232,7 +232,7 @@ ht_compact(struct ht *t)
 	const char *k;
 	int created;
 
-	if (t->arena.total <= 2 * ARENA_BLOCK || t->arena.total < 4 * t->live)
+	if (t->arena.total <= ARENA_BLOCK || t->arena.total < 4 * t->live)
 		return 0;
 	ht_init(&nt, t->vsize);
 	for (i = 0; (v = ht_next(t, &i)) != NULL;) {

@@ -123,19 +123,6 @@ join_free(struct join *j)
 	ob_free(&j->kb);
 }
 
-/* The column of field name in sc, or dies naming the input. */
-static size_t
-column(const struct schema *sc, const char *in, const char *name,
-    const char *what)
-{
-	long c = schema_find(sc, name);
-
-	if (c < 0)
-		errx(SK_EXIT_DATA, "%s: no field %s (the %s): its #fields has "
-		    "%zu field%s", in, name, what, sc->n, sc->n == 1 ? "" : "s");
-	return (size_t)c;
-}
-
 static int
 is_key(const struct join *j, int side, size_t col)
 {
@@ -179,11 +166,11 @@ join_schema(struct join *j, const struct schema *l, const char *lname,
 	for (s = 0; s < 2; s++) {
 		j->kcol[s] = ereallocarray(NULL, j->nkeys, sizeof(size_t));
 		for (k = 0; k < j->nkeys; k++)
-			j->kcol[s][k] = column(sc[s], in[s], j->key[s][k],
-			    "key");
+			j->kcol[s][k] = schema_need(sc[s], j->key[s][k], in[s],
+			    "the key");
 		if (j->time[s] != NULL)
-			j->tcol[s] = (long)column(sc[s], in[s], j->time[s],
-			    "event time");
+			j->tcol[s] = (long)schema_need(sc[s], j->time[s], in[s],
+			    "the event time");
 		j->rows[s].nf = sc[s]->n;
 		j->rows[s].name = in[s];
 	}
@@ -239,31 +226,6 @@ rows_grow(struct jrows *rs)
 	    sizeof(*rs->f));
 }
 
-size_t
-join_fields(char *line, size_t n, struct slice *f, size_t nf)
-{
-	char *q = line, *e = line + n, *tab;
-	size_t k;
-
-	if (n >= 2 && line[0] == '\\' && line[1] == '#')
-		q++;	/* a line's "\#": the field is "#..." */
-	for (k = 0;; k++) {
-		tab = memchr(q, '\t', (size_t)(e - q));
-		if (k < nf) {
-			f[k].p = q;
-			f[k].n = (size_t)((tab != NULL ? tab : e) - q);
-		}
-		if (tab == NULL)
-			break;
-		q = tab + 1;
-	}
-	for (n = k + 1; n < nf; n++) {
-		f[n].p = e;
-		f[n].n = 0;
-	}
-	return k + 1;
-}
-
 void
 join_cut(struct join *j, struct jrows *rs, int side, char *text, size_t len,
     int64_t bt)
@@ -278,7 +240,7 @@ join_cut(struct join *j, struct jrows *rs, int side, char *text, size_t len,
 			nl = e;
 		rows_grow(rs);
 		f = jrow_fields(rs, rs->n);
-		if (join_fields(p, (size_t)(nl - p), f, rs->nf) != rs->nf)
+		if (rec_cut(p, (size_t)(nl - p), f, rs->nf) != rs->nf)
 			rs->odd++;
 		rs->row[rs->n] = (struct jrow){ JOIN_NONE, 0, 0, p,
 		    (size_t)(nl - p) };

@@ -90,9 +90,6 @@ void	join_schema(struct join *, const struct schema *, const char *lname,
  * said and counted). */
 void	join_cut(struct join *, struct jrows *, int side, char *text,
 	    size_t len, int64_t bt);
-/* Cuts one line (n bytes, no LF) into nf fields; returns how many it
- * has (those past nf are not kept, those missing are empty). */
-size_t	join_fields(char *line, size_t n, struct slice *f, size_t nf);
 /* Indexes the rows of a side in idx (values struct jkey): each key's rows
  * in order, and for cogroup the keys in the order they came. */
 void	join_index(struct join *, struct ht *idx, struct jrows *, int side);

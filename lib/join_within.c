@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "join_within.h"
+#include "dur.h"
 #include "util.h"
 
 /* The lines of the records one batch kept, freed with the last of them. */
@@ -131,7 +132,7 @@ fields(struct jwithin *w, const struct join *j, uint32_t r)
 		w->fcap = nf;
 		w->f = ereallocarray(w->f, nf, sizeof(*w->f));
 	}
-	(void)join_fields(w->rec[r].line, w->rec[r].len, w->f, nf);
+	(void)rec_cut(w->rec[r].line, w->rec[r].len, w->f, nf);
 	return w->f;
 }
 
@@ -182,17 +183,6 @@ unlink_rec(struct jwithin *w, struct join *j, uint32_t r)
 		(void)ht_del(&w->keys, k, n);
 }
 
-/* |a - b| <= d, without overflow. */
-static int
-near(int64_t a, int64_t b, int64_t d)
-{
-	int64_t x;
-
-	if (__builtin_sub_overflow(a, b, &x))
-		return 0;
-	return x <= d && x >= -d;
-}
-
 /* Restored records: indexed once the inputs' fields are known. */
 static void
 index_pending(struct jwithin *w, struct join *j)
@@ -230,7 +220,7 @@ take_side(struct jwithin *w, struct join *j, struct obuf *o, int side,
 		v = ht_find(&w->keys, k, n);
 		for (m = v != NULL ? v->head[!side] : JOIN_NONE; m != JOIN_NONE;
 		    m = w->rec[m].next) {
-			if (!near(row->t, w->rec[m].t, w->dur))
+			if (!dur_near(row->t, w->rec[m].t, w->dur))
 				continue;
 			if (side == 0)
 				join_put(j, o, f, fields(w, j, m));

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,4 +293,41 @@ schema_put_types(struct obuf *o, const struct schema *sc)
 		ob_puts(o, coltype_name((enum coltype)sc->types[i]));
 	}
 	ob_putc(o, '\n');
+}
+
+size_t
+rec_cut(char *line, size_t n, struct slice *f, size_t nf)
+{
+	char *q = line, *e = line + n, *tab;
+	size_t k;
+
+	if (n >= 2 && line[0] == '\\' && line[1] == '#')
+		q++;	/* a line's "\#": the field is "#..." */
+	for (k = 0;; k++) {
+		tab = memchr(q, '\t', (size_t)(e - q));
+		if (k < nf) {
+			f[k].p = q;
+			f[k].n = (size_t)((tab != NULL ? tab : e) - q);
+		}
+		if (tab == NULL)
+			break;
+		q = tab + 1;
+	}
+	for (n = k + 1; n < nf; n++) {
+		f[n].p = e;
+		f[n].n = 0;
+	}
+	return k + 1;
+}
+
+size_t
+schema_need(const struct schema *sc, const char *name, const char *input,
+    const char *what)
+{
+	long c = schema_find(sc, name);
+
+	if (c < 0)
+		errx(SK_EXIT_DATA, "%s: no field %s (%s): its #fields has %zu "
+		    "field%s", input, name, what, sc->n, sc->n == 1 ? "" : "s");
+	return (size_t)c;
 }

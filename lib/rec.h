@@ -53,6 +53,12 @@ void	rec_split(struct rec *, char *line, size_t len);
 void	rec_scanned(struct rec *, char *line, size_t len, size_t nf,
 	    unsigned seen);
 void	rec_free(struct rec *);
+/* Cuts one line (n bytes, no LF) into nf fields left escaped, as slices
+ * of it (a line's leading "\#" is undone: the field is "#..."): each
+ * field's bytes are one-to-one with its text, so keys compare and fields
+ * are written again as they are. Returns how many fields the line has
+ * (those past nf are not kept, those missing are empty). */
+size_t	rec_cut(char *line, size_t n, struct slice *f, size_t nf);
 
 /* Writes one field, escaped; first says it starts a line (a leading # is
  * written as \#). */
@@ -66,6 +72,10 @@ void	schema_set(struct schema *, char *const *names, size_t n);
 void	schema_free(struct schema *);
 /* Index of name, or -1; also accepts a 1-based column number "3". */
 long	schema_find(const struct schema *, const char *name);
+/* The column of field name, or dies (exit 1): "input: no field name
+ * (what): its #fields has N fields". */
+size_t	schema_need(const struct schema *, const char *name, const char *input,
+	    const char *what);
 /* Writes #fields, and #types if the schema has types. */
 void	schema_put(struct obuf *, const struct schema *);
 /* Takes the types of a #types line (the whole line) for the names; returns

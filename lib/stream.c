@@ -310,3 +310,38 @@ state_merge(struct obuf *o, char *const *states, size_t n, int sum,
 	}
 	free(kv);
 }
+
+void
+end_put_counts(struct obuf *o, const char *s, size_t n,
+    const char *const *keys, const uint64_t *counts, size_t nkeys,
+    const char *state_attr, uint64_t state)
+{
+	struct obuf a, b;
+	size_t i;
+
+	ob_init(&a, -1, "end");
+	ob_init(&b, -1, "end");
+	ob_write(&a, s, n);
+	for (i = 0; i < nkeys; i++)
+		if (counts[i] > 0) {
+			ob_reset(&b);
+			end_put(&b, a.p, a.len, keys[i], counts[i], 1);
+			ob_reset(&a);
+			ob_write(&a, b.p, b.len);
+		}
+	end_put(o, a.p, a.len, state_attr, state, 0);
+	ob_putc(o, '\n');
+	ob_free(&a);
+	ob_free(&b);
+}
+
+void
+sr_close(const struct sreader *sr, struct obuf *out)
+{
+	if (sr_finish(sr, NULL) < 0) {
+		ob_flush(out);
+		exit(SK_EXIT_DATA);
+	}
+	ob_puts(out, "#eos\n");
+	ob_flush(out);
+}

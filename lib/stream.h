@@ -115,6 +115,10 @@ const char *stream_broken_why(const struct stream_end *, const struct ibuf *);
  * "name: why" and more (may be NULL) after it. */
 int	sr_finish(const struct sreader *, const char *more);
 
+/* The end of a filter's input: if it is broken, what was written is
+ * flushed and the tool exits 1 (no #eos: the next tool knows); else #eos
+ * is written and flushed. */
+void	sr_close(const struct sreader *, struct obuf *);
 /* Writes the stream header, "#stream" and attrs (may be NULL), and flushes
  * it at once: a tool that dies after this leaves a stream without #eos,
  * which the next tool knows for broken. */
@@ -128,6 +132,12 @@ void	put_end(struct obuf *, int64_t t, const char *attrs, size_t alen);
  * tool's keys (stream-records(5)). */
 void	end_put(struct obuf *, const char *s, size_t n, const char *key,
 	    uint64_t v, int add);
+/* Writes the #end line s with each nonzero count of keys[i] added (late=,
+ * bad=, dup=: what a tool counted in the batch), state_attr=state set,
+ * and a LF. */
+void	end_put_counts(struct obuf *, const char *s, size_t n,
+	    const char *const *keys, const uint64_t *counts, size_t nkeys,
+	    const char *state_attr, uint64_t state);
 /* The state.ID=K attributes of #end line s, TAB-separated (the caller's),
  * or NULL if it has none. */
 char	*end_state(const char *s, size_t n);

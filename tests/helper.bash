@@ -105,6 +105,24 @@ kill_at() {
 	    strace -f -o /dev/null -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" "$@"
 }
 
+# each_rename_kill N...: given a function pipe that runs a checkpointed
+# pipeline (checkpoint ck) appending to log.txt, with its arguments before
+# the stateful tool: one run never killed, then for each N a run with that
+# tool killed at its Nth rename and a restart; each log.txt equals the
+# first.
+each_rename_kill() {
+	local n
+	pipe env
+	mv log.txt ref.txt
+	for n in "$@"; do
+		rm -rf ck log.txt
+		pipe kill_at rename "$n" 2>/dev/null || true
+		pipe env
+		run diff ref.txt log.txt
+		assert_output ''
+	done
+}
+
 # usage_error MESSAGE COMMAND...: COMMAND is bad usage: exit 2, MESSAGE on
 # the first line, the usage after it. One row of a table of usage errors.
 usage_error() {

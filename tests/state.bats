@@ -191,3 +191,99 @@ snap-1458676811000 increment"
 	assert_failure 1
 	assert_output --partial "ck: no snapshot common to every tool at or before the committed batch 1458676811000: cannot recover"
 }
+
+# dedup_gen N: events of ids that repeat at gaps around 10 s (sorted by
+# time, in 1 s batches), as raw lines ev.csv and batched records ev.rec
+dedup_gen() {
+	awk -v n="$1" 'BEGIN {
+		srand(12)
+		for (i = 0; i < n; i++)
+			printf "%.0f,u%d,%d\n", 1458678328000 + i * 10, int(i / 7) + int(rand() * 40), i
+	}' > ev.csv
+	stream-split --event-time 1 --sep , --interval 1s ev.csv |
+	    stream-parse --csv t:time,id,n:int > ev.rec
+}
+
+@test "--dedup --within: the first of a key passes, repeats within the bound are dropped and counted, later ones pass" {
+	e=1970-01-01T00:00:0
+	printf '#stream\n#interval\t1000\n#fields\tt\tid\tv\n%s1Z\ta\t1\n%s1.5Z\ta\t2\n%s1.2Z\tb\t3\n#end\t2000\n%s2.5Z\ta\t4\n%s3Z\ta\t5\n#end\t4000\n#eos\n' $e $e $e $e $e > in.rec
+	run stream-state --dedup id --within 1500ms --event-time t in.rec
+	assert_success
+	assert_output "$(printf '#stream\n#interval\t1000\n#fields\tt\tid\tv\n%s1Z\ta\t1\n#at\tin.rec\t6\n%s1.2Z\tb\t3\n#end\t2000\tdup=1\tstate.stream-state=2\n#at\tin.rec\t9\n%s3Z\ta\t5\n#end\t4000\tdup=1\tstate.stream-state=1\n#eos' $e $e $e)"
+}
+
+@test "--dedup without --within: every repeat dropped, for ever" {
+	printf '#fields\tk\tv\na\t1\nb\t2\na\t3\nb\t4\nc\t5\n' > in.rec
+	run stream-state --dedup k in.rec
+	assert_success
+	assert_output "$(printf '#stream\n#fields\tk\tv\na\t1\nb\t2\n#at\tin.rec\t6\nc\t5\n#eos')"
+}
+
+@test "--dedup on two fields, records placed by #at where one was dropped" {
+	printf '#fields\ta\tb\n1\tx\n1\ty\n1\tx\n2\tx\n' > in.rec
+	stream-state --dedup a,b in.rec > out.rec
+	run grep -v '^#' out.rec
+	assert_output "$(printf '1\tx\n1\ty\n2\tx')"
+	run grep '^#at' out.rec
+	assert_output "$(printf '#at\tin.rec\t5')"
+}
+
+@test "--dedup --within 10s on 100,000 events equals an awk reference" {
+	dedup_gen 100000
+	stream-state --dedup id --within 10s --event-time t ev.rec > out.rec
+	run sh -c "grep -v '^#' out.rec | cut -f3"
+	awk -F, '{ if (($2 in last) && $1 - last[$2] <= 10000) next; last[$2] = $1; print $3 }' ev.csv > want
+	[ "$(wc -l < want)" -lt 100000 ]
+	assert_output "$(cat want)"
+	run awk -F'\t' '/^#end/ { for (i = 3; i <= NF; i++) if ($i ~ /^dup=/) d += substr($i, 5) } END { print d }' out.rec
+	assert_output "$((100000 - $(wc -l < want)))"
+}
+
+@test "--dedup --within keeps only the keys of the last DUR: as many keys held, and memory flat, when the input grows 10x" {
+	rss() {
+		dedup_gen "$1"
+		/usr/bin/time -f %M -o rss stream-state --dedup id --within 10s --event-time t ev.rec > out.rec
+		# the most keys held after a batch (the #end's state.stream-state=)
+		awk -F'\t' '/^#end/ { for (i = 3; i <= NF; i++) if ($i ~ /^state/) { sub(/.*=/, "", $i); if ($i + 0 > m) m = $i + 0 } } END { print m }' out.rec > keys
+		echo "$(cat rss) $(cat keys)"
+	}
+	read -r small ksmall <<< "$(rss 200000)"
+	read -r large klarge <<< "$(rss 2000000)"
+	echo "peak RSS: $small KiB for 200k events, $large KiB for 2M; keys held: $ksmall, $klarge"
+	# about 1,100 records in 11 s, of about 200 ids
+	[ "$ksmall" -lt 300 ] && [ "$klarge" -lt 300 ]
+	# the table's arena is let go in 1 MiB blocks: at most two more
+	[ "$large" -lt $((small + 3 * 1024)) ]
+}
+
+@test "--dedup --checkpoint: killed at its snapshots' renames and restarted, the output of one run" {
+	dedup_gen 3000
+	cut -d, -f1-3 ev.csv > in.csv
+	pipe() {
+		stream-split --event-time 1 --sep , --interval 1s --checkpoint ck --checkpoint-every 2 in.csv |
+		    stream-parse --csv t:time,id,n:int |
+		    "$@" stream-state --dedup id --within 5s --event-time t --checkpoint ck |
+		    stream-sink --checkpoint ck --append log.txt
+	}
+	each_rename_kill 1 2 3 4 6 9 12
+}
+
+@test "--dedup: bad usage" {
+	usage_error 'stream-state: --dedup passes records on: no aggregation, --emit, --timeout or --initial' stream-state --dedup k --count
+	usage_error "stream-state: --within needs --event-time: the records' times" stream-state --dedup k --within 5s
+	usage_error 'stream-state: --event-time goes with --within' stream-state --dedup k --event-time t
+	usage_error 'stream-state: --within and --event-time go with --dedup' stream-state --count --within 5s
+	usage_error 'stream-state: --dedup a,: not a list of fields' stream-state --dedup a,
+}
+
+@test "--dedup: a missing key field stops it, named; a time that is not one is dropped and said" {
+	printf '#fields\tk\n1\n' > in.rec
+	run --separate-stderr stream-state --dedup x in.rec
+	assert_failure 1
+	assert_equal "$stderr" 'stream-state: in.rec: no field x (--dedup): its #fields has 1 field'
+	printf '#stream\n#interval\t1000\n#fields\tt\tk\nsoon\ta\n#end\t1000\n#eos\n' > in.rec
+	run --separate-stderr stream-state --dedup k --within 1s --event-time t in.rec
+	assert_success
+	assert_output "$(printf '#stream\n#interval\t1000\n#fields\tt\tk\n#end\t1000\tbad=1\tstate.stream-state=0\n#eos')"
+	assert_equal "$stderr" 'stream-state: in.rec:4: t "soon" is not a timestamp: record dropped'
+}

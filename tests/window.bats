@@ -149,3 +149,102 @@ batches() {	# five 5 s batches: a and b, then only b, then nothing
 		assert_equal "$output" "$(head -n 4 want; tail -n $((last - 4)) want)"
 	done
 }
+
+# clicks_gen: 20 users' clicks with gaps of exactly 20 minutes, 1 ms more
+# or less, and shorter or longer ones, in time order, in 1-minute batches:
+# clicks.csv (ms,user,page) and clicks.rec
+clicks_gen() {
+	awk 'BEGIN {
+		srand(8)
+		split("1200000 1200001 1199999 60000 5000 3600000 1200000 300000", g, " ")
+		for (u = 0; u < 20; u++) {
+			t = 1458678000000 + u * 7000
+			for (i = 0; i < 60; i++) {
+				printf "%.0f,u%d,p%d\n", t, u, i
+				t += g[1 + int(rand() * 8)]
+			}
+		}
+	}' | sort -t, -k1,1n > clicks.csv
+	stream-split --event-time 1 --sep , --interval 1m clicks.csv |
+	    stream-parse --csv t:int,user,page > clicks.rec
+}
+
+@test "--session: one line a session when the watermark passes its end + GAP; a gap of exactly GAP is the same session" {
+	printf '#stream\n#interval\t60000\n#fields\tt\tuser\tpage\n1970-01-01T00:00:00Z\ta\tp1\n1970-01-01T00:00:30Z\tb\tp1\n#end\t60000\n1970-01-01T00:01:00Z\ta\tp2\n#end\t120000\n#end\t180000\n1970-01-01T00:03:30Z\ta\tp3\n#end\t240000\n#end\t300000\n#eos\n' > clicks.rec
+	run stream-window --session 1m --event-time t --by user --count --collect page clicks.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tuser\tstart\tend\tcount\tpage_collect\n#interval\t60000
+#end\t60000\tstate.stream-window=2
+b\t1970-01-01T00:00:30Z\t1970-01-01T00:00:30Z\t1\tp1
+#end\t120000\tstate.stream-window=2
+a\t1970-01-01T00:00:00Z\t1970-01-01T00:01:00Z\t2\tp1,p2
+#end\t180000\tstate.stream-window=0
+#end\t240000\tstate.stream-window=1
+a\t1970-01-01T00:03:30Z\t1970-01-01T00:03:30Z\t1\tp3
+#end\t300000\tstate.stream-window=0
+#eos')"
+}
+
+@test "--session --emit updated: the sessions a batch changed, still open, then closed" {
+	printf '#stream\n#interval\t60000\n#fields\tt\tuser\n1970-01-01T00:00:00Z\ta\n#end\t60000\n1970-01-01T00:01:00Z\ta\n#end\t120000\n#end\t180000\n#eos\n' > clicks.rec
+	run stream-window --session 1m --event-time t --by user --count --emit updated clicks.rec
+	assert_success
+	assert_output "$(printf '#stream\tkeys=1\n#fields\tuser\tstart\tend\tcount\tclosed\n#interval\t60000
+a\t1970-01-01T00:00:00Z\t1970-01-01T00:00:00Z\t1\t0
+#end\t60000\tstate.stream-window=1
+a\t1970-01-01T00:00:00Z\t1970-01-01T00:01:00Z\t2\t0
+#end\t120000\tstate.stream-window=2
+a\t1970-01-01T00:00:00Z\t1970-01-01T00:01:00Z\t2\t1
+#end\t180000\tstate.stream-window=0
+#eos')"
+}
+
+@test "--session 20m on a click log with gaps of 20 minutes, 1 ms more and less: equals a reference, each in its batch" {
+	clicks_gen
+	stream-window --session 20m --event-time t --by user --count --min t --max t clicks.rec > out.rec
+	# the tool: "batch user first last count"
+	awk -F'\t' '/^#end/ { for (i = 0; i < n; i++) print $2 "\t" l[i]; n = 0; next }
+	    /^#/ { next } { l[n++] = $1 "\t" $5 "\t" $6 "\t" $4 }' out.rec | LC_ALL=C sort > got
+	# awk: sessions of each user split where a gap is over 20 minutes, each
+	# written at the first batch whose time is past its end + 20 minutes
+	ends=$(awk -F'\t' '$1 == "#end" { print $2 }' clicks.rec | tr '\n' ' ')
+	LC_ALL=C sort -t, -k2,2 -k1,1n clicks.csv | awk -F, -v ends="$ends" '
+	BEGIN { nb = split(ends, e, " ") }
+	function flush() {
+		if (u == "") return
+		for (i = 1; i <= nb; i++) if (last + 1200000 < e[i] + 0) { print e[i] "\t" u "\t" first "\t" last "\t" c; break }
+	}
+	$2 != u || $1 - last > 1200000 { flush(); u = $2; first = $1; c = 0 }
+	{ last = $1; c++ }
+	END { flush() }' | LC_ALL=C sort > want
+	[ "$(wc -l < want)" -gt 200 ]
+	run diff want got
+	assert_output ''
+}
+
+@test "--session: late records counted; a time that is not one is left out, said" {
+	printf '#stream\n#interval\t1000\n#fields\tt\tk\n1970-01-01T00:00:01Z\ta\n#end\t2000\n1970-01-01T00:00:00.5Z\ta\nsoon\ta\n#end\t3000\n#eos\n' > in.rec
+	run --separate-stderr stream-window --session 10s --event-time t --by k --count in.rec
+	assert_success
+	assert_line --index 4 "$(printf '#end\t3000\tlate=1\tbad=1\tstate.stream-window=1')"
+	assert_equal "$stderr" 'stream-window: in.rec:7: t "soon" is not a timestamp: record left out'
+}
+
+@test "--session --checkpoint: killed at its renames and restarted, the output of one run" {
+	clicks_gen
+	pipe() {
+		stream-split --event-time 1 --sep , --interval 1m --checkpoint ck --checkpoint-every 2 clicks.csv |
+		    stream-parse --csv t:int,user,page |
+		    "$@" stream-window --session 20m --event-time t --by user --count --collect page --checkpoint ck |
+		    stream-sink --checkpoint ck --append log.txt
+	}
+	each_rename_kill 1 2 3 5 8 13 21 34
+}
+
+@test "--session: bad usage" {
+	usage_error "stream-window: --session needs --event-time: the records' times" stream-window --session 5m --count
+	usage_error 'stream-window: --session: no --length, --slide, --records or --emit-removed' stream-window --session 5m --event-time t --length 1m --count
+	usage_error 'stream-window: --session writes every session: no --top or --label' stream-window --session 5m --event-time t --by k --count --top 3
+	usage_error 'stream-window: --event-time, --watermark and --emit go with --session' stream-window --length 1m --event-time t --count
+	usage_error 'stream-window: --emit all: not closed or updated' stream-window --session 5m --event-time t --count --emit all
+}
