@@ -317,7 +317,8 @@ jw_save(const struct jwithin *w, struct obuf *o)
 	ob_put_u64(o, (uint64_t)w->wm);
 	ob_put_u64(o, w->seq);
 	ob_put_u64(o, w->nheap);
-	memcpy(order, w->heap, w->nheap * sizeof(*order));
+	if (w->nheap > 0)	/* none: no heap yet either */
+		memcpy(order, w->heap, w->nheap * sizeof(*order));
 	qsort_r(order, w->nheap, sizeof(*order), by_seq, (void *)w);
 	for (i = 0; i < w->nheap; i++) {
 		x = &w->rec[order[i]];

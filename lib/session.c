@@ -201,7 +201,8 @@ take_record(struct session *s, char *line, size_t n, const char *src,
 		k->tcap = k->tlen + n < 64 ? 64 : (k->tlen + n) * 2;
 		k->text = erealloc(k->text, k->tcap);
 	}
-	memcpy(k->text + k->tlen, line, n);
+	if (n > 0)
+		memcpy(k->text + k->tlen, line, n);
 	if (k->n > 0 && (t < k->e[k->n - 1].t))
 		k->dirty = 1;
 	k->e[k->n++] = (struct sent){ t, s->seq++, k->tlen, n };
@@ -250,6 +251,16 @@ put_session(struct session *s, struct skey *k, size_t i, size_t j,
 	ob_free(&tmp);
 }
 
+/* Whether b (at or after a) is in a's session: at most GAP later (times
+ * of a snapshot may be far apart: no overflow). */
+static int
+in_gap(const struct session *s, int64_t a, int64_t b)
+{
+	int64_t x;
+
+	return !__builtin_sub_overflow(b, a, &x) && x <= s->gap;
+}
+
 static int
 done_cmp(const void *a, const void *b)
 {
@@ -276,7 +287,8 @@ compact(struct session *s, struct skey *k, const unsigned char *gone)
 			s->held--;
 			continue;
 		}
-		memcpy(text + tl, k->text + k->e[i].off, k->e[i].len);
+		if (k->e[i].len > 0)
+			memcpy(text + tl, k->text + k->e[i].off, k->e[i].len);
 		k->e[n] = k->e[i];
 		k->e[n++].off = tl;
 		tl += k->e[i].len;
@@ -326,8 +338,8 @@ close_sessions(struct session *s, struct obuf *out, int64_t bt)
 		for (a = 0, ngone = 0; a < k->n; a = b) {
 			int closed, fresh = 0;
 
-			for (b = a + 1; b < k->n && k->e[b].t - k->e[b - 1].t <=
-			    s->gap; b++)
+			for (b = a + 1; b < k->n && in_gap(s, k->e[b - 1].t,
+			    k->e[b].t); b++)
 				;
 			for (size_t m = a; m < b; m++)
 				fresh |= k->e[m].seq >= s->batch_seq;
@@ -356,7 +368,8 @@ close_sessions(struct session *s, struct obuf *out, int64_t bt)
 			gonel[ng++] = klen;
 		}
 	}
-	qsort(d, nd, sizeof(*d), done_cmp);
+	if (nd > 0)
+		qsort(d, nd, sizeof(*d), done_cmp);
 	for (i = 0; i < nd; i++)
 		ob_write(out, s->out1.p + d[i].off, d[i].len);
 	for (i = 0; i < ng; i++) {
@@ -514,7 +527,8 @@ session_load(struct session *s, const void *p, size_t n)
 				k->tcap = (k->tlen + len) * 2 + 64;
 				k->text = erealloc(k->text, k->tcap);
 			}
-			memcpy(k->text + k->tlen, line, len);
+			if (len > 0)	/* an empty line: no text yet */
+				memcpy(k->text + k->tlen, line, len);
 			k->e[k->n++] = (struct sent){ t, seq, k->tlen, len };
 			k->tlen += len;
 			if (k->n == 1 || t > k->max)

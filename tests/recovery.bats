@@ -120,6 +120,16 @@ crash_clean() {
 	crash_clean '2[0-9]'
 }
 
+@test "crashtest --join: stream-join --within and stream-window --session survive kill -9 at random, restarts killed too" {
+	run crashtest -n 30 --join --seed 3
+	crash_clean '3[0-9]'
+}
+
+@test "crashtest --points --join: every tool of the join and sessions pipeline killed at its writes, fsyncs, renames and opens (every 15th)" {
+	run crashtest --points --stride 15 --join --orders 3000 --files 6
+	crash_clean '[0-9]+'
+}
+
 @test "crashtest --points: every tool killed at its writes, fsyncs, renames and opens (every 9th), and again while it recovers" {
 	run crashtest --points --stride 9 --orders 3000 --files 6
 	crash_clean '[0-9]+'

@@ -6,7 +6,10 @@
  * the tool would; a checksummed
  * file as it lies on disk (header, length, CRC); a source log (the segments
  * and the source's own state) inside a valid header, as a file whose CRC
- * was forged would be; Kafka's logged partitions and runs; MQTT's journal.
+ * was forged would be; Kafka's logged partitions and runs; MQTT's journal;
+ * stream-join --within's records, stream-state --dedup's keys and
+ * stream-window --session's open sessions, each then used as a restart
+ * would (indexed, let go, written, saved again).
  * Each must load, or be refused with a reason, never be trusted past its
  * end.
  */
@@ -24,7 +27,11 @@
 #include "buf.h"
 #include "ck.h"
 #include "ck_log.h"
+#include "dedup.h"
+#include "join.h"
+#include "join_within.h"
 #include "journal.h"
+#include "session.h"
 #include "src.h"
 #include "util.h"
 #include "win.h"
@@ -44,7 +51,7 @@ static void
 cleanup(void)
 {
 	static const char *const names[] = { "snap-1000", "log-1000",
-	    "journal", "journal.tmp" };
+	    "journal", "journal.tmp", "input" };
 	char path[PATH_MAX];
 	size_t i;
 
@@ -210,6 +217,109 @@ journal(const uint8_t *d, size_t n)
 	journal_close(&j);
 }
 
+static void
+schema_of(struct schema *sc, const char *line)
+{
+	char *copy = estrdup(line);
+
+	memset(sc, 0, sizeof(*sc));
+	schema_parse(sc, copy, strlen(copy));
+	free(copy);
+}
+
+/* stream-join --within --full: the records restored, then a batch that
+ * indexes them and lets the old ones go (outer rows written). */
+static void
+join_within(const uint8_t *d, size_t n, struct obuf *o)
+{
+	struct join j;
+	struct jwithin w;
+	struct schema l, r;
+	const char *why;
+	char on[] = "k";
+
+	memset(&j, 0, sizeof(j));
+	j.kind = JOIN_FULL;
+	j.time[0] = j.time[1] = "t";
+	(void)join_on(&j, on);
+	join_init(&j);
+	jw_init(&w, 1000, 0);
+	said("join", why = jw_load(&w, d, n));
+	if (why == NULL) {
+		schema_of(&l, "#fields\tt\tk\tv");
+		schema_of(&r, "#fields\tt\tk\tw");
+		join_schema(&j, &l, "left", &r, "right");
+		j.rows[0].n = j.rows[1].n = 0;
+		jw_batch(&w, &j, o, 5000);
+		jw_save(&w, o);
+		schema_free(&l);
+		schema_free(&r);
+	}
+	jw_free(&w);
+	join_free(&j);
+}
+
+static void
+dedup(const uint8_t *d, size_t n, struct obuf *o)
+{
+	struct dedup dd;
+	const char *why;
+	char keys[] = "k", fields[] = "#fields\tt\tk";
+
+	memset(&dd, 0, sizeof(dd));
+	(void)dedup_keys(&dd, keys);
+	dedup_init(&dd, 1000, "t");
+	said("dedup", why = dedup_load(&dd, d, n));
+	if (why == NULL) {
+		dedup_schema(&dd, fields, strlen(fields), "input");
+		dedup_batch(&dd, 5000);
+		dedup_save(&dd, o);
+	}
+	dedup_free(&dd);
+}
+
+/* stream-window --session --emit updated: the sessions restored, then a
+ * batch that sorts, closes and aggregates them. */
+static void
+sessions(const uint8_t *d, size_t n, struct obuf *o)
+{
+	static const char usage[] = "usage: fuzz-ck\n";
+	static const char in[] = "#stream\n#fields\tt\tk\tv\n#end\t5000\n#eos\n";
+	static struct agg_spec s;
+	static int ready;
+	struct session ses;
+	struct session_loop loop = { NULL, NULL, "state.x", NULL };
+	struct ibuf ib;
+	char path[PATH_MAX];
+	const char *why;
+	int fd;
+
+	if (!ready) {
+		memset(&s, 0, sizeof(s));
+		(void)agg_option(&s, AGG_OPT_BY, "k", usage);
+		(void)agg_option(&s, AGG_OPT_COUNT, NULL, usage);
+		(void)agg_option(&s, AGG_OPT_COLLECT, "v", usage);
+		(void)agg_option(&s, AGG_OPT_MAX, "t", usage);
+		agg_validate(&s, usage);
+		s.extra = "closed";
+		ready = 1;
+	}
+	session_init(&ses, &s, 1000, 0, "t", 1);
+	said("session", why = session_load(&ses, d, n));
+	if (why == NULL) {
+		put("input", (const uint8_t *)in, sizeof(in) - 1, 0);
+		epathf(path, sizeof(path), "%s/input", dir);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			abort();
+		ib_init(&ib, fd, path);
+		session_run(&ses, &ib, o, path, &loop);
+		ib_free(&ib);
+		close(fd);
+		session_save(&ses, o);
+	}
+	session_free(&ses);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -234,7 +344,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	ob_reset(&o);
 	if (FUZZ_REFUSED)
 		return 0;
-	switch (d[0] % 7) {
+	switch (d[0] % 10) {
 	case 0:
 		state(d + 1, n - 1, &o);
 		break;
@@ -264,6 +374,15 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		break;
 	case 5:
 		journal(d + 1, n - 1);
+		break;
+	case 7:
+		join_within(d + 1, n - 1, &o);
+		break;
+	case 8:
+		dedup(d + 1, n - 1, &o);
+		break;
+	case 9:
+		sessions(d + 1, n - 1, &o);
 		break;
 	default:
 		increment(d + 1, n - 1, &o);
