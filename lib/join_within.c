@@ -289,7 +289,9 @@ jw_batch(struct jwithin *w, struct join *j, struct obuf *o, int64_t bt)
 	take_side(w, j, o, 1, blk, &off);
 	if (--blk->refs == 0)
 		free(blk);
-	if (!__builtin_sub_overflow(bt, w->delay, &wm) && wm > w->wm)
+	if (bt == INT64_MIN)	/* a plain file: its one batch is all */
+		w->wm = INT64_MAX;
+	else if (!__builtin_sub_overflow(bt, w->delay, &wm) && wm > w->wm)
 		w->wm = wm;
 	expire(w, j, o);
 }

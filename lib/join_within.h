@@ -37,7 +37,8 @@ void	jw_init(struct jwithin *, int64_t dur, int64_t delay);
 void	jw_free(struct jwithin *);
 /* Batch bt of the two sides (j->rows, their times parsed): writes the
  * pairs it makes, then the outer rows of the records that can no longer
- * match, and keeps the rest. */
+ * match, and keeps the rest. INT64_MIN: the one batch of plain files,
+ * after which nothing is kept. */
 void	jw_batch(struct jwithin *, struct join *, struct obuf *, int64_t bt);
 /* The state as checkpoint bytes, and back (NULL or why they do not fit);
  * restored records are indexed at the next batch, once j knows the

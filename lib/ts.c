@@ -282,11 +282,18 @@ put2(char *p, unsigned v)
 size_t
 ts_format(int64_t ms, char *buf)
 {
-	int64_t days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
-	int64_t rest = ms - days * 86400000, y;
-	unsigned mo, d, r = (unsigned)(rest / 1000), frac = (unsigned)(rest % 1000);
+	int64_t days, rest, y;
+	unsigned mo, d, r, frac;
 	char *p = buf;
 
+	/* before year 0 or after 9999 (a snapshot's time can be anything):
+	 * the number, as below, with no arithmetic that could overflow */
+	if (ms < -62167219200000LL || ms >= 253402300800000LL)
+		return (size_t)snprintf(buf, TS_ISOMAX, "%lld", (long long)ms);
+	days = ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+	rest = ms - days * 86400000;
+	r = (unsigned)(rest / 1000);
+	frac = (unsigned)(rest % 1000);
 	civil_from_days(days, &y, &mo, &d);
 	if (y < 0 || y > 9999)
 		return (size_t)snprintf(buf, TS_ISOMAX, "%lld", (long long)ms);

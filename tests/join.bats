@@ -433,3 +433,12 @@ ck_pipe() {
 	assert_failure 1
 	assert_output --partial 'ck/stream-join/snap-2000: not a snapshot of stream-join --within'
 }
+
+@test "--within on two plain files: one batch, the records nothing matched written as outer rows at its end" {
+	e=1970-01-01T00:00:0
+	printf '#fields\tt\tk\tv\n%s1Z\ta\tL1\n%s9Z\ta\tL2\n' $e $e > L
+	printf '#fields\tt\tk\tw\n%s1.5Z\ta\tR1\n' $e > R
+	run stream-join --on k --within 1s --event-time t --full L R
+	assert_success
+	assert_output "$(printf '#stream\n#fields\tk\tleft_t\tv\tright_t\tw\na\t%s1Z\tL1\t%s1.5Z\tR1\na\t%s9Z\tL2\t\t\n#eos' $e $e $e)"
+}

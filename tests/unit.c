@@ -219,6 +219,23 @@ test_ts(void)
 		check(strcmp(got, rows[i].want) == 0, "ts", rows[i].in, got,
 		    rows[i].want);
 	}
+	/* times no text holds (a hostile snapshot's): the number */
+	{
+		static const struct { int64_t ms; const char *want; } far[] = {
+			{ INT64_MIN, "-9223372036854775808" },
+			{ INT64_MAX, "9223372036854775807" },
+			{ 253402300799999LL, "9999-12-31T23:59:59.999Z" },
+			{ 253402300800000LL, "253402300800000" },
+			{ -62167219200000LL, "0000-01-01T00:00:00Z" },
+		};
+		char got[64];
+
+		for (i = 0; i < SK_NELEM(far); i++) {
+			got[ts_format(far[i].ms, got)] = '\0';
+			check(strcmp(got, far[i].want) == 0, "ts_format",
+			    far[i].want, got, far[i].want);
+		}
+	}
 }
 
 static void

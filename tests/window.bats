@@ -248,3 +248,20 @@ a\t1970-01-01T00:00:00Z\t1970-01-01T00:01:00Z\t2\t1
 	usage_error 'stream-window: --event-time, --watermark and --emit go with --session' stream-window --length 1m --event-time t --count
 	usage_error 'stream-window: --emit all: not closed or updated' stream-window --session 5m --event-time t --count --emit all
 }
+
+@test "--session on a quiet stream: batches by processing time move the watermark, the session closes with no more input" {
+	mkfifo q
+	stream-split --interval 200ms < q | stream-parse --csv t:time,user |
+	    stream-window --session 500ms --event-time t --by user --count > out.rec &
+	exec 7> q
+	now=$(date +%s%3N)
+	printf '%s,a\n%s,a\n' "$now" "$((now + 100))" >&7
+	# nothing more is written, the FIFO stays open: empty batches only
+	waitfor 10 grep -q '^a' out.rec
+	exec 7>&-
+	wait
+	run grep -c '^a' out.rec
+	assert_output 1
+	run grep '^a' out.rec
+	assert_output --regexp "^a	[0-9T:.-]+Z	[0-9T:.-]+Z	2$"
+}
