@@ -237,7 +237,7 @@ static void
 options(int argc, char *argv[])
 {
 	const char *why;
-	char *eq, *on = NULL, *et = NULL;
+	char *eq, *on = NULL, *et = NULL, *copy;
 	int ch, wm_set = 0;
 
 	cko.longopts = longopts;
@@ -270,7 +270,10 @@ options(int argc, char *argv[])
 			table_path = optarg;
 			break;
 		case 'f':
-			if ((why = join_select(&j, estrdup(optarg))) != NULL)
+			copy = estrdup(optarg);
+			why = join_select(&j, copy);
+			free(copy);
+			if (why != NULL)
 				usage_fail(usage_text, "--fields %s: %s", optarg,
 				    why);
 			break;
@@ -290,7 +293,10 @@ options(int argc, char *argv[])
 	}
 	if (on == NULL)
 		usage_fail(usage_text, "--on: which fields to join on");
-	if ((why = join_on(&j, estrdup(on))) != NULL)
+	copy = estrdup(on);
+	why = join_on(&j, copy);
+	free(copy);
+	if (why != NULL)
 		usage_fail(usage_text, "--on %s: %s", on, why);
 	if (et != NULL) {
 		if (within_dur < 0)

@@ -192,6 +192,7 @@ static void
 validate_dedup(void)
 {
 	const char *why;
+	char *copy;
 
 	if (spec.nby > 0 || spec.ndefs > 0 || spec.top > 0 || spec.name ||
 	    spec.where != NULL || spec.nlabels > 0 || emit_set ||
@@ -207,7 +208,10 @@ validate_dedup(void)
 		usage_fail(usage_text, "--checkpoint-full-every: --dedup keeps "
 		    "full snapshots only");
 	ck_opts_check(&cko, usage_text);
-	if ((why = dedup_keys(&dd, estrdup(dedup_on))) != NULL)
+	copy = estrdup(dedup_on);
+	why = dedup_keys(&dd, copy);
+	free(copy);
+	if (why != NULL)
 		usage_fail(usage_text, "--dedup %s: %s", dedup_on, why);
 	dedup_init(&dd, within, event_time);
 }
