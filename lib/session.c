@@ -124,8 +124,7 @@ put_header(struct session *s, struct obuf *out)
 }
 
 static void
-take_schema(struct session *s, char *line, size_t n, const char *src,
-    struct obuf *out)
+take_schema(struct session *s, char *line, size_t n, const char *src)
 {
 	struct schema sc = { 0 };
 	char *copy = estrndup(line, n);
@@ -146,7 +145,6 @@ take_schema(struct session *s, char *line, size_t n, const char *src,
 	copy = estrndup(line, n);
 	agg_schema(s->agg, copy, n, src);	/* binds the aggregations */
 	free(copy);
-	(void)out;
 }
 
 /* A record: kept under its key, unless late or without a time. */
@@ -424,7 +422,7 @@ session_run(struct session *s, struct ibuf *ib, struct obuf *out,
 			(void)pos_take(&at, ib->name, ib->lineno, p, n);
 			continue;
 		case CTL_FIELDS:
-			take_schema(s, p, n, src, out);
+			take_schema(s, p, n, src);
 			continue;
 		case CTL_TYPES: {
 			struct obuf t;

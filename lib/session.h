@@ -48,9 +48,10 @@ void	session_free(struct session *);
 /*
  * The tool's loop: records in; at #end T, the sessions the watermark
  * closed (and with --emit updated the open ones the batch changed, with
- * a last field closed=0), each key's in order of start, keys bytewise,
- * then #end with late=, bad= and state_attr=K (the records held); batch(arg,
- * T) runs before the #end is written (the checkpoint's barrier).
+ * a last field closed, 0 or 1), in the bytewise order of their keys, then
+ * of start; then #end with late=, bad= and state_attr=K (the records held).
+ * batch(arg, T) runs before the #end is written (the checkpoint's
+ * barrier).
  */
 struct session_loop {
 	void		 (*batch)(void *, int64_t);
