@@ -136,17 +136,14 @@ fields(struct jwithin *w, const struct join *j, uint32_t r)
 	return w->f;
 }
 
-/* Puts record r last among its key's records of its side. */
+/* Puts record r last among the records of its side of key k (n bytes). */
 static void
-link_rec(struct jwithin *w, struct join *j, uint32_t r)
+link_rec(struct jwithin *w, uint32_t r, const char *k, size_t n)
 {
 	struct wrec *x = &w->rec[r];
 	struct jkey *v;
-	const char *k;
-	size_t n;
 	int created;
 
-	k = join_key(j, x->side, fields(w, j, r), &n);
 	v = ht_get(&w->keys, k, n, &created);
 	if (created)
 		*v = (struct jkey){ { JOIN_NONE, JOIN_NONE },
@@ -187,10 +184,13 @@ unlink_rec(struct jwithin *w, struct join *j, uint32_t r)
 static void
 index_pending(struct jwithin *w, struct join *j)
 {
-	size_t i;
+	const char *k;
+	size_t i, n;
 
-	for (i = 0; i < w->nheap; i++)	/* restored in their order */
-		link_rec(w, j, (uint32_t)i);
+	for (i = 0; i < w->nheap; i++) {	/* restored in their order */
+		k = join_key(j, w->rec[i].side, fields(w, j, (uint32_t)i), &n);
+		link_rec(w, (uint32_t)i, k, n);
+	}
 	w->pending = 0;
 }
 
@@ -234,7 +234,7 @@ take_side(struct jwithin *w, struct join *j, struct obuf *o, int side,
 		*x = (struct wrec){ row->t, w->seq++, blk->data + *off,
 		    row->len, blk, JOIN_NONE, JOIN_NONE, side, matched };
 		*off += row->len;
-		link_rec(w, j, r);
+		link_rec(w, r, k, n);	/* k: its key, cut above */
 		heap_push(w, r);
 	}
 }
