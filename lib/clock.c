@@ -252,7 +252,9 @@ clock_fits(const struct clock *c)
 	    c->max_ahead + c->watermark)))
 		return "batch times that do not fit --interval and --max-ahead";
 	for (i = 0; i < c->npend; i++)
-		if (c->pend[i].t % c->interval != 0 || c->pend[i].t <= c->open_t ||
+		/* a log is written as its batch closes, before the next
+		 * batch takes its pending records: the first may be open_t */
+		if (c->pend[i].t % c->interval != 0 || c->pend[i].t < c->open_t ||
 		    c->pend[i].t - c->open_t > c->max_ahead + c->interval)
 			return "a pending batch out of range";
 	return NULL;

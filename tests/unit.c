@@ -815,7 +815,10 @@ test_clock_fits(void)
 		{ 5500, 4500, 0, "batch times" },	/* not on the interval */
 		{ 5000, 5000 + 86400001, 0, "batch times" },
 		{ 5000, 4500, 6000, "" },
-		{ 5000, 4500, 5000, "a pending batch" },
+		/* a log written as batch 4000 closed, before batch 5000 took
+		 * the records it had pending */
+		{ 5000, 4500, 5000, "" },
+		{ 5000, 4500, 4000, "a pending batch" },
 		{ 5000, 4500, 6500, "a pending batch" },
 		{ 5000, 4500, 5000 + 86401000, "" },
 		{ 5000, 4500, 5000 + 86402000, "a pending batch" },
