@@ -29,10 +29,13 @@ static const char usage_text[] =
 "usage: stream-sink [--append file] [--checkpoint dir] [--dir prefix\n"
 "                   [--suffix suffix]] [--exec command]\n"
 "                   [--format csv | json | records | spark | table | tsv]\n"
-"                   [--http [addr:]port] [--id name] [--metrics file]\n"
+"                   [--http [addr:]port] [--id name]\n"
+"                   [--kafka brokers --topic topic [--transactional-id id]\n"
+"                   [-X key=value ...]] [--key field[,field...]]\n"
+"                   [--metrics file]\n"
 "                   [--metrics-prom file] [--print [n]]\n"
 "                   [--sqlite db --table name[,name...]\n"
-"                   [--mode append | update | complete] [--key field[,field...]]]\n"
+"                   [--mode append | update | complete]]\n"
 "                   [--view] [input ...]\n";
 
 static const struct option longopts[] = {
@@ -45,6 +48,9 @@ static const struct option longopts[] = {
 	{ "table", required_argument, NULL, 't' },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "key", required_argument, NULL, 'k' },
+	{ "kafka", required_argument, NULL, 'K' },
+	{ "topic", required_argument, NULL, 'T' },
+	{ "transactional-id", required_argument, NULL, 'I' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "metrics-prom", required_argument, NULL, 'P' },
 	{ "http", required_argument, NULL, 'H' },
@@ -60,10 +66,11 @@ static struct {
 	enum format	 format;
 	const char	*dir_prefix, *suffix, *append_path, *exec;
 	const char	*sqlite, *table, *mode, *key, *metrics, *prom, *http;
+	const char	*kafka, *topic, *txid;
 	long long	 print_n;	/* -1: no --print */
 	int		 view;
-} opt = { F_TSV, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-    NULL, -1, 0 };
+	struct kafka_props x;		/* -X */
+} opt = { .format = F_TSV, .print_n = -1 };
 
 static struct sunion u;
 static struct obuf out;
@@ -76,10 +83,11 @@ static struct target_append append;
 static struct target_view print, view;
 static struct target_exec exec;
 static struct target_sqlite sqlite;
+static struct target_kafka kafka;
 static struct metrics metrics;
 static struct http http;
 static struct target plain;		/* standard output */
-static struct target *targets[6];
+static struct target *targets[7];
 static size_t ntargets;
 
 /* A complete batch: every target publishes it, then it is committed. */
@@ -124,10 +132,11 @@ print_count(int argc, char *argv[])
 static void
 options(int argc, char *argv[])
 {
+	const char *why;
 	int ch, f;
 
 	cko.longopts = longopts;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hX:", longopts, NULL)) != -1) {
 		if (ck_option(&cko, ch, optarg, usage_text))
 			continue;
 		switch (ch) {
@@ -157,6 +166,19 @@ options(int argc, char *argv[])
 			break;
 		case 'k':
 			opt.key = optarg;
+			break;
+		case 'K':
+			opt.kafka = optarg;
+			break;
+		case 'T':
+			opt.topic = optarg;
+			break;
+		case 'I':
+			opt.txid = optarg;
+			break;
+		case 'X':
+			if ((why = kafka_prop_add(&opt.x, optarg)) != NULL)
+				usage_fail(usage_text, "-X %s: %s", optarg, why);
 			break;
 		case 'M':
 			opt.metrics = optarg;
@@ -198,24 +220,40 @@ validate(void)
 		usage_fail(usage_text, "--exec: empty command");
 	if ((opt.sqlite != NULL) != (opt.table != NULL))
 		usage_fail(usage_text, "--sqlite and --table go together");
-	if (opt.sqlite == NULL && (opt.mode != NULL || opt.key != NULL))
-		usage_fail(usage_text, "--mode and --key go with --sqlite");
+	if (opt.sqlite == NULL && opt.mode != NULL)
+		usage_fail(usage_text, "--mode goes with --sqlite");
+	if ((opt.kafka != NULL) != (opt.topic != NULL))
+		usage_fail(usage_text, "--kafka and --topic go together");
+	if (opt.kafka != NULL && (*opt.kafka == '\0' || *opt.topic == '\0'))
+		usage_fail(usage_text, "--kafka, --topic: empty");
+	if (opt.kafka == NULL && (opt.txid != NULL || opt.x.n > 0))
+		usage_fail(usage_text, "--transactional-id and -X go with "
+		    "--kafka");
+	if (opt.txid != NULL && *opt.txid == '\0')
+		usage_fail(usage_text, "--transactional-id: empty");
+	if (opt.key != NULL && opt.kafka == NULL && opt.sqlite == NULL)
+		usage_fail(usage_text, "--key goes with --kafka or --sqlite "
+		    "--mode update");
 	if (opt.mode != NULL && target_sqlite_mode(opt.mode) < 0)
 		usage_fail(usage_text, "--mode %s: not append, update or "
 		    "complete", opt.mode);
-	if (opt.key != NULL && (opt.mode == NULL ||
+	if (opt.key != NULL && opt.sqlite != NULL && (opt.mode == NULL ||
 	    target_sqlite_mode(opt.mode) != TSQ_UPDATE))
-		usage_fail(usage_text, "--key goes with --mode update");
+		usage_fail(usage_text, "--key goes with --sqlite --mode update");
 	if (opt.metrics != NULL && strcmp(opt.metrics, "-") == 0 &&
 	    (opt.print_n >= 0 || opt.view || (opt.dir_prefix == NULL &&
-	    opt.append_path == NULL && opt.sqlite == NULL && opt.exec == NULL)))
+	    opt.append_path == NULL && opt.sqlite == NULL && opt.exec == NULL &&
+	    opt.kafka == NULL)))
 		usage_fail(usage_text, "--metrics -: standard output holds the "
-		    "batches: give --dir, --append, --sqlite or --exec");
+		    "batches: give --dir, --append, --sqlite, --kafka or --exec");
 	if (opt.format == F_RECORDS && (opt.dir_prefix != NULL ||
 	    opt.print_n >= 0 || opt.view || opt.sqlite != NULL ||
-	    opt.exec != NULL))
+	    opt.exec != NULL || opt.kafka != NULL))
 		usage_fail(usage_text, "--format records goes to --append or "
 		    "standard output");
+	if (opt.format == F_TABLE && opt.kafka != NULL)
+		usage_fail(usage_text, "--kafka: a message a line: not --format "
+		    "table");
 	if (opt.http != NULL && http_check(opt.http) != NULL)
 		usage_fail(usage_text, "--http %s: %s", opt.http,
 		    http_check(opt.http));
@@ -228,6 +266,23 @@ add_target(struct target *t)
 	t->out = &out;
 	t->durable = cko.root != NULL;
 	targets[ntargets++] = t;
+}
+
+/* --kafka's transactional id: --transactional-id, or with a checkpoint
+ * one of its place and --id; NULL (no transactions) without either. */
+static const char *
+transactional_id(void)
+{
+	static char id[PATH_MAX + 64];
+	char place[PATH_MAX];
+
+	if (opt.txid != NULL || cko.root == NULL)
+		return opt.txid;
+	if (realpath(cko.root, place) == NULL)	/* ck_open made it */
+		err(SK_EXIT_DATA, "%s", cko.root);
+	(void)snprintf(id, sizeof(id), "streamkit:%s/%s", place,
+	    cko.id != NULL ? cko.id : "stream-sink");
+	return id;
 }
 
 /* The targets, in the order they publish; with a checkpoint, what was
@@ -260,9 +315,11 @@ open_targets(int nopts, char *argv[])
 		add_target(&sqlite.t);
 		if ((why = target_sqlite_open(&sqlite, opt.sqlite, opt.table,
 		    opt.mode != NULL ? (enum tsq_mode)target_sqlite_mode(opt.mode) :
-		    TSQ_APPEND, opt.key)) != NULL)
+		    TSQ_APPEND, opt.mode != NULL ? opt.key : NULL)) != NULL)
 			usage_fail(usage_text, "--table %s: %s", opt.table, why);
 	}
+	if (opt.kafka != NULL)		/* opened once the checkpoint is */
+		add_target(&kafka.t);
 	if (opt.exec != NULL) {		/* last: the others have the batch */
 		add_target(&exec.t);
 		target_exec_open(&exec, opt.exec);
@@ -271,13 +328,16 @@ open_targets(int nopts, char *argv[])
 		add_target(&plain);
 		target_stdout_open(&plain);
 	}
-	if (cko.root == NULL)
-		return;
-	ck_open(&ck, &cko, "stream-sink", CK_SINK, nopts, argv);
-	committed = ck_own_commit(&ck, &extra, &n);
-	if (opt.append_path != NULL)
-		target_append_recover(&append, &ck, committed, extra, n);
-	free(extra);
+	if (cko.root != NULL) {
+		ck_open(&ck, &cko, "stream-sink", CK_SINK, nopts, argv);
+		committed = ck_own_commit(&ck, &extra, &n);
+		if (opt.append_path != NULL)
+			target_append_recover(&append, &ck, committed, extra, n);
+		free(extra);
+	}
+	if (opt.kafka != NULL)
+		target_kafka_open(&kafka, opt.kafka, opt.topic, opt.key,
+		    transactional_id(), &opt.x);
 }
 
 int
@@ -294,7 +354,8 @@ main(int argc, char *argv[])
 	 * to it are not left waiting to open their FIFOs */
 	u.format = opt.format;
 	u.records = opt.format == F_RECORDS;
-	u.keep_raw = opt.view || opt.sqlite != NULL;
+	u.keep_raw = opt.view || opt.sqlite != NULL ||
+	    (opt.kafka != NULL && opt.key != NULL);
 	u.committing = cko.root != NULL;
 	u.publish = publish;
 	union_open(&u, argc - optind, argv + optind);

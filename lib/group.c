@@ -18,6 +18,7 @@
 #include "ck.h"
 #include "ck_log.h"
 #include "group.h"
+#include "kafka.h"
 #include "retry.h"
 #include "ts.h"
 #include "util.h"
@@ -317,12 +318,12 @@ new_member(struct member *m)
 		{ "enable.auto.offset.store", "false" },
 		{ "allow.auto.create.topics", "false" },
 	};
-	rd_kafka_conf_t *conf = src_kafka_conf(m->o->k, fixed,
+	rd_kafka_conf_t *conf = kafka_conf(&m->o->k->x, fixed,
 	    sizeof(fixed) / sizeof(fixed[0]), m);
 
 	rd_kafka_conf_set_error_cb(conf, on_error);
 	rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-	return src_kafka_new(conf, m->o->k->brokers);
+	return kafka_consumer(conf, m->o->k->brokers);
 }
 
 /* The topics are there (an unknown one is exit 1); with --once, each

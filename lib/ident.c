@@ -119,6 +119,12 @@ ident_make(int argc, char *const argv[], const struct option *opts)
 			dashdash = 1;	/* the end of the options */
 			continue;
 		}
+		if (!dashdash && strncmp(a, "-X", 2) == 0) {
+			/* kcat's -X key=value: a client's property (security,
+			 * timeouts), not what a batch is */
+			k += a[2] == '\0';
+			continue;
+		}
 		if (dashdash || strncmp(a, "--", 2) != 0) {
 			operands[no++] = strcmp(a, "-") == 0 ? estrdup(a) :
 			    clean_path(a);

@@ -11,8 +11,8 @@
 #include <getopt.h>
 
 /*
- * The identity of argv[1..argc-1] (the program's name and the checkpoint
- * options left out), one "--name=value" or operand a line: durations in
+ * The identity of argv[1..argc-1] (the program's name, the checkpoint
+ * options and -X's librdkafka properties left out), one "--name=value" or operand a line: durations in
  * ms, paths absolute, options sorted by name but the aggregations, which
  * keep their order (it is that of the output's fields), then operands.
  */

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "ht.h"
 #include "journal.h"
+#include "kafka.h"
 #include "pos.h"
 #include "rate.h"
 #include "retry.h"
@@ -290,7 +291,6 @@ void	src_mqtt_journal(struct src_mqtt *, int64_t logged);
  * named, then the line). A cluster that is not there or goes away is said
  * once and waited for; an unknown topic is exit 1.
  */
-#define SRC_KAFKA_MAXPROPS	64
 #define SRC_KAFKA_MAXTOPICS	64
 struct rd_kafka_s;
 struct rd_kafka_queue_s;
@@ -327,8 +327,7 @@ struct src_kafka {
 	const char	*topics[SRC_KAFKA_MAXTOPICS];
 	size_t		 ntopics;
 	char		*topic_buf;
-	const char	*props[SRC_KAFKA_MAXPROPS];	/* -X key=value */
-	size_t		 nprops;
+	struct kafka_props x;		/* -X key=value */
 	int		 fields[8];	/* --kafka-fields */
 	size_t		 nfields;
 	int		 start_kind;	/* e, l, o (an offset), @ (a time) */
@@ -367,14 +366,6 @@ void	src_kafka_init(struct src_kafka *, struct reader *, int once);
  * or why what the log holds cannot be this command's. */
 void	src_kafka_put_state(void *, struct obuf *);
 const char *src_kafka_get_state(void *, struct bin *, int version, int feed);
-/* A librdkafka configuration: the fixed properties, then -X's; its log
- * quiet unless -X debug=...; opaque for the callbacks. Dies on a property
- * librdkafka refuses. */
-struct rd_kafka_conf_s;
-struct rd_kafka_conf_s *src_kafka_conf(const struct src_kafka *,
-	    const char *const (*fixed)[2], size_t nfixed, void *opaque);
-/* A consumer of that configuration; dies naming brokers if it cannot. */
-struct rd_kafka_s *src_kafka_new(struct rd_kafka_conf_s *, const char *brokers);
 /* In such a state: where partition n of the topic stands, or -1. */
 int64_t	src_kafka_logged_next(struct bin *, const char *topic, int32_t n);
 

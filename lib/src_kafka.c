@@ -20,6 +20,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "kafka.h"
 #include "src.h"
 #include "ts.h"
 #include "util.h"
@@ -85,12 +86,7 @@ src_kafka_start(struct src_kafka *k, const char *arg)
 const char *
 src_kafka_property(struct src_kafka *k, const char *kv)
 {
-	if (strchr(kv, '=') == NULL || kv[0] == '=')
-		return "not key=value";
-	if (k->nprops == SRC_KAFKA_MAXPROPS)
-		return "too many";
-	k->props[k->nprops++] = kv;
-	return NULL;
+	return kafka_prop_add(&k->x, kv);
 }
 
 /* A number of a list at *p, at most max, with what may follow it:
@@ -413,56 +409,6 @@ on_error(rd_kafka_t *rk, int e, const char *reason, void *arg)
 		errx(SK_EXIT_DATA, "%s: %s", k->brokers, reason);
 }
 
-static void
-on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-	(void)rk;
-	(void)level;
-	(void)fac;
-	(void)buf;	/* what matters comes through on_error */
-}
-
-rd_kafka_conf_t *
-src_kafka_conf(const struct src_kafka *k, const char *const (*fixed)[2],
-    size_t nfixed, void *opaque)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	char errstr[512], key[256];
-	size_t i;
-	int debug = 0;
-
-	for (i = 0; i < nfixed; i++)
-		if (rd_kafka_conf_set(conf, fixed[i][0], fixed[i][1], errstr,
-		    sizeof(errstr)) != RD_KAFKA_CONF_OK)
-			errx(SK_EXIT_DATA, "%s: %s", fixed[i][0], errstr);
-	for (i = 0; i < k->nprops; i++) {
-		const char *eq = strchr(k->props[i], '=');
-
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - k->props[i]),
-		    k->props[i]);
-		debug |= strcmp(key, "debug") == 0;
-		if (rd_kafka_conf_set(conf, key, eq + 1, errstr,
-		    sizeof(errstr)) != RD_KAFKA_CONF_OK)
-			errx(SK_EXIT_USAGE, "-X %s: %s", k->props[i], errstr);
-	}
-	if (!debug)
-		rd_kafka_conf_set_log_cb(conf, on_log);
-	rd_kafka_conf_set_opaque(conf, opaque);
-	return conf;
-}
-
-rd_kafka_t *
-src_kafka_new(rd_kafka_conf_t *conf, const char *brokers)
-{
-	char errstr[512];
-	rd_kafka_t *rk;
-
-	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
-	    sizeof(errstr))) == NULL)
-		errx(SK_EXIT_DATA, "%s: %s", brokers, errstr);
-	return rk;
-}
-
 /* The consumer, configured: brokers, -X's properties, our callbacks. */
 static rd_kafka_t *
 new_consumer(struct src_kafka *k)
@@ -479,11 +425,11 @@ new_consumer(struct src_kafka *k)
 		 * committed to it (-X group.id=... names another) */
 		{ "group.id", "streamkit" },
 	};
-	rd_kafka_conf_t *conf = src_kafka_conf(k, fixed,
+	rd_kafka_conf_t *conf = kafka_conf(&k->x, fixed,
 	    sizeof(fixed) / sizeof(fixed[0]), k);
 
 	rd_kafka_conf_set_error_cb(conf, on_error);
-	return src_kafka_new(conf, k->brokers);
+	return kafka_consumer(conf, k->brokers);
 }
 
 /* The cluster did not answer (e): said once, tried again later; 0. */

@@ -7,7 +7,7 @@
  * Targets: a directory a batch (--dir, saveAsTextFiles), a file appended
  * to (--append), standard output (the default), DStream.print (--print),
  * a live view (--view), a command run on every batch (--exec), tables of
- * a SQLite database (--sqlite); next: kafka.
+ * a SQLite database (--sqlite), a Kafka topic (--kafka).
  */
 #ifndef SK_TARGET_H
 #define SK_TARGET_H
@@ -17,6 +17,8 @@
 
 #include "buf.h"
 #include "ck.h"
+#include "kafka.h"
+#include "retry.h"
 #include "rec.h"
 #include "union.h"
 
@@ -109,6 +111,38 @@ int	target_sqlite_mode(const char *name);
  * usage error), or NULL. */
 const char *target_sqlite_open(struct target_sqlite *, const char *path,
 	    const char *tables, enum tsq_mode, const char *keys);
+
+/* --kafka brokers --topic t [--key fields] [--transactional-id id]
+ * [-X key=value]: each line standard output would get (without its
+ * newline) a message of topic t, with a header batch_time, keyed by the
+ * fields' values (joined by commas) if --key names them, sent by the
+ * idempotent producer. With a transactional id a batch is one Kafka
+ * transaction; with --checkpoint its batch time is committed in the same
+ * transaction (the group streamkit-sink.ID, send_offsets_to_transaction),
+ * so that a restart skips what Kafka has, as --sqlite skips what the
+ * database has. A message not delivered stops the sink, exit 1, the batch
+ * not committed. */
+struct target_kafka {
+	struct target		 t;
+	const char		*brokers, *topic, *keys, *txid;
+	const struct kafka_props *x;
+	struct rd_kafka_s	*rk;
+	struct rd_kafka_consumer_group_metadata_s *cgmd;
+	char			*group;		/* where the batch time goes */
+	int64_t			 committed;	/* in Kafka, or NO_TIME */
+	struct obuf		 lines, key;
+	struct rec		 r;
+	char			*copy;		/* a record's line, to split */
+	size_t			 ccopy;
+	int			 down;		/* all brokers down */
+	char			 why[256];	/* the first message lost */
+	struct retry		 retry;
+};
+/* Connects (after add_target), waiting for a cluster that is down, and
+ * with a checkpoint learns what Kafka has committed; dies if it cannot. */
+void	target_kafka_open(struct target_kafka *, const char *brokers,
+	    const char *topic, const char *keys, const char *txid,
+	    const struct kafka_props *);
 
 /* Standard output: each line with its batch time. */
 void	target_stdout_open(struct target *);

@@ -5,20 +5,6 @@
 
 load helper
 
-start_cluster() {
-	("$ROOT/tests/kafkamock" -t "$1" > cluster.out 2> cluster.err &
-	    echo $! > cluster.pid)
-	BG_PIDS="${BG_PIDS:-} $(cat cluster.pid)"
-	waitfor 10 grep -q . cluster.out
-	BROKERS=$(cat cluster.out)
-	export BROKERS
-}
-
-# the orders keyed by client, so a client is one partition
-produce() {
-	awk -F, '{ print $3 "\t" $0 }' | kcat -P -b "$BROKERS" -t "$1" -K '	'
-}
-
 # A partition's task: its messages in batches appended to out.N exactly
 # once (a checkpoint a partition), at most RATE messages a second; a
 # SIGTERM stops it cleanly.

@@ -131,3 +131,33 @@ usage_error() {
 	assert_line --index 0 "$1"
 	assert_line --index 1 --partial "usage: $2 "
 }
+
+# readme_block FIRST-LINE: the README's indented block that starts with
+# that line, as typed, to the blank line after it.
+readme_block() {
+	awk -v first="    $1" '$0 == first { on = 1 } on && /^$/ { exit }
+	    on { sub(/^    /, ""); print }' "$ROOT/README.md"
+}
+
+# start_cluster TOPIC:PARTITIONS...: a mock cluster of one broker holding
+# those topics; sets (and exports) BROKERS, and CLUSTER, its pid.
+start_cluster() {
+	local t args=()
+	for t in "$@"; do
+		args+=(-t "$t")
+	done
+	("$ROOT/tests/kafkamock" "${args[@]}" > cluster.out 2> cluster.err &
+	    echo $! > cluster.pid)
+	CLUSTER=$(cat cluster.pid)
+	BG_PIDS="${BG_PIDS:-} $CLUSTER"
+	waitfor 10 grep -q . cluster.out
+	BROKERS=$(cat cluster.out)
+	export BROKERS
+}
+
+# produce TOPIC: standard input's lines (orders) as messages, keyed by
+# their third comma-separated field (an order's client) so a client is one
+# partition
+produce() {
+	awk -F, '{ print $3 "\t" $0 }' | kcat -P -b "$BROKERS" -t "$1" -K '	'
+}

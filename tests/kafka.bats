@@ -4,27 +4,6 @@
 
 load helper
 
-# start_cluster TOPIC:PARTITIONS...: a mock cluster of one broker holding
-# those topics; sets BROKERS and CLUSTER.
-start_cluster() {
-	local t args=()
-	for t in "$@"; do
-		args+=(-t "$t")
-	done
-	("$ROOT/tests/kafkamock" "${args[@]}" > cluster.out 2> cluster.err &
-	    echo $! > cluster.pid)
-	CLUSTER=$(cat cluster.pid)
-	BG_PIDS="${BG_PIDS:-} $CLUSTER"
-	waitfor 10 grep -q . cluster.out
-	BROKERS=$(cat cluster.out)
-}
-
-# produce TOPIC: standard input's lines as messages, keyed by their third
-# comma-separated field (an order's client) so a client is one partition
-produce() {
-	awk -F, '{ print $3 "\t" $0 }' | kcat -P -b "$BROKERS" -t "$1" -K '	'
-}
-
 stop() {
 	kill -TERM "$1"
 	wait "$1"
@@ -255,13 +234,6 @@ event_killed() {
 	assert_success
 	run cat one.err two.err
 	assert_output ''
-}
-
-# readme_block FIRST-LINE: the README's indented block that starts with
-# that line, as typed, to the blank line after it.
-readme_block() {
-	awk -v first="    $1" '$0 == first { on = 1 } on && /^$/ { exit }
-	    on { sub(/^    /, ""); print }' "$ROOT/README.md"
 }
 
 @test "the README's Kafka section runs as written against tests/kafkamock: every order counted once; its consumer group and merge too" {

@@ -86,8 +86,8 @@ live() {	# live: 30000 orders, 1% bad, at 30000 a second, in 200 ms batches
 }
 
 @test "--metrics -: standard output must not hold the batches too" {
-	usage_error 'stream-sink: --metrics -: standard output holds the batches: give --dir, --append, --sqlite or --exec' stream-sink --metrics -
-	usage_error 'stream-sink: --metrics -: standard output holds the batches: give --dir, --append, --sqlite or --exec' stream-sink --metrics - --print --dir out/o
+	usage_error 'stream-sink: --metrics -: standard output holds the batches: give --dir, --append, --sqlite, --kafka or --exec' stream-sink --metrics -
+	usage_error 'stream-sink: --metrics -: standard output holds the batches: give --dir, --append, --sqlite, --kafka or --exec' stream-sink --metrics - --print --dir out/o
 }
 
 @test "--metrics: a file that cannot be made is named: exit 1" {

@@ -134,9 +134,9 @@ setup() {
 
 @test "bad usage: one message, the usage, exit 2" {
 	usage_error 'stream-sink: --sqlite and --table go together' stream-sink --sqlite db
-	usage_error 'stream-sink: --mode and --key go with --sqlite' stream-sink --mode update
+	usage_error 'stream-sink: --mode goes with --sqlite' stream-sink --mode update
 	usage_error 'stream-sink: --mode x: not append, update or complete' stream-sink --sqlite db --table t --mode x
-	usage_error 'stream-sink: --key goes with --mode update' stream-sink --sqlite db --table t --key k
+	usage_error 'stream-sink: --key goes with --sqlite --mode update' stream-sink --sqlite db --table t --key k
 	usage_error 'stream-sink: --table a,b: not one table name for each input' stream-sink --sqlite db --table a,b batched.rec
 	usage_error 'stream-sink: --table streamkit_x: a table name empty or starting streamkit_' stream-sink --sqlite db --table streamkit_x batched.rec
 }
