@@ -272,3 +272,24 @@ dash_reference() {
 	    stream-reduce --by side --count | stream-sink --format csv |
 	    sort -s -t , -k 2,2)"
 }
+
+@test "order-dashboard --kafka --metrics-topic: every batch's dashboard also in topic metrics, as the book's job writes it, once" {
+	start_cluster orders:4 metrics:1
+	gen-orders -n 5000 --seed 7 | produce orders
+	order-dashboard --kafka "$BROKERS" --topic orders --once --event-time \
+	    --checkpoint ck --out out/output --metrics-topic metrics
+	consume metrics > got
+	run sh -c "cut -f 4 got"
+	assert_output "$(cat out/output-*.txt/part-00000)"
+	run sh -c "cut -f 1 got | uniq | wc -l"
+	assert_output "$(ls -d out/output-*.txt | wc -l)"
+}
+
+@test "order-dashboard: --metrics-topic goes with --kafka, not with --group" {
+	run order-dashboard --metrics-topic m orders.txt
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --metrics-topic goes with --kafka, not with --group'
+	run order-dashboard --kafka b --topic o --group g --partials p --checkpoint ck --metrics-topic m
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --metrics-topic goes with --kafka, not with --group'
+}
