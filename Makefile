@@ -130,6 +130,11 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@sh tests/run
 
+# the longer suites, kept out of make check's ten minutes
+check-long: deps
+	@$(MAKE) --no-print-directory all
+	@PATH="$$PWD/bin:$$PWD/scripts:$$PATH" bats tests/long
+
 lint: $(MAN1) $(MAN5)
 	mandoc -Tlint -Wwarning $(MAN1) $(MAN5)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
@@ -189,4 +194,4 @@ clean:
 	rm -f $(BINS) $(LIB) $(LIBOBJ) $(SCRIPTS_C) tests/unit tests/ckseal tests/powerloss tests/tcpline tests/kafkamock tests/kafkalag tests/inject.so $(FUZZ_DRIVERS) .flags
 	rm -rf out fuzz-out
 
-.PHONY: all deps fuzz-deps check lint sanitize fuzz crashtest demo bench install uninstall clean FORCE
+.PHONY: all deps fuzz-deps check check-long lint sanitize fuzz crashtest demo bench install uninstall clean FORCE

@@ -23,7 +23,8 @@
 #include "ts.h"
 #include "util.h"
 
-#define CALL_MS		5000	/* a transactional call's timeout */
+#define CALL_MS		2000	/* a transactional call's timeout: a cluster
+				 * that does not answer is said after it */
 #define META_MS		1000	/* a metadata or offsets request */
 #define MARK		"streamkit batch_time="
 

@@ -3,7 +3,7 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)	# helper.bash is in tests/
 export PATH="$ROOT/bin:$ROOT/scripts:$PATH"
 SPEC='time:time,order:int,client:int,symbol,amount:int,price:num,side:B|S'
 
