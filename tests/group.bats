@@ -4,46 +4,7 @@
 # which the tasks read with. Against librdkafka's mock cluster.
 
 load helper
-
-# A partition's task: its messages in batches appended to out.N exactly
-# once (a checkpoint a partition), at most RATE messages a second; a
-# SIGTERM stops it cleanly.
-write_task() {
-	cat > task.sh <<'TASK'
-#!/usr/bin/env bash
-set -eu
-p=$STREAM_PARTITION
-rm -f "fifo.$p.$$"; mkfifo "fifo.$p.$$"
-stream-sink --checkpoint "$STREAM_CHECKPOINT" --append "out.$p" \
-    < "fifo.$p.$$" &
-sink=$!
-stream-split --kafka "$BROKERS" --topic orders --kafka-partitions "$p" \
-    ${STREAM_END_OFFSETS:+--once --end-offsets "$STREAM_END_OFFSETS"} \
-    --max-rate-per-partition "${RATE:-1000000}" \
-    --checkpoint "$STREAM_CHECKPOINT" > "fifo.$p.$$" &
-split=$!
-trap 'kill -TERM $split' TERM INT
-wait $split || wait $split
-wait $sink
-rm -f "fifo.$p.$$"
-TASK
-	chmod +x task.sh
-}
-
-# member N [OPTION...]: a member of group g in a process group of its own,
-# with its tasks (a machine: kill -9 of the group is its loss). Sets MN.
-member() {
-	local n=$1
-	shift
-	set -m
-	stream-split --kafka "$BROKERS" --topic orders --group g \
-	    --checkpoint ck -X session.timeout.ms=6000 \
-	    -X heartbeat.interval.ms=500 --task "exec ./task.sh" "$@" \
-	    2> "m$n.err" &
-	eval "M$n=$!"
-	set +m
-	BG_PIDS="${BG_PIDS:-} -$!"
-}
+load group
 
 @test "--kafka-partitions: only the partitions named" {
 	start_cluster orders:4
@@ -102,34 +63,6 @@ member() {
 	run stream-split --kafka "$BROKERS" --topic nosuch --group g --task true
 	assert_failure 1
 	assert_output "stream-split: $BROKERS: nosuch: Broker: Unknown topic or partition"
-}
-
-@test "--group --once: 3 members on 6 partitions, one killed -9 mid-run and restarted, a fourth added: every order once, the group's offsets at the topic's end" {
-	start_cluster orders:6
-	gen-orders -n 60000 --rate 1000 --seed 3 > orders.txt
-	produce orders < orders.txt
-	write_task
-	export RATE=2000
-	member 1 --once
-	member 2 --once
-	member 3 --once
-	waitfor 30 sh -c 'cat out.* 2>/dev/null | grep -q .'
-	sleep 1
-	kill -9 -- -"$M2"
-	wait "$M2" || true
-	sleep 1
-	member 2 --once
-	sleep 2
-	member 4 --once
-	for m in "$M1" "$M2" "$M3" "$M4"; do
-		rc=0
-		wait "$m" || rc=$?
-		assert_equal "$rc" 0
-	done
-	run sh -c 'cat out.* | cut -f2- | sort'
-	assert_output "$(sort orders.txt)"
-	run sh -c "'$ROOT/tests/kafkalag' '$BROKERS' g orders | awk '\$2 != \$3'"
-	assert_output ''
 }
 
 @test "--group: a task that fails stops the member with its status" {

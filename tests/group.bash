@@ -1,0 +1,42 @@
+# The consumer-group tests' task and member, loaded by tests/group.bats
+# and tests/long/group.bats.
+
+# A partition's task: its messages in batches appended to out.N exactly
+# once (a checkpoint a partition), at most RATE messages a second; a
+# SIGTERM stops it cleanly.
+write_task() {
+	cat > task.sh <<'TASK'
+#!/usr/bin/env bash
+set -eu
+p=$STREAM_PARTITION
+rm -f "fifo.$p.$$"; mkfifo "fifo.$p.$$"
+stream-sink --checkpoint "$STREAM_CHECKPOINT" --append "out.$p" \
+    < "fifo.$p.$$" &
+sink=$!
+stream-split --kafka "$BROKERS" --topic orders --kafka-partitions "$p" \
+    ${STREAM_END_OFFSETS:+--once --end-offsets "$STREAM_END_OFFSETS"} \
+    --max-rate-per-partition "${RATE:-1000000}" \
+    --checkpoint "$STREAM_CHECKPOINT" > "fifo.$p.$$" &
+split=$!
+trap 'kill -TERM $split' TERM INT
+wait $split || wait $split
+wait $sink
+rm -f "fifo.$p.$$"
+TASK
+	chmod +x task.sh
+}
+
+# member N [OPTION...]: a member of group g in a process group of its own,
+# with its tasks (a machine: kill -9 of the group is its loss). Sets MN.
+member() {
+	local n=$1
+	shift
+	set -m
+	stream-split --kafka "$BROKERS" --topic orders --group g \
+	    --checkpoint ck -X session.timeout.ms=6000 \
+	    -X heartbeat.interval.ms=500 --task "exec ./task.sh" "$@" \
+	    2> "m$n.err" &
+	eval "M$n=$!"
+	set +m
+	BG_PIDS="${BG_PIDS:-} -$!"
+}
