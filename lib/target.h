@@ -125,6 +125,9 @@ const char *target_sqlite_open(struct target_sqlite *, const char *path,
 struct target_kafka {
 	struct target		 t;
 	const char		*brokers, *topic, *keys, *txid;
+	char			*namebuf;	/* keys, cut at its commas */
+	char			**names;
+	size_t			 nnames;
 	const struct kafka_props *x;
 	struct rd_kafka_s	*rk;
 	struct rd_kafka_consumer_group_metadata_s *cgmd;

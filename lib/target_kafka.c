@@ -117,7 +117,7 @@ static void
 put_key(struct target_kafka *k, size_t in, const char *line, size_t n)
 {
 	const struct schema *sc = &k->t.u->in[in].sh.sc;
-	char *list, *p, *name;
+	size_t i;
 	long f;
 
 	if (n + 1 > k->ccopy) {
@@ -127,17 +127,15 @@ put_key(struct target_kafka *k, size_t in, const char *line, size_t n)
 	memcpy(k->copy, line, n);
 	rec_split(&k->r, k->copy, n);
 	ob_reset(&k->key);
-	list = p = estrdup(k->keys);
-	while ((name = strsep(&p, ",")) != NULL) {
-		if ((f = schema_find(sc, name)) < 0)
+	for (i = 0; i < k->nnames; i++) {
+		if ((f = schema_find(sc, k->names[i])) < 0)
 			errx(SK_EXIT_DATA, "--key %s: not a field of %s",
-			    name, k->t.u->in[in].name);
-		if (name != list)
+			    k->names[i], k->t.u->in[in].name);
+		if (i > 0)
 			ob_putc(&k->key, ',');
 		if ((size_t)f < k->r.n)
 			ob_write(&k->key, k->r.f[f].p, k->r.f[f].n);
 	}
-	free(list);
 }
 
 static void
@@ -287,6 +285,8 @@ kafka_close(struct target *tg)
 	rd_kafka_destroy(k->rk);
 	free(k->group);
 	free(k->copy);
+	free(k->names);
+	free(k->namebuf);
 	ob_free(&k->lines);
 	ob_free(&k->key);
 	rec_free(&k->r);
@@ -385,6 +385,16 @@ target_kafka_open(struct target_kafka *k, const char *brokers,
 	k->brokers = brokers;
 	k->topic = topic;
 	k->keys = keys;
+	if (keys != NULL) {	/* the names, cut once */
+		char *p, *name;
+
+		p = k->namebuf = estrdup(keys);
+		while ((name = strsep(&p, ",")) != NULL) {
+			k->names = ereallocarray(k->names, k->nnames + 1,
+			    sizeof(*k->names));
+			k->names[k->nnames++] = name;
+		}
+	}
 	k->txid = txid;
 	k->x = x;
 	k->committed = NO_TIME;
