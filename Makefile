@@ -92,6 +92,7 @@ fuzz: fuzz-deps $(FUZZ:%=fuzz-out/lf-%)
 bin/stream-parse: LDLIBS += -ljq
 bin/stream-split: LDLIBS += -lmosquitto -lrdkafka
 bin/stream-sink: LDLIBS += -lsqlite3 -lmicrohttpd -lrdkafka
+tests/unit: LDLIBS += -lrdkafka
 
 bin/stream-%: bin/stream-%.c $(LIB) lib/*.h .flags
 	@$(if $(Q),echo "cc $<")

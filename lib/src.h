@@ -310,6 +310,9 @@ struct kpart {
 	uint64_t	 in_second;
 	int		 paused;
 	int64_t		 resume_at;
+	/* replay: the first offset its stash and its fetching still hold;
+	 * -1: not assigned for replay */
+	int64_t		 kept_from;
 };
 /* A run of messages a batch took: offsets start to start + n - 1 of
  * partition part (an index of parts), but the first skip lines of the
@@ -346,6 +349,11 @@ struct src_kafka {
 	struct kpart	*giving;	/* the message being given, if any: */
 	uint64_t	 giving_from;	/* its first line not logged yet */
 	int		 header_sent;
+	/* replay: messages read for logged batches, kept for the next ones
+	 * (lib/kafka_replay.c) */
+	struct rd_kafka_message_s **stash;
+	size_t		 nstash, cstash, stash_bytes;
+	size_t		 stash_max, stash_max_bytes;
 	/* --kafka-partitions: only these (of the one topic); --end-offsets:
 	 * --once's ends, pinned by whoever started this (a group member) */
 	int32_t		*only;

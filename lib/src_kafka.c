@@ -21,12 +21,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include "kafka.h"
-#include "src.h"
+#include "src_kafka_int.h"
 #include "ts.h"
 #include "util.h"
 
 #define META_MS		1000	/* a metadata or offsets request */
-#define BATCH		512	/* messages a call */
 #define MAX_PARTS	100000	/* partitions, all topics: more is damage */
 
 static const char *field_names[] = { "topic", "key", "partition", "offset",
@@ -171,9 +170,8 @@ pinned_end(const struct src_kafka *k, int32_t n, int64_t hi)
 	return hi;
 }
 
-/* The partition of topic t, or NULL. */
-static struct kpart *
-find_part(struct src_kafka *k, const char *topic, int32_t partition)
+struct kpart *
+kafka_find_part(struct src_kafka *k, const char *topic, int32_t partition)
 {
 	size_t i;
 
@@ -205,7 +203,7 @@ add_part(struct src_kafka *k, const char *topic, int32_t partition)
 	}
 	k->parts[k->nparts] = (struct kpart){ .topic = topic,
 	    .partition = partition, .next = -1, .end = -1,
-	    .from_time = INT64_MIN };
+	    .from_time = INT64_MIN, .kept_from = -1 };
 	if (k->src.rd != NULL)	/* a lane of event time each */
 		clock_lanes(&k->src.rd->b->clock, k->nparts + 1);
 	return &k->parts[k->nparts++];
@@ -308,7 +306,33 @@ src_kafka_logged_next(struct bin *b, const char *topic, int32_t partition)
 	return -1;
 }
 
-static void	replay(struct src_kafka *, const struct krun *, size_t);
+static int
+run_order(const void *a, const void *b)
+{
+	const struct krun *x = a, *y = b;
+
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Whether two runs take the same message: a batch takes each once, and
+ * replay could not fill both. */
+static int
+runs_overlap(const struct krun *runs, size_t n)
+{
+	struct krun *s = ereallocarray(NULL, n + 1, sizeof(*s));
+	size_t i;
+	int bad = 0;
+
+	memcpy(s, runs, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), run_order);
+	for (i = 1; i < n && !bad; i++)
+		bad = s[i].part == s[i - 1].part &&
+		    s[i - 1].start + (int64_t)s[i - 1].n > s[i].start;
+	free(s);
+	return bad;
+}
 
 /* The runs of a logged batch, checked against the partitions' places
  * (place: the index in parts of each): NULL, or why not. */
@@ -341,6 +365,10 @@ get_runs(struct src_kafka *k, struct bin *b, const size_t *place, size_t n,
 		}
 		runs[i] = (struct krun){ place[at], (int64_t)start, len, skip,
 		    upto };
+	}
+	if (runs_overlap(runs, nruns)) {
+		free(runs);
+		return "runs of messages that overlap";
 	}
 	*runsp = runs;
 	*nrunsp = nruns;
@@ -377,7 +405,7 @@ src_kafka_get_state(void *arg, struct bin *b, int version, int feed)
 			free(place);
 			return why;
 		}
-		if ((p = find_part(k, topic, (int32_t)partition)) == NULL)
+		if ((p = kafka_find_part(k, topic, (int32_t)partition)) == NULL)
 			p = add_part(k, topic, (int32_t)partition);
 		p->next = (int64_t)next;
 		p->given = 0;
@@ -391,7 +419,7 @@ src_kafka_get_state(void *arg, struct bin *b, int version, int feed)
 	if (why == NULL && b->bad)
 		why = "cut short";
 	if (why == NULL && feed && nruns > 0)
-		replay(k, runs, nruns);
+		kafka_replay(k, runs, nruns);
 	free(runs);
 	free(place);
 	return why;
@@ -465,14 +493,14 @@ learn_partitions(struct src_kafka *k)
 			    rd_kafka_err2str(md->topics[0].err) : "no partitions");
 		for (i = 0; i < md->topics[0].partition_cnt; i++)
 			if (wanted(k, md->topics[0].partitions[i].id) &&
-			    find_part(k, k->topics[t],
+			    kafka_find_part(k, k->topics[t],
 			    md->topics[0].partitions[i].id) == NULL)
 				add_part(k, k->topics[t],
 				    md->topics[0].partitions[i].id);
 		rd_kafka_metadata_destroy(md);
 	}
 	for (t = 0; t < k->nonly; t++)
-		if (find_part(k, k->topics[0], k->only[t]) == NULL)
+		if (kafka_find_part(k, k->topics[0], k->only[t]) == NULL)
 			errx(SK_EXIT_DATA, "%s: %s: no partition %" PRId32,
 			    k->brokers, k->topics[0], k->only[t]);
 	return 1;
@@ -564,6 +592,7 @@ setup(struct src_kafka *k)
 	size_t i;
 	int e;
 
+	kafka_replay_end(k);
 	if (!learn_partitions(k) || !learn_offsets(k))
 		return 0;
 	l = rd_kafka_topic_partition_list_new((int)k->nparts);
@@ -624,10 +653,8 @@ deliver(struct src_kafka *k, const rd_kafka_message_t *m, const char *p,
 	rd_live_line(k->src.rd, k->line.p, k->line.len);
 }
 
-/* The lines skip to upto (0: to the end) of a message of partition i;
- * with count, the partition's `given` counts them as they go. */
-static void
-give(struct src_kafka *k, size_t i, const rd_kafka_message_t *m,
+void
+kafka_give(struct src_kafka *k, size_t i, const rd_kafka_message_t *m,
     uint64_t skip, uint64_t upto, int count)
 {
 	struct payload pl;
@@ -715,7 +742,7 @@ resume_due(struct src_kafka *k, int *timeout)
 static void
 take(struct src_kafka *k, const rd_kafka_message_t *m)
 {
-	struct kpart *part = find_part(k, rd_kafka_topic_name(m->rkt),
+	struct kpart *part = kafka_find_part(k, rd_kafka_topic_name(m->rkt),
 	    m->partition);
 
 	if (part == NULL || m->offset < part->next ||
@@ -738,7 +765,7 @@ take(struct src_kafka *k, const rd_kafka_message_t *m)
 	part->next = m->offset;
 	k->giving = part;
 	k->giving_from = part->given;
-	give(k, (size_t)(part - k->parts), m, part->given, 0, 1);
+	kafka_give(k, (size_t)(part - k->parts), m, part->given, 0, 1);
 	k->giving = NULL;
 	run_add(k, (size_t)(part - k->parts), m->offset, k->giving_from, 0);
 	part->next = m->offset + 1;
@@ -791,6 +818,8 @@ kafka_ready(struct source *s, const struct pollfd *p, int n)
 	if (n > 0 && (p[0].revents & POLLIN))
 		while (read(k->wake[0], drain, sizeof(drain)) > 0)
 			;
+	if (!k->started)
+		return;		/* what replay assigned is not read on */
 	while (!*k->src.rd->stop && (got = rd_kafka_consume_batch_queue(k->q,
 	    0, msgs, BATCH)) > 0) {
 		for (i = 0; i < got; i++) {
@@ -837,10 +866,9 @@ src_kafka_topics(struct src_kafka *k, const char *list)
 	return NULL;
 }
 
-/* The consumer and the reader, once: for the logged batches made again,
- * then for the reading. */
-static void
-prepare(struct src_kafka *k)
+/* For the logged batches made again, then for the reading. */
+void
+kafka_prepare(struct src_kafka *k)
 {
 	struct reader *r = k->src.rd;
 
@@ -876,106 +904,10 @@ prepare(struct src_kafka *k)
 	}
 }
 
-/* A message of a logged batch, where replay keeps it: the slot of its
- * offset in the range of its partition, or NULL. */
-static rd_kafka_message_t **
-slot(struct src_kafka *k, const struct krun *runs, size_t nruns,
-    rd_kafka_message_t **kept, const size_t *first,
-    const rd_kafka_message_t *m)
-{
-	struct kpart *p = find_part(k, rd_kafka_topic_name(m->rkt),
-	    m->partition);
-	size_t i;
-
-	for (i = 0; p != NULL && i < nruns; i++)
-		if (&k->parts[runs[i].part] == p && m->offset >= runs[i].start &&
-		    m->offset < runs[i].start + (int64_t)runs[i].n)
-			return &kept[first[i] + (size_t)(m->offset -
-			    runs[i].start)];
-	return NULL;
-}
-
-/*
- * Makes a logged batch again from its runs: the partitions are read from
- * the first offset of their runs until every message of them is there,
- * then the messages are given in the order of the runs. A message that is
- * no longer in the topic (retention, compaction) ends the tool.
- */
-static void
-replay(struct src_kafka *k, const struct krun *runs, size_t nruns)
-{
-	rd_kafka_topic_partition_list_t *l;
-	rd_kafka_message_t **kept, *msgs[BATCH];
-	size_t i, need = 0, have = 0, *first;
-	ssize_t got, j;
-	int e;
-
-	prepare(k);
-	first = ereallocarray(NULL, nruns, sizeof(*first));
-	l = rd_kafka_topic_partition_list_new((int)nruns);
-	for (i = 0; i < nruns; i++) {
-		struct kpart *p = &k->parts[runs[i].part];
-		rd_kafka_topic_partition_t *tp =
-		    rd_kafka_topic_partition_list_find(l, p->topic, p->partition);
-
-		first[i] = need;
-		need += runs[i].n;
-		if (tp == NULL)
-			rd_kafka_topic_partition_list_add(l, p->topic,
-			    p->partition)->offset = runs[i].start;
-		else if (runs[i].start < tp->offset)
-			tp->offset = runs[i].start;
-	}
-	kept = ecalloc(need, sizeof(*kept));
-	if ((e = rd_kafka_assign(k->rk, l)) != 0)
-		errx(SK_EXIT_DATA, "%s: %s", k->brokers, rd_kafka_err2str(e));
-	rd_kafka_topic_partition_list_destroy(l);
-	while (have < need) {
-		if (*k->src.rd->stop)
-			errx(SK_EXIT_DATA, "%s: stopped while a logged batch was "
-			    "made again", k->brokers);
-		got = rd_kafka_consume_batch_queue(k->q, 1000, msgs, BATCH);
-		rd_kafka_poll(k->rk, 0);
-		if (k->down && !k->retry.down)
-			retry_failed(&k->retry, k->brokers,
-			    "all brokers are down", ts_now());
-		for (j = 0; j < got; j++) {
-			rd_kafka_message_t **at;
-
-			if (msgs[j]->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
-			    msgs[j]->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)
-				errx(SK_EXIT_DATA, "%s: needed to make a logged "
-				    "batch again: %s", k->brokers,
-				    rd_kafka_message_errstr(msgs[j]));
-			if (msgs[j]->err == 0 && (at = slot(k, runs, nruns,
-			    kept, first, msgs[j])) != NULL && *at == NULL) {
-				*at = msgs[j];
-				have++;
-				k->down = 0;
-				continue;
-			}
-			rd_kafka_message_destroy(msgs[j]);
-		}
-	}
-	for (i = 0; i < nruns; i++)
-		for (need = first[i]; need < first[i] + runs[i].n; need++) {
-			give(k, runs[i].part, kept[need],
-			    need == first[i] ? runs[i].skip : 0,
-			    need + 1 == first[i] + runs[i].n ? runs[i].upto : 0,
-			    0);
-			rd_kafka_message_destroy(kept[need]);
-		}
-	if (k->retry.down)
-		retry_ok(&k->retry, k->brokers);
-	(void)rd_kafka_assign(k->rk, NULL);
-	free(kept);
-	free(first);
-}
-
 void
 src_kafka_init(struct src_kafka *k, struct reader *r, int once)
 {
 	k->src.rd = r;
 	k->once = once;
-	prepare(k);
+	kafka_prepare(k);
 }

@@ -3,6 +3,7 @@
 # started by each test on loopback, fed by kcat.
 
 load helper
+load replay
 
 stop() {
 	kill -TERM "$1"
@@ -209,6 +210,14 @@ event_killed() {
 	for n in 2 3 4 5 6 7 8 9; do
 		event_killed "$n"
 	done
+}
+
+@test "--kafka --event-time with --checkpoint: a restart makes its logged batches again in one reading of the partitions, assigned once for all of them, then reads on" {
+	start_cluster o:2
+	grown_restart
+	# the logged batches, then the reading
+	run grep -c 'new assignment' two.err
+	assert_output 2
 }
 
 @test "--kafka --event-time with --checkpoint: SIGTERM leaves the batch event time has not closed to the restart, which closes it with what came later: the batches of a run never stopped" {

@@ -3,6 +3,7 @@
  * input, then "N passed, N failed"; exits 1 if any failed.
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -1183,6 +1184,82 @@ test_words(void)
 	}
 }
 
+/*
+ * The runs of a Kafka source's logged batch (src_kafka_get_state, never
+ * connected): two partitions of topic "orders", next offsets 10 and 20,
+ * then the runs "partition start n", then the lines given of each next.
+ */
+static void
+test_kafka_runs(void)
+{
+	static const struct {
+		const char *runs;
+		const char *want;	/* NULL: accepted */
+	} rows[] = {
+		{ "0 0 5, 1 0 5, 0 5 5", NULL },
+		{ "0 0 10, 1 0 20", NULL },
+		{ "0 0 5, 0 4 2", "runs of messages that overlap" },
+		{ "0 0 5, 1 0 5, 0 2 1", "runs of messages that overlap" },
+		{ "1 3 4, 1 0 4", "runs of messages that overlap" },
+		{ "0 0 11", "a run of messages out of its range" },
+		{ "0 0 0", "a run of messages out of its range" },
+		{ "2 0 1", "a run of messages out of its range" },
+	};
+	static struct batcher bt;
+	static struct reader rd;
+	static struct src_kafka k;
+	static volatile sig_atomic_t stop;
+	size_t i;
+
+	batcher_init(&bt, 1000);
+	rd_init(&rd, &bt, &stop, 1);
+	if (src_kafka_parse(&k, "127.0.0.1:9") != NULL ||
+	    src_kafka_topics(&k, "orders") != NULL ||
+	    src_kafka_property(&k, "log_level=0") != NULL) {
+		check(0, "kafka_runs", "options", "refused", "accepted");
+		return;
+	}
+	src_kafka_init(&k, &rd, 0);
+	for (i = 0; i < SK_NELEM(rows); i++) {
+		struct obuf o;
+		struct bin b;
+		const char *why, *p = rows[i].runs;
+		uint64_t n = 1, part, start, len;
+		int used;
+
+		ob_init(&o, -1, "unit");
+		ob_put_u64(&o, 2);
+		for (part = 0; part < 2; part++) {
+			ob_put_bytes(&o, "orders", 6);
+			ob_put_u64(&o, part);
+			ob_put_u64(&o, 10 + 10 * part);
+			ob_put_u64(&o, 0);
+			ob_put_u64(&o, (uint64_t)INT64_MIN);
+		}
+		for (; *p != '\0'; p++)
+			n += *p == ',';
+		ob_put_u64(&o, n);
+		for (p = rows[i].runs; sscanf(p, "%" SCNu64 " %" SCNu64
+		    " %" SCNu64 "%n", &part, &start, &len, &used) == 3;
+		    p += used + (p[used] == ',')) {
+			ob_put_u64(&o, part);
+			ob_put_u64(&o, start);
+			ob_put_u64(&o, len);
+			ob_put_u64(&o, 0);
+			ob_put_u64(&o, 0);
+		}
+		ob_put_u64(&o, 0);
+		ob_put_u64(&o, 0);
+		bin_init(&b, o.p, o.len);
+		why = src_kafka_get_state(&k, &b, 4, 0);
+		check(why == rows[i].want || (why != NULL && rows[i].want !=
+		    NULL && strcmp(why, rows[i].want) == 0), "kafka_runs",
+		    rows[i].runs, why != NULL ? why : "(accepted)",
+		    rows[i].want != NULL ? rows[i].want : "(accepted)");
+		ob_free(&o);
+	}
+}
+
 int
 main(void)
 {
@@ -1207,6 +1284,7 @@ main(void)
 	test_csv();
 	test_words();
 	test_src_resume();
+	test_kafka_runs();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
