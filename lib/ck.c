@@ -427,12 +427,20 @@ prefix_of(int kind)
 	return kind == CK_SOURCE ? "log-" : "snap-";
 }
 
+static int
+newest_first(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x > y ? -1 : x < y;
+}
+
 /* The batch times of the restorable files in dir, newest first. */
 static int64_t *
 list_times(const char *dir, int kind, size_t *n)
 {
 	const char *pre = prefix_of(kind);
-	size_t plen = strlen(pre), i, j;
+	size_t plen = strlen(pre);
 	int64_t *v = NULL;
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -454,13 +462,8 @@ list_times(const char *dir, int kind, size_t *n)
 		v[(*n)++] = t;
 	}
 	closedir(d);
-	for (i = 1; i < *n; i++)	/* few files: insertion sort, newest first */
-		for (j = i; j > 0 && v[j] > v[j - 1]; j--) {
-			int64_t tmp = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = tmp;
-		}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), newest_first);
 	return v;
 }
 
@@ -747,6 +750,21 @@ ck_next(const struct ck *c, int64_t t)
 			next = times[k];
 	free(times);
 	return next;
+}
+
+int64_t *
+ck_after(const struct ck *c, int64_t t, size_t *n)
+{
+	int64_t *times = list_times(c->dir, c->kind, n), *v;
+	size_t k, m = 0;
+
+	v = ereallocarray(NULL, *n + 1, sizeof(*v));
+	for (k = *n; k-- > 0;)		/* newest first: oldest from the end */
+		if (t == CK_NONE || times[k] > t)
+			v[m++] = times[k];
+	free(times);
+	*n = m;
+	return v;
 }
 
 /*

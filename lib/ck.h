@@ -116,6 +116,9 @@ void	*ck_load(const struct ck *, int64_t t, size_t *n);
 void	*ck_read(const struct ck *, int64_t t, size_t *n, const char **why);
 /* The batch of this tool's file after t (CK_NONE: its first), or CK_NONE. */
 int64_t	ck_next(const struct ck *, int64_t t);
+/* The batches of this tool's files after t (CK_NONE: all), oldest first,
+ * in an array to free; *n of them. */
+int64_t	*ck_after(const struct ck *, int64_t t, size_t *n);
 /* Deletes this tool's files older than the newest `keep` at or before tc. */
 void	ck_prune(const struct ck *, int64_t tc);
 /* A sink: records T (and extra bytes) as committed. */

@@ -470,7 +470,8 @@ int
 ck_log_restore(struct ck_log *l, int argc, char *argv[])
 {
 	struct batcher *b = l->rd->b;
-	int64_t tc, ts, t;
+	int64_t tc, ts, t, *logged;
+	size_t i, nlogged;
 	const char *why;
 	struct bin bin;
 	void *p;
@@ -492,7 +493,9 @@ ck_log_restore(struct ck_log *l, int argc, char *argv[])
 	batcher_opened(b);
 	/* batches made as they were: no --max-rate, no --late-out again */
 	l->rd->replaying = b->replaying = 1;
-	for (t = ck_next(&l->ck, ts); t != CK_NONE; t = ck_next(&l->ck, t)) {
+	logged = ck_after(&l->ck, ts, &nlogged);
+	for (i = 0; i < nlogged; i++) {
+		t = logged[i];
 		if ((p = read_log(l, t, &bin, &why)) == NULL) {
 			if (tc != CK_NONE && t <= tc)
 				errx(SK_EXIT_DATA, "%s/log-%lld: %s: a committed "
@@ -513,6 +516,7 @@ ck_log_restore(struct ck_log *l, int argc, char *argv[])
 			batcher_close(b);
 		free(p);
 	}
+	free(logged);
 	l->rd->replaying = b->replaying = 0;
 	return first;
 }
