@@ -30,8 +30,9 @@ static const char usage_text[] =
 "                   [--suffix suffix]] [--exec command]\n"
 "                   [--format csv | json | records | spark | table | tsv]\n"
 "                   [--http [addr:]port] [--id name]\n"
-"                   [--kafka brokers --topic topic [--transactional-id id]\n"
-"                   [-X key=value ...]] [--key field[,field...]]\n"
+"                   [--kafka brokers --topic topic [--partition n]\n"
+"                   [--transactional-id id] [-X key=value ...]]\n"
+"                   [--key field[,field...]]\n"
 "                   [--metrics file]\n"
 "                   [--metrics-prom file] [--print [n]]\n"
 "                   [--sqlite db --table name[,name...]\n"
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "kafka", required_argument, NULL, 'K' },
 	{ "topic", required_argument, NULL, 'T' },
+	{ "partition", required_argument, NULL, 'R' },
 	{ "transactional-id", required_argument, NULL, 'I' },
 	{ "metrics", required_argument, NULL, 'M' },
 	{ "metrics-prom", required_argument, NULL, 'P' },
@@ -68,9 +70,10 @@ static struct {
 	const char	*sqlite, *table, *mode, *key, *metrics, *prom, *http;
 	const char	*kafka, *topic, *txid;
 	long long	 print_n;	/* -1: no --print */
+	long long	 partition;	/* --partition; -1: by the key */
 	int		 view;
 	struct kafka_props x;		/* -X */
-} opt = { .format = F_TSV, .print_n = -1 };
+} opt = { .format = F_TSV, .print_n = -1, .partition = -1 };
 
 static struct sunion u;
 static struct obuf out;
@@ -176,6 +179,10 @@ options(int argc, char *argv[])
 		case 'I':
 			opt.txid = optarg;
 			break;
+		case 'R':
+			opt.partition = opt_number(usage_text, "--partition",
+			    optarg, 0, INT32_MAX);
+			break;
 		case 'X':
 			if ((why = kafka_prop_add(&opt.x, optarg)) != NULL)
 				usage_fail(usage_text, "-X %s: %s", optarg, why);
@@ -226,9 +233,10 @@ validate(void)
 		usage_fail(usage_text, "--kafka and --topic go together");
 	if (opt.kafka != NULL && (*opt.kafka == '\0' || *opt.topic == '\0'))
 		usage_fail(usage_text, "--kafka, --topic: empty");
-	if (opt.kafka == NULL && (opt.txid != NULL || opt.x.n > 0))
-		usage_fail(usage_text, "--transactional-id and -X go with "
-		    "--kafka");
+	if (opt.kafka == NULL && (opt.txid != NULL || opt.x.n > 0 ||
+	    opt.partition >= 0))
+		usage_fail(usage_text, "--partition, --transactional-id and -X "
+		    "go with --kafka");
 	if (opt.txid != NULL && *opt.txid == '\0')
 		usage_fail(usage_text, "--transactional-id: empty");
 	if (opt.key != NULL && opt.kafka == NULL && opt.sqlite == NULL)
@@ -248,9 +256,12 @@ validate(void)
 		    "batches: give --dir, --append, --sqlite, --kafka or --exec");
 	if (opt.format == F_RECORDS && (opt.dir_prefix != NULL ||
 	    opt.print_n >= 0 || opt.view || opt.sqlite != NULL ||
-	    opt.exec != NULL || opt.kafka != NULL))
-		usage_fail(usage_text, "--format records goes to --append or "
-		    "standard output");
+	    opt.exec != NULL))
+		usage_fail(usage_text, "--format records goes to --append, "
+		    "--kafka or standard output");
+	if (opt.format == F_RECORDS && opt.kafka != NULL && opt.key != NULL)
+		usage_fail(usage_text, "--kafka --format records: a message a "
+		    "batch, without --key");
 	if (opt.format == F_TABLE && opt.kafka != NULL)
 		usage_fail(usage_text, "--kafka: a message a line: not --format "
 		    "table");
@@ -337,7 +348,7 @@ open_targets(int nopts, char *argv[])
 	}
 	if (opt.kafka != NULL)
 		target_kafka_open(&kafka, opt.kafka, opt.topic, opt.key,
-		    transactional_id(), &opt.x);
+		    (int32_t)opt.partition, transactional_id(), &opt.x);
 }
 
 int

@@ -21,6 +21,7 @@
 #include "dur.h"
 #include "fanout.h"
 #include "group.h"
+#include "kafka_merge.h"
 #include "live.h"
 #include "opt.h"
 #include "sig.h"
@@ -38,6 +39,7 @@ static const char usage_text[] =
 "                    [--start where] [-X key=value]]\n"
 "                    [--kafka brokers --topic topic[,topic...] --group id\n"
 "                    --task command [-X key=value]]\n"
+"                    [--kafka brokers --topic topic --records [-X key=value]]\n"
 "                    [--late drop | next] [--late-out file]\n"
 "                    [--listen [addr:]port] [--max-ahead duration]\n"
 "                    [--max-errors n] [--max-files n] [--max-rate n]\n"
@@ -298,6 +300,10 @@ validate(void)
 		usage_fail(usage_text, "--watermark and --late go with "
 		    "--event-time");
 	ck_opts_check(&ck_log.opts, usage_text);
+	if (live.records && (batcher.event_field != NULL || fan_opts.n > 0 ||
+	    ck_log.opts.root != NULL))
+		usage_fail(usage_text, "--records merges batches already made: "
+		    "not --event-time, --partitions or --checkpoint");
 	if (c->max_ahead / c->interval > CLOCK_MAX_AHEAD_BATCHES) {
 		if (opt.max_ahead_set != NULL)
 			usage_fail(usage_text, "--max-ahead %s: more than %d "
@@ -336,6 +342,9 @@ main(int argc, char *argv[])
 	if (live.group != NULL)
 		return group_run(&(struct group_opts){ &live.kafka, live.group,
 		    live.task, ck_log.opts.root, opt.once, &stopping });
+	if (live.records)
+		return kafka_merge_run(&(struct kafka_merge_opts){ &live.kafka,
+		    opt.once, &stopping });
 	if (fan_opts.n > 0) {		/* N outputs instead of stdout */
 		fanout_open(&fan, fan_opts.prefix, (size_t)fan_opts.n,
 		    fan_opts.by, batcher.sep);

@@ -88,3 +88,26 @@ kafka_consumer(rd_kafka_conf_t *conf, const char *brokers)
 		errx(SK_EXIT_DATA, "%s: %s", brokers, errstr);
 	return rk;
 }
+
+rd_kafka_t *
+kafka_reader(const struct kafka_props *x, const char *brokers, void *opaque,
+    void (*on_error)(rd_kafka_t *, int, const char *, void *))
+{
+	const char *const fixed[][2] = {
+		{ "bootstrap.servers", brokers },
+		{ "enable.auto.commit", "false" },
+		{ "enable.auto.offset.store", "false" },
+		{ "allow.auto.create.topics", "false" },
+		{ "enable.partition.eof", "false" },
+		/* an offset that is gone is said, not jumped over */
+		{ "auto.offset.reset", "error" },
+		/* the consumer's queue needs one: never joined, nothing is
+		 * committed to it (-X group.id=... names another) */
+		{ "group.id", "streamkit" },
+	};
+	rd_kafka_conf_t *conf = kafka_conf(x, fixed,
+	    sizeof(fixed) / sizeof(fixed[0]), opaque);
+
+	rd_kafka_conf_set_error_cb(conf, on_error);
+	return kafka_consumer(conf, brokers);
+}

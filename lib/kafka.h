@@ -29,4 +29,11 @@ struct rd_kafka_conf_s *kafka_conf(const struct kafka_props *,
 struct rd_kafka_s *kafka_consumer(struct rd_kafka_conf_s *,
 	    const char *brokers);
 
+/* A consumer that reads the partitions it assigns itself: it never joins
+ * a group nor commits, nor jumps over an offset that is gone; the error
+ * callback gets opaque. Dies naming brokers if it cannot be made. */
+struct rd_kafka_s *kafka_reader(const struct kafka_props *,
+	    const char *brokers, void *opaque,
+	    void (*on_error)(struct rd_kafka_s *, int, const char *, void *));
+
 #endif

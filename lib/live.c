@@ -59,6 +59,9 @@ live_option(struct live *l, int ch, const char *arg, const char *usage)
 	case LIVE_OPT_MQTT_FIELDS:
 		l->mqtt.fields = 1;
 		return 1;
+	case LIVE_OPT_RECORDS:
+		l->records = 1;
+		return 1;
 	case LIVE_OPT_MQTT_CLIENT_ID:
 		l->mqtt.client_id = arg;
 		return 1;
@@ -117,6 +120,11 @@ live_check(struct live *l, int noperands, const char *watch_dir,
 	if (l->group != NULL && l->read_opts)
 		usage_fail(usage, "--group: its tasks read the partitions; "
 		    "their options go in --task");
+	if (l->records && (!kafka || l->group != NULL || l->read_opts ||
+	    l->kafka.ntopics > 1))
+		usage_fail(usage, "--records goes with --kafka and one --topic, "
+		    "-X and --once; not with --group or the options of how to "
+		    "read");
 	if (kafka && l->kafka.nonly > 0 && l->kafka.ntopics > 1)
 		usage_fail(usage, "--kafka-partitions: of one topic");
 	if (l->kafka.npin > 0 && !once)

@@ -18,7 +18,7 @@ enum {
 	LIVE_OPT_TOPIC, LIVE_OPT_MQTT_FIELDS, LIVE_OPT_MQTT_CLIENT_ID,
 	LIVE_OPT_KAFKA, LIVE_OPT_KAFKA_FIELDS, LIVE_OPT_START,
 	LIVE_OPT_PARTITION_RATE, LIVE_OPT_KAFKA_PARTITIONS, LIVE_OPT_END_OFFSETS,
-	LIVE_OPT_GROUP, LIVE_OPT_TASK,
+	LIVE_OPT_GROUP, LIVE_OPT_TASK, LIVE_OPT_RECORDS,
 	LIVE_OPT_PROPERTY = 'X'
 };
 #define LIVE_SHORTOPTS "X:"
@@ -38,7 +38,8 @@ enum {
 	    LIVE_OPT_KAFKA_PARTITIONS }, \
 	{ "end-offsets", required_argument, NULL, LIVE_OPT_END_OFFSETS }, \
 	{ "group", required_argument, NULL, LIVE_OPT_GROUP }, \
-	{ "task", required_argument, NULL, LIVE_OPT_TASK }
+	{ "task", required_argument, NULL, LIVE_OPT_TASK }, \
+	{ "records", no_argument, NULL, LIVE_OPT_RECORDS }
 
 struct live {
 	int		 kind;		/* 0: none, or its LIVE_OPT_ */
@@ -47,6 +48,7 @@ struct live {
 	int		 kafka_opts;	/* --kafka's own were given */
 	int		 read_opts;	/* of them, how to read (not -X) */
 	const char	*group, *task;	/* --group, --task: lib/group */
+	int		 records;	/* --records: lib/kafka_merge */
 	struct src_net	 net;
 	struct src_mqtt	 mqtt;
 	struct src_kafka kafka;

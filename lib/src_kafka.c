@@ -441,23 +441,7 @@ on_error(rd_kafka_t *rk, int e, const char *reason, void *arg)
 static rd_kafka_t *
 new_consumer(struct src_kafka *k)
 {
-	const char *const fixed[][2] = {
-		{ "bootstrap.servers", k->brokers },
-		{ "enable.auto.commit", "false" },
-		{ "enable.auto.offset.store", "false" },
-		{ "allow.auto.create.topics", "false" },
-		{ "enable.partition.eof", "false" },
-		/* an offset that is gone is said, not jumped over */
-		{ "auto.offset.reset", "error" },
-		/* the consumer's queue needs one: never joined, nothing is
-		 * committed to it (-X group.id=... names another) */
-		{ "group.id", "streamkit" },
-	};
-	rd_kafka_conf_t *conf = kafka_conf(&k->x, fixed,
-	    sizeof(fixed) / sizeof(fixed[0]), k);
-
-	rd_kafka_conf_set_error_cb(conf, on_error);
-	return kafka_consumer(conf, k->brokers);
+	return kafka_reader(&k->x, k->brokers, k, on_error);
 }
 
 /* The cluster did not answer (e): said once, tried again later; 0. */

@@ -125,6 +125,7 @@ const char *target_sqlite_open(struct target_sqlite *, const char *path,
 struct target_kafka {
 	struct target		 t;
 	const char		*brokers, *topic, *keys, *txid;
+	int32_t			 partition;	/* -1: by the key */
 	char			*namebuf;	/* keys, cut at its commas */
 	char			**names;
 	size_t			 nnames;
@@ -144,8 +145,8 @@ struct target_kafka {
 /* Connects (after add_target), waiting for a cluster that is down, and
  * with a checkpoint learns what Kafka has committed; dies if it cannot. */
 void	target_kafka_open(struct target_kafka *, const char *brokers,
-	    const char *topic, const char *keys, const char *txid,
-	    const struct kafka_props *);
+	    const char *topic, const char *keys, int32_t partition,
+	    const char *txid, const struct kafka_props *);
 
 /* Standard output: each line with its batch time. */
 void	target_stdout_open(struct target *);

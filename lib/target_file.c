@@ -14,31 +14,6 @@
 
 static int stdout_head;		/* --format records on standard output */
 
-/* --format records: the stream's header, as the first input's. */
-static void
-put_head(const struct target *tg, struct obuf *o)
-{
-	const struct shape *sh = &tg->u->in[0].sh;
-
-	ob_puts(o, "#stream");
-	if (sh->keys > 0) {
-		ob_puts(o, "\tkeys=");
-		ob_putint(o, sh->keys);
-	}
-	if (sh->top > 0) {
-		ob_puts(o, "\ttop=");
-		ob_putint(o, sh->top);
-	}
-	if (sh->sname != NULL) {
-		ob_puts(o, "\tname=");
-		ob_puts(o, sh->sname);
-	}
-	if (sh->labels)
-		ob_puts(o, "\tlabels=1");
-	ob_putc(o, '\n');
-	union_put_header(tg->u, o);
-}
-
 /* Each part's lines, with the batch time; --format records: a batch of
  * the stream, after its header if *head is 0. */
 static void
@@ -51,7 +26,7 @@ put_parts(struct target *tg, struct obuf *o, int64_t t, struct batch **parts,
 
 	if (tg->u->format == F_RECORDS) {
 		if (!*head)
-			put_head(tg, o);
+			union_put_stream(tg->u, o);
 		*head = 1;
 		union_put_batch(tg->u, o, t, parts);
 		return;
@@ -95,7 +70,7 @@ append_close(struct target *tg)
 
 	if (tg->u->format == F_RECORDS) {	/* the run ended well */
 		if (!a->head && append_mark(tg) == 0)
-			put_head(tg, &a->buf);
+			union_put_stream(tg->u, &a->buf);
 		ob_puts(&a->buf, "#eos\n");
 	}
 	ob_flush(&a->buf);
@@ -192,7 +167,7 @@ stdout_close(struct target *tg)
 	if (tg->u->format != F_RECORDS)
 		return;
 	if (!stdout_head)
-		put_head(tg, tg->out);
+		union_put_stream(tg->u, tg->out);
 	ob_puts(tg->out, "#eos\n");
 }
 

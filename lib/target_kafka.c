@@ -149,6 +149,7 @@ send_line(struct target_kafka *k, const char *v, size_t n, const char *time)
 		if (time != NULL)
 			e = rd_kafka_producev(k->rk,
 			    RD_KAFKA_V_TOPIC(k->topic),
+			    RD_KAFKA_V_PARTITION(k->partition),
 			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			    RD_KAFKA_V_VALUE((void *)v, n),
 			    RD_KAFKA_V_KEY(key, kn),
@@ -157,6 +158,7 @@ send_line(struct target_kafka *k, const char *v, size_t n, const char *time)
 		else
 			e = rd_kafka_producev(k->rk,
 			    RD_KAFKA_V_TOPIC(k->topic),
+			    RD_KAFKA_V_PARTITION(k->partition),
 			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			    RD_KAFKA_V_VALUE((void *)v, n),
 			    RD_KAFKA_V_KEY(key, kn), RD_KAFKA_V_END);
@@ -179,6 +181,14 @@ send_batch(struct target_kafka *k, int64_t t, struct batch **parts)
 
 	if (t != NO_TIME)
 		snprintf(time, sizeof(time), "%lld", (long long)t);
+	if (u->format == F_RECORDS) {	/* a message a batch, whole */
+		ob_reset(&k->lines);
+		union_put_stream(u, &k->lines);
+		union_put_batch(u, &k->lines, t, parts);
+		send_line(k, k->lines.p, k->lines.len,
+		    t != NO_TIME ? time : NULL);
+		return;
+	}
 	for (i = 0; i < u->n && k->why[0] == '\0'; i++) {
 		if (parts[i] == NULL)
 			continue;
@@ -368,7 +378,7 @@ kafka_committed(struct target_kafka *k)
 
 void
 target_kafka_open(struct target_kafka *k, const char *brokers,
-    const char *topic, const char *keys, const char *txid,
+    const char *topic, const char *keys, int32_t partition, const char *txid,
     const struct kafka_props *x)
 {
 	const char *const fixed[][2] = {
@@ -384,6 +394,7 @@ target_kafka_open(struct target_kafka *k, const char *brokers,
 	k->t.ops = &kafka_ops;
 	k->brokers = brokers;
 	k->topic = topic;
+	k->partition = partition;
 	k->keys = keys;
 	if (keys != NULL) {	/* the names, cut once */
 		char *p, *name;

@@ -284,19 +284,35 @@ finish_input(struct sunion *u, struct input *in)
 void
 union_open(struct sunion *u, int argc, char *const argv[])
 {
-	int i, fd;
+	size_t i, n = argc > 0 ? (size_t)argc : 1;
+	const char **names = ecalloc(n, sizeof(*names));
+	int *fds = ecalloc(n, sizeof(*fds));
 
-	u->n = argc > 0 ? (size_t)argc : 1;
-	u->in = ecalloc(u->n, sizeof(*u->in));
-	for (i = 0; i < (int)u->n; i++) {
+	for (i = 0; i < n; i++) {
+		names[i] = argc > 0 ? argv[i] : "stdin";
+		if (argc == 0 || strcmp(argv[i], "-") == 0)
+			fds[i] = STDIN_FILENO;
+		else if ((fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
+			err(SK_EXIT_DATA, "%s", argv[i]);
+	}
+	union_open_fds(u, n, fds, names);
+	free(fds);
+	free(names);
+}
+
+void
+union_open_fds(struct sunion *u, size_t n, const int *fds,
+    const char *const *names)
+{
+	size_t i;
+
+	u->n = n;
+	u->in = ecalloc(n + 1, sizeof(*u->in));
+	for (i = 0; i < n; i++) {
 		struct input *in = &u->in[i];
 
-		in->name = argc > 0 ? argv[i] : "stdin";
-		if (argc == 0 || strcmp(argv[i], "-") == 0)
-			fd = STDIN_FILENO;
-		else if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) < 0)
-			err(SK_EXIT_DATA, "%s", argv[i]);
-		ib_init(&in->ib, fd, in->name);
+		in->name = names[i];
+		ib_init(&in->ib, fds[i], in->name);
 		sr_init(&in->sr, &in->ib, in->name);
 		in->open = batch_new();
 	}
@@ -356,6 +372,30 @@ union_json_time_key(const struct sunion *u)
 	key = fmt_json_time_key(sh, u->n);
 	free(sh);
 	return key;
+}
+
+void
+union_put_stream(const struct sunion *u, struct obuf *o)
+{
+	const struct shape *sh = &u->in[0].sh;
+
+	ob_puts(o, "#stream");
+	if (sh->keys > 0) {
+		ob_puts(o, "\tkeys=");
+		ob_putint(o, sh->keys);
+	}
+	if (sh->top > 0) {
+		ob_puts(o, "\ttop=");
+		ob_putint(o, sh->top);
+	}
+	if (sh->sname != NULL) {
+		ob_puts(o, "\tname=");
+		ob_puts(o, sh->sname);
+	}
+	if (sh->labels)
+		ob_puts(o, "\tlabels=1");
+	ob_putc(o, '\n');
+	union_put_header(u, o);
 }
 
 void

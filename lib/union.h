@@ -84,8 +84,14 @@ struct sunion {
 /* Opens the inputs (argc words of argv; none: standard input; "-" is
  * standard input): dies naming one that cannot be opened. */
 void	union_open(struct sunion *, int argc, char *const argv[]);
+/* The same, on n open descriptors named names[i] in messages. */
+void	union_open_fds(struct sunion *, size_t n, const int *fds,
+	    const char *const *names);
 /* Reads every input to its end, publishing each batch once complete. */
 void	union_run(struct sunion *);
+/* records: a stream's header, as the first input's: its #stream line
+ * (keys=, top=, name=, labels=), then union_put_header's. */
+void	union_put_stream(const struct sunion *, struct obuf *);
 /* records: the #fields, #types and #interval of the inputs, as lines. */
 void	union_put_header(const struct sunion *, struct obuf *);
 /* records: batch t as a stream of records: the parts' lines (with their

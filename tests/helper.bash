@@ -139,6 +139,12 @@ readme_block() {
 	    on { sub(/^    /, ""); print }' "$ROOT/README.md"
 }
 
+# stop PID: SIGTERM, then its exit status
+stop() {
+	kill -TERM "$1"
+	wait "$1"
+}
+
 # start_cluster TOPIC:PARTITIONS...: a mock cluster of one broker holding
 # those topics; sets (and exports) BROKERS, and CLUSTER, its pid.
 start_cluster() {

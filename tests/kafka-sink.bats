@@ -87,6 +87,33 @@ batch_time=3000	XYZ,1	{"batch_time":3000,"sym":"XYZ","client":1,"amt":5}'
 	assert_output "$(sed 's/.*//' stdout.txt)"
 }
 
+@test "--kafka --format records --partition 1: a message a batch, empty ones too, each with the stream's header; all in partition 1" {
+	start_cluster parts:2
+	records > in.rec
+	run stream-sink --kafka "$BROKERS" --topic parts --partition 1 \
+	    --format records in.rec
+	assert_success
+	run kcat -C -b "$BROKERS" -t parts -e -q -f '%p %o %h|%s--\n'
+	assert_output "1 0 batch_time=1000|#stream
+#fields	sym	client	amt
+#types	str	int	int
+EPE	1	10
+ABC	2	20
+#end	1000
+--
+1 1 batch_time=2000|#stream
+#fields	sym	client	amt
+#types	str	int	int
+#end	2000
+--
+1 2 batch_time=3000|#stream
+#fields	sym	client	amt
+#types	str	int	int
+XYZ	1	5
+#end	3000
+--"
+}
+
 @test "--kafka: a topic the cluster does not have (and does not make) is exit 1, named" {
 	start_cluster out:1
 	run --separate-stderr stream-sink --kafka "$BROKERS" --topic nosuch \
@@ -161,16 +188,19 @@ stream-sink: $BROKERS: connected"
 	assert_output 1
 }
 
-@test "--kafka, --topic, --transactional-id, -X and --key: usage errors, exit 2" {
+@test "--kafka, --topic, --partition, --transactional-id, -X and --key: usage errors, exit 2" {
 	usage_error 'stream-sink: --kafka and --topic go together' stream-sink --kafka h
 	usage_error 'stream-sink: --kafka and --topic go together' stream-sink --topic t
-	usage_error 'stream-sink: --transactional-id and -X go with --kafka' stream-sink --transactional-id x
+	usage_error 'stream-sink: --partition, --transactional-id and -X go with --kafka' stream-sink --transactional-id x
+	usage_error 'stream-sink: --partition, --transactional-id and -X go with --kafka' stream-sink --partition 0
+	usage_error 'stream-sink: --partition -1: too small (0 to 2147483647)' stream-sink --kafka h --topic t --partition -1
+	usage_error 'stream-sink: --kafka --format records: a message a batch, without --key' stream-sink --kafka h --topic t --format records --key sym
 	usage_error 'stream-sink: -X nokey: not key=value' stream-sink --kafka h --topic t -X nokey
 	usage_error 'stream-sink: --transactional-id: empty' stream-sink --kafka h --topic t --transactional-id ''
 	usage_error 'stream-sink: --kafka, --topic: empty' stream-sink --kafka '' --topic t
 	usage_error 'stream-sink: --key goes with --kafka or --sqlite --mode update' stream-sink --key a
 	usage_error 'stream-sink: --kafka: a message a line: not --format table' stream-sink --kafka h --topic t --format table
-	usage_error 'stream-sink: --format records goes to --append or standard output' stream-sink --kafka h --topic t --format records
+	usage_error 'stream-sink: --format records goes to --append, --kafka or standard output' stream-sink --dir d --format records
 	usage_error 'stream-sink: -X no.such.property=1: No such configuration property: "no.such.property"' stream-sink --kafka h --topic t -X no.such.property=1
 }
 

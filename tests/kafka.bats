@@ -5,11 +5,6 @@
 load helper
 load replay
 
-stop() {
-	kill -TERM "$1"
-	wait "$1"
-}
-
 @test "--kafka --once: every message of a 4-partition topic once, then #eos" {
 	start_cluster orders:4
 	gen-orders -n 20000 --rate 1000 --seed 3 > orders.txt
@@ -147,6 +142,98 @@ stream-split: $BROKERS: connected"
 	usage_error 'stream-split: -X nokey: not key=value' stream-split --kafka h --topic t -X nokey
 	usage_error 'stream-split: --topic a,,b: not a list of topics' stream-split --kafka h --topic a,,b
 	usage_error 'stream-split: give one of --connect, --listen, --mqtt and --kafka' stream-split --kafka h --mqtt mqtt://h
+}
+
+# batches FROM TO [ADD]: a stream of records of the batches FROM..TO (1 s
+# each, times in ms), a record "k<TAB>t+ADD" each
+batches() {
+	printf '#stream\n#fields\tk\tv\n#types\tstr\tint\n#interval\t1000\n'
+	seq "$1" "$2" | awk -v add="${3:-0}" '{ printf "k\t%d\n#end\t%d\n", $1 + add, $1 * 1000 }'
+	echo '#eos'
+}
+
+@test "--kafka --records --once: a topic's partitions, a producer each, merged by batch time as stream-reduce merges files; a batch given again and a message that is no batch are left out" {
+	start_cluster parts:2
+	batches 1 5 > p0.rec
+	batches 2 6 100 > p1.rec
+	stream-sink --kafka "$BROKERS" --topic parts --partition 0 --format records p0.rec
+	stream-sink --kafka "$BROKERS" --topic parts --partition 1 --format records p1.rec
+	# a producer that restarted: its batches 2 and 3 again
+	batches 2 3 100 | stream-sink --kafka "$BROKERS" --topic parts --partition 1 --format records
+	echo 'not a batch' | kcat -P -b "$BROKERS" -t parts -p 0
+	run --separate-stderr stream-split --kafka "$BROKERS" --topic parts --records --once
+	assert_success
+	assert_equal "$stderr" "stream-split: $BROKERS: parts [0] offset 5: not a batch of records (no #end line): left out"
+	printf '%s\n' "$output" > merged
+	stream-reduce --by k --sum v p0.rec p1.rec > ref
+	run stream-reduce --by k --sum v merged
+	assert_output "$(cat ref)"
+	run grep -c '^#end' merged
+	assert_output 6
+}
+
+@test "--kafka --records: batch T goes out once every partition has given it; SIGTERM: what all gave, then #eos" {
+	start_cluster parts:2
+	batches 1 3 | stream-sink --kafka "$BROKERS" --topic parts --partition 0 --format records
+	batches 1 1 | stream-sink --kafka "$BROKERS" --topic parts --partition 1 --format records
+	stream-split --kafka "$BROKERS" --topic parts --records > out 2> err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 10 grep -q '^#end	1000' out
+	sleep 0.5
+	run grep -c '^#end' out
+	assert_output 1
+	batches 2 2 | stream-sink --kafka "$BROKERS" --topic parts --partition 1 --format records
+	waitfor 10 grep -q '^#end	2000' out
+	stop "$split"
+	run grep -v -e '^k' -e '^#at' out
+	assert_output "#stream
+#fields	k	v
+#types	str	int
+#interval	1000
+#end	1000
+#end	2000
+#eos"
+	run cat err
+	assert_output ''
+}
+
+@test "--kafka --records: a cluster down at the start is said once and waited for; one that goes away mid-run too; every batch once" {
+	start_cluster parts:1
+	kill -USR1 "$CLUSTER"
+	stream-split --kafka "$BROKERS" --topic parts --records > out 2> err &
+	split=$!
+	BG_PIDS="$BG_PIDS $split"
+	waitfor 20 grep -q 'trying again' err
+	kill -USR2 "$CLUSTER"
+	batches 1 2 | stream-sink --kafka "$BROKERS" --topic parts --format records
+	waitfor 20 grep -q '^#end	2000' out
+	kill -USR1 "$CLUSTER"
+	waitfor 20 sh -c '[ "$(grep -c "trying again" err)" -eq 2 ]'
+	kill -USR2 "$CLUSTER"
+	batches 3 4 | stream-sink --kafka "$BROKERS" --topic parts --format records
+	waitfor 20 grep -q '^#end	4000' out
+	stop "$split"
+	run grep -c '^#end' out
+	assert_output 4
+	run sed "s|$BROKERS: .*; trying again\$|$BROKERS: WHY; trying again|" err
+	assert_output "stream-split: $BROKERS: WHY; trying again
+stream-split: $BROKERS: connected
+stream-split: $BROKERS: WHY; trying again
+stream-split: $BROKERS: connected"
+}
+
+@test "--kafka --records: an unknown topic is exit 1, named; usage errors, exit 2" {
+	start_cluster parts:1
+	run stream-split --kafka "$BROKERS" --topic nope --records --once
+	assert_failure 1
+	assert_output --partial "nope"
+	usage_error 'stream-split: --records goes with --kafka and one --topic, -X and --once; not with --group or the options of how to read' stream-split --records
+	usage_error 'stream-split: --records goes with --kafka and one --topic, -X and --once; not with --group or the options of how to read' stream-split --kafka h --topic a,b --records
+	usage_error 'stream-split: --records goes with --kafka and one --topic, -X and --once; not with --group or the options of how to read' stream-split --kafka h --topic a --records --kafka-fields key
+	usage_error 'stream-split: --records goes with --kafka and one --topic, -X and --once; not with --group or the options of how to read' stream-split --kafka h --topic a --records --group g --task true
+	usage_error 'stream-split: --records merges batches already made: not --event-time, --partitions or --checkpoint' stream-split --kafka h --topic a --records --event-time 1
+	usage_error 'stream-split: --records merges batches already made: not --event-time, --partitions or --checkpoint' stream-split --kafka h --topic a --records --checkpoint ck
 }
 
 # kafka_killed CK SYSCALL N: a --once run on checkpoint CK, killed at its

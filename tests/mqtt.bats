@@ -36,11 +36,6 @@ subscribed() {
 	waitfor 10 grep -q "Sending SUBACK to ${1}" broker.log
 }
 
-stop() {
-	kill -TERM "$1"
-	wait "$1"
-}
-
 @test "--mqtt: 10000 orders published with mosquitto_pub; the counts by side equal a file run's" {
 	start_broker
 	gen-orders -n 10000 --rate 1000 --seed 5 > orders.txt

@@ -105,10 +105,10 @@ top() {
 	assert_line --partial 'other.rec:2: #fields	j: not the records of k.rec'
 }
 
-@test "--format records goes to --append or standard output" {
-	usage_error 'stream-sink: --format records goes to --append or standard output' \
+@test "--format records goes to --append, --kafka or standard output" {
+	usage_error 'stream-sink: --format records goes to --append, --kafka or standard output' \
 	    stream-sink --format records --dir out/o
-	usage_error 'stream-sink: --format records goes to --append or standard output' \
+	usage_error 'stream-sink: --format records goes to --append, --kafka or standard output' \
 	    stream-sink --format records --print
 }
 
