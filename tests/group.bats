@@ -108,6 +108,32 @@ load group
 	assert_output ''
 }
 
+@test "order-dashboard --group --partials-topic: the tasks publish their partial results to Kafka, and --merge-topic makes the one-pipeline dashboard of them while the group runs, batch by batch" {
+	start_cluster orders:6 p.sides:6 p.clients:6 p.stocks:6
+	gen-orders -n 100000 --rate 100 --seed 5 > orders.txt
+	produce orders < orders.txt
+	order-dashboard --event-time --out file/o orders.txt
+	order-dashboard --kafka "$BROKERS" --merge-topic p --event-time \
+	    --out merged/o 2> merge.err &
+	merger=$!
+	BG_PIDS="$BG_PIDS $merger"
+	run order-dashboard --kafka "$BROKERS" --topic orders --group g \
+	    --checkpoint ck --partials-topic p --once --event-time
+	assert_success
+	waitfor 20 sh -c '[ "$(ls merged | wc -l)" -eq 201 ]'
+	stop "$merger"
+	run diff -r file merged
+	assert_success
+	run cat merge.err
+	assert_output ''
+	# read again from the topics' beginning, to their ends: the same
+	run order-dashboard --kafka "$BROKERS" --merge-topic p --once \
+	    --event-time --out again/o
+	assert_success
+	run diff -r file again
+	assert_success
+}
+
 # dash_member N: a member of group g running the dashboard's partition
 # tasks, in a process group of its own (a machine). Sets MN.
 dash_member() {
@@ -187,13 +213,25 @@ dash_member() {
 @test "order-dashboard: --group and --merge usage errors, exit 2; --merge of no partial results, exit 1" {
 	run order-dashboard --group g --partials p
 	assert_failure 2
-	assert_line --index 0 'order-dashboard: --group needs --kafka, --topic and --partials'
+	assert_line --index 0 'order-dashboard: --group needs --kafka, --topic and one of --partials and --partials-topic'
+	run order-dashboard --kafka localhost:9 --topic t --group g --partials p --partials-topic p --checkpoint ck
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --group needs --kafka, --topic and one of --partials and --partials-topic'
+	run order-dashboard --kafka localhost:9 --topic t --merge-topic p
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --merge-topic goes with --kafka, without --topic'
+	run order-dashboard --merge-topic p
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --merge-topic goes with --kafka, without --topic'
+	run order-dashboard --kafka localhost:9 --merge-topic p --partitions 2
+	assert_failure 2
+	assert_line --index 0 'order-dashboard: --merge-topic reads the partial results alone'
 	run order-dashboard --kafka localhost:9 --topic t --group g --partials p
 	assert_failure 2
 	assert_line --index 0 'order-dashboard: --group needs --checkpoint, a directory every member reaches'
 	run order-dashboard --partials p
 	assert_failure 2
-	assert_line --index 0 'order-dashboard: --partials goes with --group'
+	assert_line --index 0 'order-dashboard: --partials and --partials-topic go with --group'
 	run order-dashboard --merge p orders.txt
 	assert_failure 2
 	assert_line --index 0 'order-dashboard: --merge reads the partial results alone'
