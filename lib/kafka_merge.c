@@ -293,13 +293,15 @@ publish(void *arg, int64_t t, struct batch **parts)
 int
 kafka_merge_run(const struct kafka_merge_opts *o)
 {
-	struct merge m = { .o = o, .topic = o->k->topics[0] };
+	static struct merge m;	/* the thread's, to the exit */
 	rd_kafka_topic_partition_list_t *l;
 	const char **names;
 	pthread_t th;
 	size_t i;
 	int *fds, e;
 
+	m.o = o;
+	m.topic = o->k->topics[0];
 	new_consumer(&m);
 	while (!*o->stop && !learn(&m)) {
 		int timeout = -1;

@@ -40,3 +40,21 @@ member() {
 	set +m
 	BG_PIDS="${BG_PIDS:-} -$!"
 }
+
+# dash_member N [WHERE...]: a member of group g running the dashboard's
+# partition tasks, in a process group of its own (a machine), its partial
+# results to WHERE (default --partials parts). Sets MN.
+dash_member() {
+	local n=$1
+	shift
+	[ $# -gt 0 ] || set -- --partials parts
+	set -m
+	order-dashboard --kafka "$BROKERS" --topic orders --group g \
+	    --checkpoint ck "$@" --once --event-time \
+	    --max-rate-per-partition 1000 -X session.timeout.ms=6000 \
+	    -X heartbeat.interval.ms=500 -X max.poll.interval.ms=10000 \
+	    2> "d$n.err" &
+	eval "M$n=$!"
+	set +m
+	BG_PIDS="${BG_PIDS:-} -$!"
+}

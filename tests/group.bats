@@ -134,21 +134,6 @@ load group
 	assert_success
 }
 
-# dash_member N: a member of group g running the dashboard's partition
-# tasks, in a process group of its own (a machine). Sets MN.
-dash_member() {
-	local n=$1
-	set -m
-	order-dashboard --kafka "$BROKERS" --topic orders --group g \
-	    --checkpoint ck --partials parts --once --event-time \
-	    --max-rate-per-partition 1000 -X session.timeout.ms=6000 \
-	    -X heartbeat.interval.ms=500 -X max.poll.interval.ms=10000 \
-	    2> "d$n.err" &
-	eval "M$n=$!"
-	set +m
-	BG_PIDS="${BG_PIDS:-} -$!"
-}
-
 @test "order-dashboard --group: 3 members, one killed -9 mid-run and restarted, a fourth added: the merge is the one-pipeline dashboard batch by batch, every order once, the offsets at the end" {
 	start_cluster orders:6
 	gen-orders -n 60000 --rate 100 --seed 5 > orders.txt
