@@ -244,6 +244,8 @@ reading(void *arg)
 	size_t k;
 
 	while (!*m->o->stop && !(m->o->once && all_read(m))) {
+		/* no batch may come for long: the reader's end is watched */
+		ob_check_reader(&m->out);
 		got = rd_kafka_consume_batch_queue(m->q, 0, msgs, BATCH);
 		if (got == 0 && (msgs[0] = rd_kafka_consume_queue(m->q,
 		    100)) != NULL)

@@ -223,6 +223,13 @@ stream-split: $BROKERS: WHY; trying again
 stream-split: $BROKERS: connected"
 }
 
+@test "--kafka --records: a reader that goes away while no batch comes is noticed: exit 1, said" {
+	start_cluster parts:1
+	run --separate-stderr bash -c "timeout 20 stream-split --kafka '$BROKERS' --topic parts --records | sleep 1; echo \${PIPESTATUS[0]}"
+	assert_output 1
+	assert_equal "$stderr" 'stream-split: stdout: the reader is gone: stopping'
+}
+
 @test "--kafka --records: an unknown topic is exit 1, named; usage errors, exit 2" {
 	start_cluster parts:1
 	run stream-split --kafka "$BROKERS" --topic nope --records --once
