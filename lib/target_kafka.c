@@ -307,13 +307,15 @@ static const struct target_ops kafka_ops = {
 };
 
 /* The topic is there (or made, by a cluster that makes topics asked
- * for); one the cluster says it does not have is exit 1. */
+ * for); one the cluster says it does not have is exit 1, and so is a
+ * --partition it does not have. */
 static void
 learn_topic(struct target_kafka *k)
 {
 	rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->rk, k->topic, NULL);
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t e;
+	int n;
 
 	for (;;) {
 		if ((e = rd_kafka_metadata(k->rk, 0, rkt, &md, META_MS)) != 0) {
@@ -322,7 +324,12 @@ learn_topic(struct target_kafka *k)
 		}
 		e = md->topic_cnt == 1 ? md->topics[0].err :
 		    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+		n = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
 		rd_kafka_metadata_destroy(md);
+		if (e == RD_KAFKA_RESP_ERR_NO_ERROR && k->partition >= n)
+			errx(SK_EXIT_DATA, "%s: topic %s: no partition %" PRId32
+			    " (%d partitions)", k->brokers, k->topic,
+			    k->partition, n);
 		if (e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
 			errx(SK_EXIT_DATA, "%s: topic %s: not in the cluster",
 			    k->brokers, k->topic);

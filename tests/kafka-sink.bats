@@ -122,6 +122,14 @@ XYZ	1	5
 	assert_equal "$stderr" "stream-sink: $BROKERS: topic nosuch: not in the cluster"
 }
 
+@test "--kafka --partition: a partition the topic does not have is exit 1, named" {
+	start_cluster parts:2
+	run --separate-stderr stream-sink --kafka "$BROKERS" --topic parts \
+	    --partition 2 --format records < /dev/null
+	assert_failure 1
+	assert_equal "$stderr" "stream-sink: $BROKERS: topic parts: no partition 2 (2 partitions)"
+}
+
 @test "--kafka: a message the cluster refuses stops the sink, exit 1, its batch not committed; the restart publishes it and what follows, once" {
 	start_cluster out:1
 	{
