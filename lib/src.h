@@ -339,6 +339,7 @@ struct src_kafka {
 	int		 once, started, down;
 	struct kpart	*parts;
 	size_t		 nparts, cparts;
+	size_t		 hit;		/* the last one kafka_find_part found */
 	struct rd_kafka_s *rk;
 	struct rd_kafka_queue_s *q, *mainq;
 	int		 wake[2];	/* the queues write to it */

@@ -175,10 +175,17 @@ kafka_find_part(struct src_kafka *k, const char *topic, int32_t partition)
 {
 	size_t i;
 
+	/* a fetch gives a partition's messages in a row: the last one found
+	 * is tried first */
+	if (k->hit < k->nparts && k->parts[k->hit].partition == partition &&
+	    strcmp(k->parts[k->hit].topic, topic) == 0)
+		return &k->parts[k->hit];
 	for (i = 0; i < k->nparts; i++)
 		if (k->parts[i].partition == partition &&
-		    strcmp(k->parts[i].topic, topic) == 0)
+		    strcmp(k->parts[i].topic, topic) == 0) {
+			k->hit = i;
 			return &k->parts[i];
+		}
 	return NULL;
 }
 
