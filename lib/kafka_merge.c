@@ -220,12 +220,29 @@ find(struct merge *m, int32_t partition)
 	return NULL;
 }
 
-/* --once: whether every partition is read up to its end. */
+/* --once: whether every partition is read up to its end. A topic
+ * written in transactions ends in a marker, which is not a message: where
+ * the consumer stands (its position, past the markers) says it too. */
 static int
-all_read(const struct merge *m)
+all_read(struct merge *m)
 {
+	rd_kafka_topic_partition_list_t *l;
 	size_t i;
+	int done = 1;
 
+	for (i = 0; i < m->n && done; i++)
+		done = m->p[i].next >= m->p[i].end;
+	if (done)
+		return 1;
+	l = rd_kafka_topic_partition_list_new((int)m->n);
+	for (i = 0; i < m->n; i++)
+		rd_kafka_topic_partition_list_add(l, m->topic,
+		    m->p[i].partition);
+	if (rd_kafka_position(m->rk, l) == 0)
+		for (i = 0; i < m->n; i++)
+			if (l->elems[i].offset > m->p[i].next)
+				m->p[i].next = l->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(l);
 	for (i = 0; i < m->n; i++)
 		if (m->p[i].next < m->p[i].end)
 			return 0;
