@@ -58,3 +58,26 @@ dash_member() {
 	set +m
 	BG_PIDS="${BG_PIDS:-} -$!"
 }
+
+# start_merger: order-dashboard --merge-topic p, the dashboard merged from
+# the partial results in Kafka into merged/, in the background (its own
+# process group: a failed test kills it whole). Sets MERGER.
+start_merger() {
+	set -m
+	order-dashboard --kafka "$BROKERS" --merge-topic p --event-time \
+	    --out merged/o 2> merge.err &
+	MERGER=$!
+	set +m
+	BG_PIDS="${BG_PIDS:-} -$MERGER"
+}
+
+# merged_equal N: once the merger has published N batches, it is stopped;
+# they must be file/'s (the one-pipeline dashboard), and it said nothing.
+merged_equal() {
+	waitfor 30 sh -c "[ \"\$(ls merged | wc -l)\" -eq $1 ]"
+	stop "$MERGER"
+	run diff -r file merged
+	assert_success
+	run cat merge.err
+	assert_output ''
+}

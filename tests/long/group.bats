@@ -41,12 +41,7 @@ load ../group
 	gen-orders -n 60000 --rate 100 --seed 5 > orders.txt
 	produce orders < orders.txt
 	order-dashboard --event-time --out file/o orders.txt
-	set -m	# a process group: a failed test kills it whole
-	order-dashboard --kafka "$BROKERS" --merge-topic p --event-time \
-	    --out merged/o 2> merge.err &
-	merger=$!
-	set +m
-	BG_PIDS="$BG_PIDS -$merger"
+	start_merger
 	dash_member 1 --partials-topic p
 	dash_member 2 --partials-topic p
 	dash_member 3 --partials-topic p
@@ -62,10 +57,5 @@ load ../group
 		wait "$m" || rc=$?
 		assert_equal "$rc" 0
 	done
-	waitfor 30 sh -c '[ "$(ls merged | wc -l)" -eq 121 ]'
-	stop "$merger"
-	run diff -r file merged
-	assert_success
-	run cat merge.err
-	assert_output ''
+	merged_equal 121
 }
