@@ -729,6 +729,37 @@ resume_due(struct src_kafka *k, int *timeout)
 	}
 }
 
+/*
+ * --once: a partition of a topic written in transactions ends in a
+ * marker, which is not a message: its next offset stays before its end.
+ * Once every message read is taken, the consumer's position (past the
+ * markers) is where it stands. Not with --max-rate-per-partition, whose
+ * waits leave messages read and not taken.
+ */
+static void
+past_markers(struct src_kafka *k)
+{
+	rd_kafka_topic_partition_list_t *l;
+	size_t i;
+
+	if (!k->once || k->part_rate > 0)
+		return;
+	for (i = 0; i < k->nparts && k->parts[i].next >= k->parts[i].end; i++)
+		;
+	if (i == k->nparts)
+		return;
+	l = rd_kafka_topic_partition_list_new((int)k->nparts);
+	for (i = 0; i < k->nparts; i++)
+		rd_kafka_topic_partition_list_add(l, k->parts[i].topic,
+		    k->parts[i].partition);
+	if (rd_kafka_position(k->rk, l) == 0)
+		for (i = 0; i < k->nparts; i++)
+			if (l->elems[i].offset > k->parts[i].next &&
+			    k->parts[i].given == 0)
+				k->parts[i].next = l->elems[i].offset;
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
 /* A message: each line of its payload; logged as a run. */
 static void
 take(struct src_kafka *k, const rd_kafka_message_t *m)
@@ -825,8 +856,8 @@ kafka_ready(struct source *s, const struct pollfd *p, int n)
 			rd_kafka_message_destroy(msgs[i]);
 		}
 	}
-	if (k->started)
-		idle_lanes(k);
+	past_markers(k);
+	idle_lanes(k);
 }
 
 static const struct source_ops kafka_ops = { kafka_more, kafka_wait,
