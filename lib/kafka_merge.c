@@ -221,10 +221,11 @@ find(struct merge *m, int32_t partition)
 }
 
 /* --once: whether every partition is read up to its end. A topic
- * written in transactions ends in a marker, which is not a message: where
- * the consumer stands (its position, past the markers) says it too. */
+ * written in transactions ends in a marker, which is not a message: once
+ * the queue is drained, where the consumer stands (its position, past the
+ * markers) says it too. */
 static int
-all_read(struct merge *m)
+all_read(struct merge *m, int drained)
 {
 	rd_kafka_topic_partition_list_t *l;
 	size_t i;
@@ -232,8 +233,8 @@ all_read(struct merge *m)
 
 	for (i = 0; i < m->n && done; i++)
 		done = m->p[i].next >= m->p[i].end;
-	if (done)
-		return 1;
+	if (done || !drained)
+		return done;
 	l = rd_kafka_topic_partition_list_new((int)m->n);
 	for (i = 0; i < m->n; i++)
 		rd_kafka_topic_partition_list_add(l, m->topic,
@@ -257,14 +258,16 @@ reading(void *arg)
 {
 	struct merge *m = arg;
 	rd_kafka_message_t *msgs[BATCH];
-	ssize_t got, i;
+	ssize_t got = 1, i;
 	size_t k;
+	int drained = 0;	/* the last call found the queue empty */
 
-	while (!*m->o->stop && !(m->o->once && all_read(m))) {
+	while (!*m->o->stop && !(m->o->once && all_read(m, drained))) {
 		/* no batch may come for long: the reader's end is watched */
 		ob_check_reader(&m->out);
 		got = rd_kafka_consume_batch_queue(m->q, 0, msgs, BATCH);
-		if (got == 0 && (msgs[0] = rd_kafka_consume_queue(m->q,
+		drained = got == 0;
+		if (drained && (msgs[0] = rd_kafka_consume_queue(m->q,
 		    100)) != NULL)
 			got = 1;
 		rd_kafka_poll(m->rk, 0);
